@@ -1,0 +1,40 @@
+import type { LogStream, TokenUsage } from "../../types.js";
+
+/**
+ * Seam between the loop engine and what an agent prints. The engine spawns the process and feeds
+ * every raw output line to a parser; the parser decides what goes in the human log and what is
+ * learnt about the run. `plain` passes lines through; `codex-json` (codex exec --json) turns
+ * JSONL events into readable lines and a summary.
+ */
+export type FailureKind = "transient" | "rate_limit" | "fatal";
+
+export interface AgentFailure {
+  kind: FailureKind;
+  message: string;
+  /** For rate limits: how long to wait before retrying, when the message says. */
+  retryAfterMs?: number;
+}
+
+export interface AgentRunSummary {
+  /** null when the run succeeded as far as the output tells. */
+  failure: AgentFailure | null;
+  thread_id: string | null;
+  final_message: string | null;
+  usage: TokenUsage | null;
+  commands: Array<{ command: string; exit_code: number | null }>;
+  files_changed: string[];
+}
+
+export interface RunOutputParser {
+  /** One raw line (no trailing newline) from the agent → the readable lines to log for it (maybe none). */
+  push(stream: LogStream, raw: string): string[];
+  /** Called once after the process exited. */
+  finish(exit: { code: number | null; signal: string | null }): AgentRunSummary;
+}
+
+export interface AgentBackend {
+  readonly name: "plain" | "codex-json";
+  /** Whether raw stdout lines should also be kept verbatim in runs/<id>.jsonl. */
+  readonly keepsRawEvents: boolean;
+  createParser(): RunOutputParser;
+}

@@ -1,0 +1,3 @@
+// Node part of @codex-autorunner/core (files, processes, locks). Each module appends its own export line.
+export * from "../index.js";
+export * from "./agent/backend.js";

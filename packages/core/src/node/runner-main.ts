@@ -1,0 +1,2 @@
+// Runner process entry; filled in by the engine work.
+export {};

@@ -1,0 +1,104 @@
+/**
+ * Shared domain types: the on-disk contract (state.json, runs/<id>.json, lock) and the engine's
+ * event stream. Every package speaks these, so they live in one small file.
+ */
+
+export type RunnerStatus = "idle" | "running" | "error";
+
+/** `.codex-autorunner/state.json` — field names are the original tool's. Times: ISO-8601 UTC, seconds. */
+export interface RunnerState {
+  last_run_id: number | null;
+  status: RunnerStatus;
+  last_exit_code: number | null;
+  last_run_started_at: string | null;
+  last_run_finished_at: string | null;
+  runner_pid: number | null;
+  /** Ours, optional: why the runner stopped in error ("agent exited 3", "no progress", "killed by SIGTERM"). */
+  reason?: string | null;
+  /** Ours, optional: a usage/rate limit wait in progress ({until, message}), shown by status. */
+  waiting?: { until: string; message: string } | null;
+  /** Ours, optional: PID (= process group id) of the agent child while a run is in flight, so `kill`
+   * from another process can end the agent's whole group. */
+  agent_pid?: number | null;
+}
+
+export type RunOutcome = "completed" | "failed" | "killed" | "timed_out" | "stalled" | "interrupted";
+
+export interface TokenUsage {
+  input_tokens: number;
+  cached_input_tokens: number;
+  output_tokens: number;
+  reasoning_output_tokens: number;
+  total_tokens: number;
+}
+
+/** `.codex-autorunner/runs/<id>.json` — one record per run. */
+export interface RunRecord {
+  id: number;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  exit_code: number | null;
+  /** Signal that ended the agent, when one did (e.g. "SIGKILL"). */
+  signal: string | null;
+  outcome: RunOutcome | null;
+  todo_before: { outstanding: number; done: number };
+  todo_after: { outstanding: number; done: number } | null;
+  /** Agent backend that ran ("plain" or "codex-json"). */
+  backend: string;
+  /** Attempts made for this run id (retries of transient failures keep the id). */
+  attempts: number;
+  /** Filled by the codex --json backend; null when unknowable. */
+  thread_id: string | null;
+  final_message: string | null;
+  usage: TokenUsage | null;
+  commands: Array<{ command: string; exit_code: number | null }>;
+  files_changed: string[];
+  /** Git auto-commit result when enabled: sha, "nothing to commit", or the error text. */
+  commit: { ok: boolean; sha: string | null; message: string } | null;
+  error: string | null;
+}
+
+/** `.codex-autorunner/lock` — ours is JSON; the original wrote a bare PID. */
+export interface LockInfo {
+  pid: number;
+  host: string;
+  started_at: string | null;
+  /** Ours: process start time (from /proc/<pid>/stat) so a reused PID is detected as stale. */
+  pid_start?: string | null;
+}
+
+export type LogStream = "stdout" | "stderr";
+
+/** One parsed log line. `offset` is the byte offset of the line in the log file (a stable cursor). */
+export type LogEntry =
+  | { kind: "start"; runId: number; offset: number; raw: string }
+  | { kind: "end"; runId: number; code: number | null; offset: number; raw: string }
+  | { kind: "line"; runId: number; ts: string; stream: LogStream; line: string; offset: number; raw: string }
+  | { kind: "other"; offset: number; raw: string };
+
+export interface TodoCounts {
+  outstanding: number;
+  done: number;
+}
+
+/** Events the engine emits while it runs; the server forwards them, the CLI renders them. */
+export type EngineEvent =
+  | { type: "run.started"; runId: number; at: string; attempt: number; todo: TodoCounts }
+  | { type: "run.ended"; runId: number; at: string; record: RunRecord }
+  | { type: "log"; runId: number; ts: string; stream: LogStream; line: string }
+  | { type: "state"; state: RunnerState }
+  | { type: "retry"; runId: number; attempt: number; delayMs: number; reason: string }
+  | { type: "waiting"; until: string; message: string }
+  | { type: "loop.stopped"; reason: LoopStopReason; detail?: string };
+
+export type LoopStopReason =
+  | "todo_done"
+  | "run_limit"
+  | "wallclock"
+  | "stop_requested"
+  | "agent_failed"
+  | "aborted"
+  | "no_progress"
+  | "token_budget"
+  | "error";
