@@ -10,9 +10,14 @@ import { basename, dirname, join } from "node:path";
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  // Keep the mode of the file being replaced (a user's doc may be 0600).
+  const mode = await fsp.stat(path).then(
+    (st) => st.mode & 0o7777,
+    () => 0o644,
+  );
   let handle: fsp.FileHandle | undefined;
   try {
-    handle = await fsp.open(tmp, "wx", 0o644);
+    handle = await fsp.open(tmp, "wx", mode);
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();

@@ -1,0 +1,303 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync, unlinkSync, promises as fsp } from "node:fs";
+import { hostname } from "node:os";
+import { CarError } from "../errors.js";
+import type { LockInfo } from "../types.js";
+import { isErrno } from "./fs/atomic.js";
+
+/**
+ * The runner lock (`.codex-autorunner/lock`). Acquiring is one exclusive create (O_EXCL), so when many
+ * processes race exactly one wins. A lock is stale when its PID is dead or now belongs to a different
+ * process (start time differs from the recorded `pid_start`). Removing a stale lock is done under a
+ * short-lived guard file (`<lock>.takeover`, also O_EXCL) so two processes that both saw the same
+ * stale lock cannot each delete the other's fresh one; recreating it is again an exclusive create.
+ */
+
+export interface LockHandle {
+  path: string;
+  info: LockInfo;
+}
+
+export interface AcquireLockOptions {
+  /** Take over a lock even when its holder is alive (or the file is unreadable). */
+  force?: boolean;
+  /** Host name recorded in the lock (defaults to os.hostname()). */
+  host?: string;
+}
+
+export interface LockStatus {
+  info: LockInfo | null;
+  /** The holder is a live process (same PID and, when recorded, same start time). */
+  alive: boolean;
+  /** Set when the lock file exists but cannot be parsed. */
+  corrupt?: string;
+}
+
+const MAX_ATTEMPTS = 200;
+/** A takeover guard older than this whose PID is dead was left by a crash mid-takeover. */
+const GUARD_STALE_MS = 5_000;
+
+export async function acquireLock(path: string, options: AcquireLockOptions = {}): Promise<LockHandle> {
+  const info: LockInfo = {
+    pid: process.pid,
+    host: options.host ?? hostname(),
+    started_at: isoSeconds(new Date()),
+    pid_start: processStartTime(process.pid),
+  };
+  const body = `${JSON.stringify(info)}\n`;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (await createExclusive(path, body)) return { path, info };
+
+    const seen = await readLockRaw(path);
+    if (seen === null) continue; // vanished between create and read: race again
+    const judged = judge(path, seen, options.force === true);
+    if (judged.holder) {
+      const { pid, host } = judged.holder;
+      throw new CarError(
+        "LOCK_HELD",
+        `Another runner holds the lock ${path} (PID ${pid}${host && host !== hostname() ? ` on ${host}` : ""}); ` +
+          "stop it with `car stop`/`car kill`, or use --force to take over.",
+        { file: path, pid, host, started_at: judged.holder.started_at },
+      );
+    }
+    // Stale (or forced): remove it under the guard, re-checking it is still the file we judged.
+    await withTakeoverGuard(path, async () => {
+      const again = await readLockRaw(path);
+      if (again === seen) await fsp.rm(path, { force: true });
+    });
+    // Whether or not we removed it, race for the exclusive create again.
+  }
+  throw new CarError("LOCK_HELD", `Could not acquire the lock ${path}: too much contention.`, { file: path });
+}
+
+/** Decide what to do with a lock file's content: a live holder to report, or nothing (stale/forced). */
+function judge(path: string, raw: string, force: boolean): { holder: LockInfo | null } {
+  let info: LockInfo;
+  try {
+    info = parseLock(raw, path);
+  } catch (err) {
+    if (force) return { holder: null };
+    throw err;
+  }
+  if (force) return { holder: null };
+  return { holder: isHolderAlive(info) ? info : null };
+}
+
+/**
+ * Create `path` with `body` only if it does not exist. The content is written to a unique temp file
+ * first and hard-linked into place (link fails with EEXIST), so a racer never reads a half-written
+ * lock; filesystems without hard links fall back to open(O_EXCL).
+ */
+async function createExclusive(path: string, body: string): Promise<boolean> {
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  await fsp.writeFile(tmp, body, { flag: "wx", mode: 0o644 });
+  try {
+    await fsp.link(tmp, path);
+    return true;
+  } catch (err) {
+    if (isErrno(err, "EEXIST")) return false;
+    if (!isErrno(err, "EPERM") && !isErrno(err, "ENOTSUP") && !isErrno(err, "EOPNOTSUPP")) throw err;
+  } finally {
+    await fsp.rm(tmp, { force: true });
+  }
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(path, "wx", 0o644);
+  } catch (err) {
+    if (isErrno(err, "EEXIST")) return false;
+    throw err;
+  }
+  try {
+    await handle.writeFile(body);
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+async function withTakeoverGuard(path: string, fn: () => Promise<void>): Promise<void> {
+  const guard = `${path}.takeover`;
+  const body = `${JSON.stringify({ pid: process.pid, token: randomBytes(6).toString("hex") })}\n`;
+  if (!(await createExclusive(guard, body))) {
+    await clearAbandonedGuard(guard);
+    await sleep(5 + Math.random() * 20);
+    return;
+  }
+  try {
+    await fn();
+  } finally {
+    const now = await readLockRaw(guard);
+    if (now === body) await fsp.rm(guard, { force: true });
+  }
+}
+
+async function clearAbandonedGuard(guard: string): Promise<void> {
+  try {
+    const [raw, st] = await Promise.all([fsp.readFile(guard, "utf8"), fsp.stat(guard)]);
+    const pid = Number((JSON.parse(raw) as { pid?: unknown }).pid);
+    if (Date.now() - st.mtimeMs > GUARD_STALE_MS && !isProcessAlive(pid)) {
+      await fsp.rm(guard, { force: true });
+    }
+  } catch {
+    // Gone, half-written or unreadable: leave it; the next attempt looks again.
+  }
+}
+
+async function readLockRaw(path: string): Promise<string | null> {
+  try {
+    return await fsp.readFile(path, "utf8");
+  } catch (err) {
+    if (isErrno(err, "ENOENT")) return null;
+    throw err;
+  }
+}
+
+/**
+ * Parse a lock file: ours is JSON `LockInfo`; the original wrote a bare PID ("12345\n"), read as
+ * `{ pid, host: "", started_at: null }` (unknown host = this host).
+ */
+export function parseLock(raw: string, file: string): LockInfo {
+  const text = raw.trim();
+  if (/^\d+$/.test(text)) {
+    const pid = Number(text);
+    if (pid > 0 && Number.isSafeInteger(pid)) return { pid, host: "", started_at: null, pid_start: null };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw corrupt(file, raw, "neither JSON nor a bare PID");
+  }
+  if (typeof value !== "object" || value === null) throw corrupt(file, raw, "not a JSON object");
+  const v = value as Record<string, unknown>;
+  const pid = v.pid;
+  if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) {
+    throw corrupt(file, raw, "`pid` must be a positive integer");
+  }
+  return {
+    pid,
+    host: typeof v.host === "string" ? v.host : "",
+    started_at: typeof v.started_at === "string" ? v.started_at : null,
+    pid_start: typeof v.pid_start === "string" ? v.pid_start : null,
+  };
+}
+
+function corrupt(file: string, raw: string, why: string): CarError {
+  return new CarError(
+    "LOCK_CORRUPT",
+    `Lock file ${file} is unreadable (${why}); remove it if no runner is running, or use --force.`,
+    { file, found: raw.slice(0, 200), expected: 'JSON {"pid", "host", "started_at"} or a bare PID' },
+  );
+}
+
+/** The lock's content, or null when there is no lock. Throws LOCK_CORRUPT on an unreadable file. */
+export async function readLock(path: string): Promise<LockInfo | null> {
+  const raw = await readLockRaw(path);
+  return raw === null ? null : parseLock(raw, path);
+}
+
+/** Who holds the lock and whether that process is alive. Never throws on a corrupt file. */
+export async function lockStatus(path: string): Promise<LockStatus> {
+  const raw = await readLockRaw(path);
+  if (raw === null) return { info: null, alive: false };
+  try {
+    const info = parseLock(raw, path);
+    return { info, alive: isHolderAlive(info) };
+  } catch (err) {
+    return { info: null, alive: false, corrupt: (err as Error).message };
+  }
+}
+
+/** Remove the lock only if it is still ours (a forced takeover by someone else is left alone). */
+export async function releaseLock(handle: LockHandle): Promise<boolean> {
+  const raw = await readLockRaw(handle.path);
+  if (raw === null || !isSameHolder(raw, handle)) return false;
+  await fsp.rm(handle.path, { force: true });
+  return true;
+}
+
+/** Synchronous variant for `process.on("exit")` handlers, where async work cannot run. */
+export function releaseLockSync(handle: LockHandle): boolean {
+  let raw: string;
+  try {
+    raw = readFileSync(handle.path, "utf8");
+  } catch {
+    return false;
+  }
+  if (!isSameHolder(raw, handle)) return false;
+  try {
+    unlinkSync(handle.path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isSameHolder(raw: string, handle: LockHandle): boolean {
+  try {
+    const now = parseLock(raw, handle.path);
+    return (
+      now.pid === handle.info.pid &&
+      now.started_at === handle.info.started_at &&
+      (now.pid_start ?? null) === (handle.info.pid_start ?? null)
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Alive and, when the lock recorded a start time, still the same process (PID not reused). */
+function isHolderAlive(info: LockInfo): boolean {
+  if (info.host && info.host !== hostname()) return true; // cannot check another machine's PIDs
+  if (!isProcessAlive(info.pid)) return false;
+  if (info.pid_start) {
+    const now = processStartTime(info.pid);
+    if (now !== null && now !== info.pid_start) return false;
+  }
+  return true;
+}
+
+/** `kill(pid, 0)`: EPERM means it exists but belongs to someone else (alive). Zombies count as dead. */
+export function isProcessAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if (isErrno(err, "EPERM")) return true;
+    return false;
+  }
+  return procStatFields(pid)?.[0] !== "Z";
+}
+
+/**
+ * The process's start time as recorded by the kernel (`/proc/<pid>/stat` field 22, clock ticks since
+ * boot), or null where /proc is not available. Two processes with the same PID differ here.
+ */
+export function processStartTime(pid: number): string | null {
+  return procStatFields(pid)?.[19] ?? null;
+}
+
+/** Fields 3.. of /proc/<pid>/stat (after the parenthesised command name, which may contain spaces). */
+function procStatFields(pid: number): string[] | null {
+  if (process.platform !== "linux") return null;
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return null;
+  }
+  const close = stat.lastIndexOf(")");
+  if (close < 0) return null;
+  return stat
+    .slice(close + 2)
+    .trim()
+    .split(" ");
+}
+
+function isoSeconds(d: Date): string {
+  return `${d.toISOString().slice(0, 19)}Z`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
