@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
@@ -9,4 +11,11 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   banner: { js: "#!/usr/bin/env node" },
+  // `car --help` prints this saved copy of the yargs help instead of loading yargs (see src/fast-path.ts).
+  onSuccess: async () => {
+    const help = execFileSync(process.execPath, ["dist/bin.js", "--help", "--repo", "."], {
+      encoding: "utf8",
+    });
+    writeFileSync("dist/help.txt", help);
+  },
 });

@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   "INVALID_ARGUMENT", // bad usage / bad request value
   "IO_ERROR", // unexpected filesystem error (wraps the cause)
   "INTERNAL", // a bug
+  "RUN_RECORD_CORRUPT", // runs/<id>.json unreadable / not matching schema: details.file
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -20,6 +20,8 @@ export interface RunnerState {
   /** Ours, optional: PID (= process group id) of the agent child while a run is in flight, so `kill`
    * from another process can end the agent's whole group. */
   agent_pid?: number | null;
+  /** Ours, optional: token usage summed over every run of every invocation (codex --json backend). */
+  tokens_total?: TokenUsage | null;
 }
 
 export type RunOutcome = "completed" | "failed" | "killed" | "timed_out" | "stalled" | "interrupted";

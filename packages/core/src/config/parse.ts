@@ -1,7 +1,13 @@
 import { dump, loadAll, YAML11_SCHEMA, YAMLException } from "js-yaml";
 import type { z } from "zod";
 import { CarError } from "../errors.js";
-import { type Config, configSchema, DEFAULT_CHAT_ARGS, DEFAULT_CODEX_ARGS, DEFAULT_CONFIG } from "./schema.js";
+import {
+  type Config,
+  configSchema,
+  DEFAULT_CHAT_ARGS,
+  DEFAULT_CODEX_ARGS,
+  DEFAULT_CONFIG,
+} from "./schema.js";
 
 export interface ParsedConfig {
   config: Config;
@@ -65,9 +71,13 @@ function loadYaml(text: string, file: string): unknown {
     throw new CarError("CONFIG_YAML", `${file}: malformed YAML: ${String(err)}`, { file }, { cause: err });
   }
   if (docs.length > 1) {
-    throw new CarError("CONFIG_YAML", `${file}: expected one YAML document, found ${docs.length} (remove '---')`, {
-      file,
-    });
+    throw new CarError(
+      "CONFIG_YAML",
+      `${file}: expected one YAML document, found ${docs.length} (remove '---')`,
+      {
+        file,
+      },
+    );
   }
   return docs.length === 0 || docs[0] === null ? {} : docs[0];
 }
@@ -143,10 +153,41 @@ export function parseConfig(text: string, file: string): ParsedConfig {
       found,
     });
   }
-  const merged = deepMerge(DEFAULT_CONFIG, { ...raw, version: 1 });
+  // A section left empty (`runner:` with every key commented out) is YAML null: read it as {}.
+  const sections: Record<string, unknown> = { ...raw, version: 1 };
+  for (const [key, value] of Object.entries(sections)) {
+    if (value === null && isPlainObject((DEFAULT_CONFIG as Record<string, unknown>)[key]))
+      delete sections[key];
+  }
+  const merged = deepMerge(DEFAULT_CONFIG, sections);
   const result = configSchema.safeParse(merged);
   if (!result.success) throw invalidConfig(file, merged, result.error.issues);
   return { config: result.data, raw };
+}
+
+/**
+ * Keys in the file's own mapping that the schema does not know (`runner.sleep_second`): kept, but
+ * worth a warning (e.g. in `doctor`) since a typo silently leaves the default in force.
+ */
+export function unknownConfigKeys(raw: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown, shape: unknown, path: Array<string | number>) => {
+    if (!isPlainObject(value)) return;
+    for (const [key, child] of Object.entries(value)) {
+      const known = isPlainObject(shape) ? shape[key] : undefined;
+      if (known === undefined && !(isPlainObject(shape) && key in shape)) {
+        out.push(formatKeyPath([...path, key]));
+      } else if (key === "extras" && path.length === 1 && path[0] === "docs" && Array.isArray(child)) {
+        for (const [i, extra] of child.entries()) {
+          walk(extra, { name: "", path: "", include_in_prompt: true }, [...path, key, i]);
+        }
+      } else {
+        walk(child, known, [...path, key]);
+      }
+    }
+  };
+  walk(raw, DEFAULT_CONFIG, []);
+  return out;
 }
 
 /** Commented starter config.yml; parses back to DEFAULT_CONFIG. */
@@ -237,10 +278,14 @@ export function setConfigValue(
       cur[seg] = {};
     } else if (!isPlainObject(next)) {
       const key = segments.slice(0, i + 1).join(".");
-      throw new CarError("INVALID_ARGUMENT", `${file}: ${key} is not a mapping, cannot set ${segments.join(".")}`, {
-        file,
-        key,
-      });
+      throw new CarError(
+        "INVALID_ARGUMENT",
+        `${file}: ${key} is not a mapping, cannot set ${segments.join(".")}`,
+        {
+          file,
+          key,
+        },
+      );
     }
     cur = cur[seg] as Record<string, unknown>;
   }

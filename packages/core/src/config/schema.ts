@@ -21,7 +21,14 @@ export const DEFAULT_CODEX_ARGS: string[] = [
 export const LEGACY_CODEX_ARGS: string[] = ["--yolo", "exec", "--sandbox", "danger-full-access"];
 
 /** Chat answers questions about the repo and must not edit it: read-only sandbox. */
-export const DEFAULT_CHAT_ARGS: string[] = ["exec", "--json", "--sandbox", "read-only", "--skip-git-repo-check", "-"];
+export const DEFAULT_CHAT_ARGS: string[] = [
+  "exec",
+  "--json",
+  "--sandbox",
+  "read-only",
+  "--skip-git-repo-check",
+  "-",
+];
 
 /** Names used by the three fixed docs; an extra may not take one of them (compared case-insensitively). */
 export const RESERVED_DOC_NAMES = ["todo", "progress", "opinions"] as const;
@@ -92,7 +99,10 @@ const codexSchema = z.looseObject(
   e("a mapping"),
 );
 
-const chatSchema = z.looseObject({ args: stringArray().default(() => [...DEFAULT_CHAT_ARGS]) }, e("a mapping"));
+const chatSchema = z.looseObject(
+  { args: stringArray().default(() => [...DEFAULT_CHAT_ARGS]) },
+  e("a mapping"),
+);
 
 const promptSchema = z.looseObject(
   {
@@ -154,6 +164,14 @@ export const configSchema = z.looseObject(
 export type Config = z.infer<typeof configSchema>;
 export type ExtraDocConfig = Config["docs"]["extras"][number];
 
-/** The full default configuration (what an empty config.yml means). A fresh object each access is not
- * needed: treat it as read-only and `structuredClone` it before mutating. */
-export const DEFAULT_CONFIG: Config = configSchema.parse({ version: 1 });
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The full default configuration (what an empty config.yml means). Deep-frozen: shared by every
+ * caller, so `structuredClone` it (or use `deepMerge`) before changing anything. */
+export const DEFAULT_CONFIG: Config = deepFreeze(configSchema.parse({ version: 1 }));

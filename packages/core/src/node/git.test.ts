@@ -7,7 +7,12 @@ import { commitAll, gitInit, isGitRepo, workTreeFingerprint } from "./git.js";
 
 let dir: string;
 // Run git without the developer's global identity so the fallback identity path is exercised.
-const isolatedEnv = { HOME: "", XDG_CONFIG_HOME: "", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" };
+const isolatedEnv = {
+  HOME: "",
+  XDG_CONFIG_HOME: "",
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+};
 const saved: Record<string, string | undefined> = {};
 
 beforeEach(async () => {
@@ -95,5 +100,16 @@ describe("git", () => {
     expect(await workTreeFingerprint(dir)).not.toBe(modified);
     await fsp.writeFile(join(dir, "a.txt"), "two\n");
     expect(await workTreeFingerprint(dir)).toBe(clean);
+  });
+
+  it("fails with GIT_FAILED outside a repository", async () => {
+    const outside = await fsp.mkdtemp(join(tmpdir(), "car-nogit-"));
+    try {
+      process.env.GIT_CEILING_DIRECTORIES = tmpdir();
+      await expect(workTreeFingerprint(outside)).rejects.toMatchObject({ code: "GIT_FAILED" });
+    } finally {
+      delete process.env.GIT_CEILING_DIRECTORIES;
+      await fsp.rm(outside, { recursive: true, force: true });
+    }
   });
 });

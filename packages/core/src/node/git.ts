@@ -19,14 +19,21 @@ function git(cwd: string, args: string[], encoding: "utf8" | "buffer" = "utf8"):
     execFile(
       "git",
       args,
-      { cwd, maxBuffer: MAX_BUFFER, encoding, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" } },
+      {
+        cwd,
+        maxBuffer: MAX_BUFFER,
+        encoding,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
+      },
       (err, stdout, stderr) => {
         const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
         if (e && typeof e.code === "string") {
           reject(
             new CarError(
               "GIT_FAILED",
-              e.code === "ENOENT" ? "git is not installed or not on PATH." : `Could not run git: ${e.message}`,
+              e.code === "ENOENT"
+                ? "git is not installed or not on PATH."
+                : `Could not run git: ${e.message}`,
               { cwd, args },
               { cause: err },
             ),
@@ -43,11 +50,23 @@ function git(cwd: string, args: string[], encoding: "utf8" | "buffer" = "utf8"):
   });
 }
 
+/** Raw stdout of a git command that must succeed (GIT_FAILED with its stderr otherwise). */
 async function gitBuffer(cwd: string, args: string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    execFile("git", args, { cwd, maxBuffer: MAX_BUFFER, encoding: "buffer" }, (err, stdout) => {
-      if (err && typeof (err as NodeJS.ErrnoException).code === "string") reject(err);
-      else resolve(stdout);
+    execFile("git", args, { cwd, maxBuffer: MAX_BUFFER, encoding: "buffer" }, (err, stdout, stderr) => {
+      if (!err) {
+        resolve(stdout);
+        return;
+      }
+      const detail = stderr.toString().trim() || err.message;
+      reject(
+        new CarError(
+          "GIT_FAILED",
+          `git ${args[0]} failed in ${cwd}: ${detail}`,
+          { cwd, args },
+          { cause: err },
+        ),
+      );
     });
   });
 }

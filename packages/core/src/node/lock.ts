@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync, unlinkSync, promises as fsp } from "node:fs";
+import { promises as fsp, readFileSync, unlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { CarError } from "../errors.js";
 import type { LockInfo } from "../types.js";
@@ -33,7 +33,8 @@ export interface LockStatus {
   corrupt?: string;
 }
 
-const MAX_ATTEMPTS = 200;
+/** Give up racing after this long (only reachable under pathological contention). */
+const ACQUIRE_TIMEOUT_MS = 15_000;
 /** A takeover guard older than this whose PID is dead was left by a crash mid-takeover. */
 const GUARD_STALE_MS = 5_000;
 
@@ -45,7 +46,8 @@ export async function acquireLock(path: string, options: AcquireLockOptions = {}
     pid_start: processStartTime(process.pid),
   };
   const body = `${JSON.stringify(info)}\n`;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  const deadline = Date.now() + ACQUIRE_TIMEOUT_MS;
+  while (Date.now() < deadline) {
     if (await createExclusive(path, body)) return { path, info };
 
     const seen = await readLockRaw(path);

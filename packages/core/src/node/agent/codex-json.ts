@@ -1,21 +1,84 @@
-// PLACEHOLDER until the real-Codex work lands: behaves like the plain backend.
-// Owner: the codex backend work (issue 5). Replace this whole file.
-import type { AgentBackend } from "./backend.js";
+/**
+ * Backend for `codex exec --json`: stdout is JSONL events, turned into readable log lines by the
+ * pure accumulator; stderr (codex's warnings and tracing) is logged as is. A run is judged by
+ * turn.completed / turn.failed first and the exit code second, because codex prints `error`
+ * events ("Reconnecting… 1/5") in runs that then succeed.
+ */
+import { classifyCodexFailure } from "../../codex/failure.js";
+import { createCodexAccumulator } from "../../codex/events.js";
+import type { AgentBackend, AgentFailure, AgentRunSummary, RunOutputParser } from "./backend.js";
 
-export const codexJsonBackend: AgentBackend = {
+// Output that means the connection to the model dropped (worth a retry) rather than a bad setup.
+const DROPPED_STREAM =
+  /stream disconnected|disconnected before completion|error sending request|connection (?:reset|refused|closed)|reconnecting|broken pipe|timed? ?out/i;
+
+export interface CodexJsonParserOptions {
+  /** Working directory of codex: file changes inside it are reported relative to it. */
+  cwd?: string;
+}
+
+export function createCodexJsonParser(options: CodexJsonParserOptions = {}): RunOutputParser {
+  const acc = createCodexAccumulator(options.cwd ? { cwd: options.cwd } : {});
+  const stderrTail: string[] = [];
+
+  return {
+    push(stream, raw) {
+      if (stream === "stderr") {
+        if (raw.trim().length > 0) {
+          stderrTail.push(raw);
+          if (stderrTail.length > 20) stderrTail.shift();
+        }
+        return [raw];
+      }
+      return acc.push(raw);
+    },
+    finish(exit): AgentRunSummary {
+      const s = acc.summary();
+      let failure: AgentFailure | null = null;
+      if (s.turnFailedMessage !== null) {
+        failure = { message: s.turnFailedMessage, ...classifyCodexFailure(s.turnFailedMessage) };
+      } else if (!s.turnCompleted && exit.code !== 0) {
+        const how = exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal ?? "unknown"}`;
+        // codex prints config/auth problems on stderr and exits 1 without any turn event.
+        const detail = s.lastErrorMessage ?? meaningfulStderr(stderrTail);
+        const message = detail ? `codex exited with ${how}: ${detail}` : `codex exited with ${how}`;
+        const hint = [s.lastErrorMessage ?? "", ...stderrTail].join("\n");
+        if (DROPPED_STREAM.test(hint)) {
+          failure = { kind: "transient", message };
+        } else if (s.lastErrorMessage) {
+          failure = { message, ...classifyCodexFailure(s.lastErrorMessage) };
+        } else {
+          failure = { kind: "fatal", message };
+        }
+      }
+      return {
+        failure,
+        thread_id: s.thread_id,
+        final_message: s.final_message,
+        usage: s.usage,
+        commands: s.commands,
+        files_changed: s.files_changed,
+      };
+    },
+  };
+}
+
+/** Last stderr line that is not codex's harmless start-up noise. */
+function meaningfulStderr(lines: string[]): string | null {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i]?.trim() ?? "";
+    if (l.length === 0 || /^WARNING: proceeding/.test(l)) continue;
+    return l;
+  }
+  return null;
+}
+
+export const codexJsonBackend: AgentBackend & {
+  createParser(options?: CodexJsonParserOptions): RunOutputParser;
+} = {
   name: "codex-json",
   keepsRawEvents: true,
-  createParser() {
-    return {
-      push: (_stream, raw) => [raw],
-      finish: (exit) => ({
-        failure: exit.code === 0 ? null : { kind: "fatal", message: `agent exited ${exit.code ?? exit.signal}` },
-        thread_id: null,
-        final_message: null,
-        usage: null,
-        commands: [],
-        files_changed: [],
-      }),
-    };
+  createParser(options?: CodexJsonParserOptions) {
+    return createCodexJsonParser(options);
   },
 };

@@ -1,0 +1,62 @@
+import { closeSync, openSync, readSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { AGENTS, CLI_BIN } from "./paths.mjs";
+import { run, runOk } from "./proc.mjs";
+import { makeRepo } from "./repo.mjs";
+
+export const FLOOD = join(AGENTS, "flood.mjs");
+
+/** Newlines in a file, read in 4 MB chunks. */
+export function countLines(path) {
+  const fd = openSync(path, "r");
+  const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+  let n = 0;
+  try {
+    for (let got; (got = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
+      for (let i = buf.indexOf(10, 0); i >= 0 && i < got; i = buf.indexOf(10, i + 1)) n++;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return n;
+}
+
+/** A repo whose agent is the flood stand-in (plain backend). */
+export function floodRepo(root) {
+  return makeRepo(root, { agent: [process.execPath, FLOOD] });
+}
+
+/**
+ * One `car once --quiet` with the flood agent printing `lines` lines, on an emptied log. Returns
+ * { ms, hwmMB } (VmHWM of the car process, sampled from /proc while it runs) after checking that the
+ * log holds every line (+ start and end markers).
+ */
+export async function carOnce(repo, lines, timeoutMs) {
+  rmSync(repo.log, { force: true });
+  rmSync(repo.index, { force: true });
+  const r = await run(process.execPath, [CLI_BIN, "once", "--quiet"], {
+    cwd: repo.root,
+    env: { ...process.env, FLOOD_LINES: String(lines) },
+    timeoutMs,
+    capture: false,
+    sampleRss: true,
+  });
+  if (r.code !== 0) throw new Error(`car once exited ${r.code ?? r.signal}: ${r.stderr.slice(-1500)}`);
+  const logged = countLines(repo.log);
+  if (logged !== lines + 2) throw new Error(`car once logged ${logged} lines, expected ${lines} + 2 markers`);
+  return { ms: r.ms, hwmMB: r.peak.hwmKB / 1024 };
+}
+
+/** The baseline: the same agent piped into a timestamp-prefixing awk writing a file. */
+export async function awkPipe(dir, lines, timeoutMs) {
+  const out = join(dir, "awk.log");
+  const awk = `{ print strftime("[%Y-%m-%dT%H:%M:%SZ]", systime(), 1) " run=1 stdout: " $0 }`;
+  const r = await runOk("sh", ["-c", `"$0" "$1" </dev/null | awk '${awk}' > "$2"`, process.execPath, FLOOD, out], {
+    env: { ...process.env, FLOOD_LINES: String(lines) },
+    timeoutMs,
+  });
+  const logged = countLines(out);
+  rmSync(out, { force: true });
+  if (logged !== lines) throw new Error(`awk baseline wrote ${logged} lines, expected ${lines}`);
+  return r.ms;
+}

@@ -1,0 +1,69 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+/**
+ * Run a command to completion; resolves { code, signal, ms, stdout, stderr, peak }. Bounded by
+ * `timeoutMs` (SIGKILL, then rejects). With `sampleRss`, /proc/<pid>/status is read every
+ * `sampleMs` and `peak` = { hwmKB, rssKB } is the last VmHWM seen (the kernel's high-water mark of
+ * the process's RSS, so the last reading before exit is the peak) and the largest VmRSS.
+ */
+export function run(cmd, args, { cwd, env, timeoutMs = 120_000, stdin = "ignore", capture = true, sampleRss = false, sampleMs = 10 } = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, {
+      cwd,
+      env: env ?? process.env,
+      stdio: [stdin, capture ? "pipe" : "ignore", "pipe"],
+    });
+    const out = [];
+    const err = [];
+    child.stdout?.on("data", (b) => out.push(b));
+    child.stderr.on("data", (b) => err.push(b));
+    const peak = { hwmKB: 0, rssKB: 0 };
+    let sampler = null;
+    if (sampleRss) {
+      const sample = () => {
+        try {
+          const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+          const hwm = /VmHWM:\s+(\d+)/.exec(status);
+          const rss = /VmRSS:\s+(\d+)/.exec(status);
+          if (hwm) peak.hwmKB = Math.max(peak.hwmKB, Number(hwm[1]));
+          if (rss) peak.rssKB = Math.max(peak.rssKB, Number(rss[1]));
+        } catch {
+          // exited between samples
+        }
+      };
+      sample();
+      sampler = setInterval(sample, sampleMs);
+    }
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${cmd} ${args.join(" ")} timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      if (sampler) clearInterval(sampler);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      const ms = performance.now() - t0;
+      clearTimeout(timer);
+      if (sampler) clearInterval(sampler);
+      resolve({
+        code,
+        signal,
+        ms,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+        peak,
+      });
+    });
+  });
+}
+
+/** Like run() but throws (with stderr) on a non-zero exit. */
+export async function runOk(cmd, args, opts) {
+  const r = await run(cmd, args, opts);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
+  return r;
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// `pnpm bench`: builds what it needs, runs each case several times, prints a table (median, min, max,
+// ratio to the case's in-run baseline, goal) or JSON. See apps/bench/README.md.
+import { cpus, freemem, totalmem } from "node:os";
+import { parseArgs, USAGE } from "./lib/args.mjs";
+import { buildWorkspace, missingProducts } from "./lib/build.mjs";
+import { renderTable } from "./lib/table.mjs";
+import { benchTmp } from "./lib/tmp.mjs";
+
+const CASES = ["throughput", "memory", "log-lookup", "cli-start", "sse", "api", "web"];
+
+const opts = parseArgs(process.argv.slice(2));
+if (opts.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const progress = (msg) => process.stderr.write(`${msg}\n`);
+const selected = opts.cases.length ? CASES.filter((c) => opts.cases.some((n) => c.includes(n) || n.includes(c))) : CASES;
+if (selected.length === 0) throw new Error(`no case matches ${opts.cases.join(", ")}; cases: ${CASES.join(", ")}`);
+
+const missing = opts.build ? await buildWorkspace(progress) : missingProducts();
+if (missing.length) progress(`missing products (cases needing them will fail): ${missing.join(", ")}`);
+
+const tmp = benchTmp(opts.keepData);
+if (opts.keepData) progress(`data kept in ${tmp}`);
+const ctx = {
+  quick: opts.quick,
+  tmp,
+  progress,
+  reps: (dflt) => opts.reps ?? (opts.quick ? Math.min(3, dflt) : dflt),
+};
+
+const machine = {
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model ?? "unknown",
+  memTotalGB: +(totalmem() / 2 ** 30).toFixed(1),
+  memFreeGB: +(freemem() / 2 ** 30).toFixed(1),
+  node: process.version,
+  platform: `${process.platform} ${process.arch}`,
+};
+const started = new Date().toISOString();
+const rows = [];
+const failures = [];
+for (const name of selected) {
+  progress(`== ${name}`);
+  const t0 = performance.now();
+  try {
+    const mod = await import(`./cases/${name}.mjs`);
+    rows.push(...(await mod.default.run(ctx)));
+  } catch (err) {
+    failures.push({ case: name, error: err instanceof Error ? err.message : String(err) });
+    progress(`${name} FAILED: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
+  }
+  progress(`== ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+const table = renderTable(rows);
+const header = `codex-autorunner bench ${opts.quick ? "(--quick) " : ""}${started} — ${machine.cpus}× ${machine.cpu}, ${machine.memTotalGB} GB RAM, node ${machine.node}`;
+const failText = failures.map((f) => `FAILED ${f.case}: ${f.error}`).join("\n");
+if (opts.json) {
+  process.stderr.write(`${header}\n${table}\n${failText}\n`);
+  process.stdout.write(`${JSON.stringify({ started, quick: opts.quick, machine, rows, failures }, null, 2)}\n`);
+} else {
+  process.stdout.write(`${header}\n\n${table}\n${failText ? `\n${failText}\n` : ""}`);
+}
+process.exitCode = failures.length ? 1 : 0;

@@ -1,0 +1,225 @@
+/**
+ * `car run` with the real Codex CLI against the scripted model: the loop, token accounting,
+ * retries of transient faults, the idle watchdog, the no-progress breaker and a large prompt.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  hang,
+  httpError,
+  type ModelRequest,
+  type ModelServer,
+  type ModelStep,
+  responseFailed,
+  runCar,
+  say,
+  spawnCar,
+  startModelServer,
+  waitFor,
+} from "@codex-autorunner/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  asTokenUsage,
+  type CodexRepo,
+  makeCodexRepo,
+  readLog,
+  readRunRecords,
+  readState,
+  servedForThread,
+  sumServed,
+  tickingModel,
+  usageFor,
+} from "./setup.js";
+
+let server: ModelServer | null = null;
+let repo: CodexRepo | null = null;
+
+afterEach(async () => {
+  await server?.close();
+  server = null;
+  repo?.cleanup();
+  repo = null;
+});
+
+function served(srv: ModelServer) {
+  return sumServed(srv.requests.filter((_, i) => srv.steps[i]?.type === "reply").map((r) => usageFor(r.index)));
+}
+
+describe("car run with the real codex", () => {
+  it("finishes a 3-item TODO in 3 runs through codex's own shell calls, usage summed exactly", async () => {
+    const srv = await startModelServer({ script: tickingModel });
+    server = srv;
+    repo = makeCodexRepo(srv);
+    const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
+    expect(r.code, `${r.stdout}\n${r.stderr}\n${readLog(repo)}`).toBe(0);
+
+    const todo = readFileSync(join(repo.dir, "TODO.md"), "utf8");
+    expect(todo).toContain("- [x] first task");
+    expect(todo).toContain("- [x] second task");
+    expect(todo).toContain("- [x] third task");
+    expect(todo).not.toContain("- [ ]");
+
+    const records = readRunRecords(repo);
+    expect(records.map((x) => x.id)).toEqual([1, 2, 3]);
+    const items = ["first task", "second task", "third task"];
+    records.forEach((rec, i) => {
+      expect(rec.outcome).toBe("completed");
+      expect(rec.backend).toBe("codex-json");
+      expect(rec.attempts).toBe(1);
+      expect(rec.thread_id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(rec.final_message).toBe(`Ticked: ${items[i]}`);
+      expect(rec.commands).toHaveLength(1);
+      expect(rec.commands[0]?.exit_code).toBe(0);
+      expect(rec.commands[0]?.command).toContain(`- [ ] ${items[i]}`);
+      // Exactly what the server served to this run's codex thread.
+      expect(rec.usage).toEqual(asTokenUsage(servedForThread(srv, rec.thread_id)));
+    });
+    // Every run asked for a different item: the prompt carried the current TODO.
+    expect(srv.requests.filter((q) => !q.isFollowUp).map((q) => /- \[ \] (.+)/.exec(q.prompt)?.[1])).toEqual(items);
+
+    const total = asTokenUsage(served(srv));
+    const status = await runCar(["status", "--json"], { cwd: repo.root, env: repo.env });
+    expect(status.code, status.stderr).toBe(0);
+    const report = JSON.parse(status.stdout) as { tokens: { total: unknown; last_run: unknown }; status: string };
+    expect(report.tokens.total).toEqual(total);
+    expect(report.tokens.last_run).toEqual(records[2]?.usage);
+    expect(report.status).toBe("idle");
+
+    const log = readLog(repo);
+    expect(log).toMatch(/run=1 stdout: agent: Ticked: first task/);
+    expect(log).toMatch(/run=3 stdout: \$ .*- \[ \] third task.* \(exit 0\)/);
+    expect(log).toContain("=== run 3 end (code 0) ===");
+    const raw = readFileSync(join(repo.dir, "runs", "2.jsonl"), "utf8");
+    expect(raw).toContain('"type":"thread.started"');
+    expect(raw).toContain('"type":"turn.completed"');
+  });
+
+  it("retries a 5xx as the same run and then succeeds", async () => {
+    let failedOnce = false;
+    const srv = await startModelServer({
+      script: (req: ModelRequest): ModelStep => {
+        if (!failedOnce) {
+          failedOnce = true;
+          return httpError(500, "upstream exploded");
+        }
+        return tickingModel(req);
+      },
+    });
+    server = srv;
+    repo = makeCodexRepo(srv, { todo: ["only task"] });
+    const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
+    expect(r.code, `${r.stdout}\n${r.stderr}\n${readLog(repo)}`).toBe(0);
+
+    const records = readRunRecords(repo);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ id: 1, outcome: "completed", attempts: 2, final_message: "Ticked: only task" });
+    expect(srv.steps[0]?.type).toBe("http_error");
+    const log = readLog(repo);
+    expect(log).toMatch(/run=1 stderr: \[car\] retrying \(attempt 2\/3\).*high demand/);
+    expect(log.match(/=== run \d+ start ===/g)).toEqual(["=== run 1 start ==="]);
+    // Only completed responses count; the 500 served nothing.
+    expect(records[0]?.usage?.total_tokens).toBe(asTokenUsage(served(srv)).total_tokens);
+  });
+
+  it("kills a hanging model with the idle watchdog and retries", async () => {
+    let hung = false;
+    const srv = await startModelServer({
+      script: (req: ModelRequest): ModelStep => {
+        if (!hung) {
+          hung = true;
+          return hang();
+        }
+        return tickingModel(req);
+      },
+    });
+    server = srv;
+    repo = makeCodexRepo(srv, { todo: ["only task"], runner: { idle_timeout_seconds: 3 } });
+    const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
+    expect(r.code, `${r.stdout}\n${r.stderr}\n${readLog(repo)}`).toBe(0);
+
+    const records = readRunRecords(repo);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ outcome: "completed", attempts: 2 });
+    expect(readLog(repo)).toMatch(/\[car\] retrying \(attempt 2\/3\).*stall/i);
+    expect(readFileSync(join(repo.dir, "TODO.md"), "utf8")).toContain("- [x] only task");
+    // The killed codex's connection is gone: nothing waits on the server any more.
+    expect(srv.pending()).toBe(0);
+  });
+
+  it("stops with 'no progress' after 3 runs when the model never ticks anything", async () => {
+    const srv = await startModelServer({ script: (req) => say("I looked around; all good.", usageFor(req.index)) });
+    server = srv;
+    repo = makeCodexRepo(srv, { runner: { no_progress_runs: 3 } });
+    const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
+    expect(r.code).not.toBe(0);
+    expect(`${r.stdout}\n${r.stderr}`).toMatch(/no progress/i);
+
+    const records = readRunRecords(repo);
+    expect(records.map((x) => x.outcome)).toEqual(["completed", "completed", "completed"]);
+    expect(srv.requests).toHaveLength(3);
+    const state = readState(repo);
+    expect(state.status).toBe("error");
+    expect(String(state.reason)).toMatch(/no progress/i);
+    expect(readFileSync(join(repo.dir, "TODO.md"), "utf8")).not.toContain("- [x]");
+  });
+
+  it("sends a 300 KB prompt (large PROGRESS.md) through to the model", async () => {
+    const srv = await startModelServer({ script: tickingModel });
+    server = srv;
+    repo = makeCodexRepo(srv, { todo: ["only task"] });
+    const line = "- 2026-01-01: refactored the widget frobnicator and wrote more tests\n";
+    const progress = `# Progress\n\n${line.repeat(Math.ceil(300_000 / line.length))}END-OF-PROGRESS-91c2\n`;
+    expect(progress.length).toBeGreaterThan(300_000);
+    writeFileSync(join(repo.dir, "PROGRESS.md"), progress);
+
+    const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
+    expect(r.code, `${r.stdout}\n${r.stderr}\n${readLog(repo)}`).toBe(0);
+    const first = srv.requests[0];
+    expect(first?.prompt.length).toBeGreaterThan(300_000);
+    expect(first?.prompt).toContain("END-OF-PROGRESS-91c2");
+    expect(readRunRecords(repo)[0]).toMatchObject({ outcome: "completed", final_message: "Ticked: only task" });
+  });
+
+  it("waits out a rate limit for the time the message gives, shown in state, then succeeds", async () => {
+    let limited = false;
+    const srv = await startModelServer({
+      script: (req: ModelRequest): ModelStep => {
+        if (!limited) {
+          limited = true;
+          return responseFailed("rate_limit_exceeded", "Rate limit reached for requests. Please try again in 3s.");
+        }
+        return tickingModel(req);
+      },
+    });
+    server = srv;
+    const r = makeCodexRepo(srv, { todo: ["only task"] });
+    repo = r;
+    const car = spawnCar(["run", "--quiet"], { cwd: r.root, env: r.env, timeoutMs: 100_000 });
+    const waiting = await waitFor(() => readState(r).waiting as { until: string; message: string } | null, {
+      timeoutMs: 60_000,
+      what: "state.waiting during the rate-limit wait",
+    });
+    expect(waiting.message).toMatch(/rate limit/i);
+    const done = await car.exited;
+    expect(done.code, `${done.stdout}\n${done.stderr}\n${readLog(r)}`).toBe(0);
+    expect(readRunRecords(r)[0]).toMatchObject({ outcome: "completed", attempts: 2 });
+    expect(readLog(r)).toMatch(/\[car\] retrying \(attempt 2\/3\) in 3s: .*try again in 3s/);
+    expect(readState(r).waiting ?? null).toBeNull();
+  });
+
+  it("stops at once on a fatal failure (bad credentials) with the message", async () => {
+    const srv = await startModelServer({
+      script: [httpError(401, "Incorrect API key provided", "invalid_request_error")],
+    });
+    server = srv;
+    repo = makeCodexRepo(srv);
+    const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
+    expect(r.code).not.toBe(0);
+    const records = readRunRecords(repo);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ outcome: "failed", attempts: 1 });
+    expect(records[0]?.error).toMatch(/401 Unauthorized: Incorrect API key/);
+    expect(srv.requests).toHaveLength(1);
+    expect(readState(repo).status).toBe("error");
+  });
+});

@@ -1,0 +1,4 @@
+export * from "./codex.js";
+export * from "./server.js";
+export * from "./steps.js";
+export * from "./types.js";

@@ -1,0 +1,28 @@
+import { matchFastPath, runFastPath } from "./fast-path.js";
+
+// A closed pipe (`car log | head`) is not an error worth a stack trace; see outputPolicy for `run`.
+let keepRunning = () => false;
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (keepRunning()) return;
+    process.exit(err.code === "EPIPE" || err.code === "EIO" ? 0 : 1);
+  });
+}
+
+const argv = process.argv.slice(2);
+const fast = matchFastPath(argv, new URL("./help.txt", import.meta.url));
+const run: Promise<number> = fast
+  ? runFastPath(fast)
+  : import("./index.js").then(({ main, outputPolicy }) => {
+      keepRunning = () => outputPolicy.keepRunningWhenClosed;
+      return main(argv);
+    });
+
+// Explicit exit: a command's leftover handle (a watcher, a timer) must never keep `car` alive after it is done.
+run.then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`car: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

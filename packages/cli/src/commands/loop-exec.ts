@@ -1,0 +1,97 @@
+import type { LoopStopReason } from "@codex-autorunner/core";
+import { EXIT, exitCodeForStop } from "../exit-codes.js";
+import { createRunView } from "../output/run-view.js";
+import { stderrColors } from "../output/tty.js";
+import { type GlobalArgs, loadCore, outputPolicy, repoRoot, setExitCode } from "./common.js";
+
+export interface LoopArgs extends GlobalArgs {
+  force?: boolean;
+  quiet?: boolean;
+  "max-runs"?: number;
+}
+
+const REASON_TEXT: Record<LoopStopReason, string> = {
+  todo_done: "all TODO items are done",
+  run_limit: "run limit reached",
+  wallclock: "wall-clock limit reached",
+  stop_requested: "stopped on request",
+  token_budget: "token budget reached",
+  agent_failed: "the agent failed",
+  aborted: "interrupted",
+  no_progress: "no progress: the TODO did not change for several runs",
+  error: "stopped on an error",
+};
+
+/**
+ * Runs the loop in this process (`run`, `once`, `resume`). SIGINT/SIGTERM abort it; the engine then
+ * ends the agent's group, writes the end marker and state, and releases the lock before we exit.
+ */
+export async function executeLoop(
+  argv: LoopArgs,
+  opts: { once: boolean; before?: (root: string) => Promise<void> },
+) {
+  const root = await repoRoot(argv);
+  const core = await loadCore();
+  if (opts.before) await opts.before(root);
+
+  outputPolicy.keepRunningWhenClosed = true;
+  const live = process.stdout.isTTY === true && !argv.quiet;
+  const view = createRunView({ live });
+  const controller = new AbortController();
+  let received: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (received) {
+      view.note(
+        `car: ${sig} again: still ending the current run (the agent gets a grace period, then SIGKILL)`,
+      );
+      return;
+    }
+    received = sig;
+    view.note(`car: ${sig} received: ending the current run and saving state…`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+
+  let result: Awaited<ReturnType<typeof core.runLoop>>;
+  try {
+    result = await core.runLoop({
+      root,
+      once: opts.once,
+      force: argv.force ?? false,
+      signal: controller.signal,
+      onEvent: (e) => view.onEvent(e),
+      ...(argv["max-runs"] !== undefined ? { stopAfterRuns: argv["max-runs"] } : {}),
+    });
+  } finally {
+    view.finish();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onSignal);
+  }
+
+  const sigCode =
+    received === "SIGTERM" ? EXIT.TERMINATED : received === "SIGHUP" ? EXIT.HANGUP : EXIT.INTERRUPTED;
+  let code = result.reason === "aborted" ? sigCode : exitCodeForStop(result.reason);
+  if (received && code === EXIT.OK) code = sigCode;
+
+  const c = stderrColors();
+  const runs = `${result.runs} run${result.runs === 1 ? "" : "s"}`;
+  const last =
+    result.lastRunId !== null && result.lastRunId !== undefined ? `, last run ${result.lastRunId}` : "";
+  const detail = result.detail ? `: ${result.detail}` : "";
+  const summary = `car: ${REASON_TEXT[result.reason] ?? result.reason}${detail} (${runs}${last})`;
+  if (code === EXIT.OK) {
+    process.stdout.write(`${summary}\n`);
+  } else {
+    process.stderr.write(`${code === EXIT.ERROR ? c.red(summary) : summary}\n`);
+    if (result.reason === "agent_failed" && result.lastRunId != null) {
+      const exit = result.lastExitCode != null ? ` (exit code ${result.lastExitCode})` : "";
+      process.stderr.write(
+        `${c.dim(`hint: run ${result.lastRunId} failed${exit}; see \`car log --run ${result.lastRunId}\``)}\n`,
+      );
+    }
+  }
+  setExitCode(code);
+}

@@ -1,0 +1,91 @@
+import type { EngineEvent, RunRecord } from "@codex-autorunner/core";
+import { StatusLine } from "./status-line.js";
+import { type Colors, colors, formatDuration, useColor } from "./tty.js";
+
+/** Renders the engine's events for `car run` / `once` / `resume`. */
+export interface RunView {
+  onEvent(event: EngineEvent): void;
+  /** A message from car itself (not the agent), e.g. "interrupting…". */
+  note(message: string, stream?: "stdout" | "stderr"): void;
+  /** Removes the live line; call before printing the final summary. */
+  finish(): void;
+}
+
+function endText(record: RunRecord): string {
+  if (record.exit_code !== null) return `code ${record.exit_code}`;
+  if (record.signal) return `signal ${record.signal}`;
+  return record.outcome ?? "unknown";
+}
+
+/**
+ * `live`: a status line redrawn in place below the agent's output (stdout must be a TTY).
+ * Otherwise plain lines: agent stdout lines on stdout, agent stderr lines on stderr, run markers on stdout.
+ */
+export function createRunView(opts: { live: boolean }): RunView {
+  const c: Colors = colors(opts.live && useColor(process.stdout));
+  const status = opts.live ? new StatusLine(process.stdout, c.cyan) : null;
+  status?.start();
+
+  const print = (line: string, stream: "stdout" | "stderr" = "stdout") => {
+    if (status) status.print(line);
+    else (stream === "stdout" ? process.stdout : process.stderr).write(`${line}\n`);
+  };
+
+  return {
+    onEvent(e) {
+      switch (e.type) {
+        case "run.started": {
+          const attempt = e.attempt > 1 ? c.yellow(` (attempt ${e.attempt})`) : "";
+          print(c.bold(`=== run ${e.runId} start ===`) + attempt);
+          status?.setRun(e.runId);
+          status?.setTodo(e.todo.done, e.todo.outstanding);
+          break;
+        }
+        case "log":
+          if (e.stream === "stderr") print(status ? c.dim(e.line) : e.line, "stderr");
+          else print(e.line);
+          break;
+        case "run.ended": {
+          const r = e.record;
+          const ok = r.exit_code === 0;
+          const marker = `=== run ${e.runId} end (${endText(r)}) ===`;
+          const parts: string[] = [];
+          if (r.outcome && r.outcome !== "completed") parts.push(r.outcome);
+          if (r.duration_ms !== null) parts.push(formatDuration(r.duration_ms));
+          if (r.todo_after) {
+            parts.push(`TODO ${r.todo_after.done}/${r.todo_after.done + r.todo_after.outstanding} done`);
+            status?.setTodo(r.todo_after.done, r.todo_after.outstanding);
+          }
+          print(
+            `${ok ? c.green(marker) : c.red(marker)}${parts.length ? c.dim(`  ${parts.join(" · ")}`) : ""}`,
+          );
+          if (r.commit && !r.commit.ok) print(c.yellow(`git commit failed: ${r.commit.message}`), "stderr");
+          status?.setPhase("between runs");
+          break;
+        }
+        case "retry":
+          print(
+            c.yellow(
+              `retrying run ${e.runId} (attempt ${e.attempt}) in ${formatDuration(e.delayMs)}: ${e.reason}`,
+            ),
+            "stderr",
+          );
+          status?.setPhase("waiting to retry");
+          break;
+        case "waiting":
+          print(c.yellow(`waiting until ${e.until}: ${e.message}`), "stderr");
+          status?.setPhase(`waiting until ${e.until}`);
+          break;
+        case "state":
+        case "loop.stopped":
+          break;
+      }
+    },
+    note(message, stream = "stderr") {
+      print(c.yellow(message), stream);
+    },
+    finish() {
+      status?.stop();
+    },
+  };
+}

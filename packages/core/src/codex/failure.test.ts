@@ -1,0 +1,69 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { createCodexAccumulator } from "./events.js";
+import { classifyCodexFailure, parseDurationText, parseRetryAfter } from "./failure.js";
+
+function failedMessage(name: string): string {
+  const acc = createCodexAccumulator();
+  for (const l of readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8").split("\n")) acc.push(l);
+  const msg = acc.summary().turnFailedMessage;
+  if (msg === null) throw new Error(`${name} has no turn.failed`);
+  return msg;
+}
+
+describe("classifyCodexFailure on messages recorded from codex 0.169", () => {
+  it.each([
+    ["http-500.jsonl", "transient"],
+    ["dropped-stream.jsonl", "transient"],
+    ["overloaded.jsonl", "transient"],
+    ["rate-limit.jsonl", "rate_limit"],
+    ["http-429.jsonl", "rate_limit"],
+    ["usage-limit.jsonl", "rate_limit"],
+    ["unauthorized.jsonl", "fatal"],
+    ["unknown-model.jsonl", "fatal"],
+  ])("%s → %s", (file, kind) => {
+    expect(classifyCodexFailure(failedMessage(file)).kind).toBe(kind);
+  });
+
+  it("reads the wait from a rate-limit message", () => {
+    expect(classifyCodexFailure(failedMessage("rate-limit.jsonl"))).toEqual({ kind: "rate_limit", retryAfterMs: 11_054 });
+  });
+
+  it("turns a local clock time into the wait until its next occurrence", () => {
+    const now = new Date(2026, 10, 25, 15, 48, 0);
+    const msg = failedMessage("usage-limit.jsonl").replace(/at [\d:]+ [AP]M/, "at 4:48 PM");
+    expect(classifyCodexFailure(msg, now)).toEqual({ kind: "rate_limit", retryAfterMs: 3_600_000 });
+    // Already past today → tomorrow.
+    expect(parseRetryAfter("try again at 3:00 PM.", now)).toBe((23 * 60 + 12) * 60_000);
+  });
+});
+
+describe("classifyCodexFailure on other wordings", () => {
+  it.each([
+    ["stream disconnected before completion: error sending request for url", "transient"],
+    ["unexpected status 503 Service Unavailable", "transient"],
+    ["exceeded retry limit, last status: 502 Bad Gateway", "transient"],
+    ["Request timed out", "transient"],
+    ["exceeded retry limit, last status: 429 Too Many Requests", "rate_limit"],
+    ["You exceeded your current quota, please check your plan and billing details", "fatal"],
+    ["unexpected status 403 Forbidden: nope, url: http://127.0.0.1:5000/v1/responses", "fatal"],
+    ["Error loading config.toml: unknown field `foo`", "fatal"],
+    ["something nobody has seen before", "fatal"],
+  ])("%s → %s", (msg, kind) => {
+    expect(classifyCodexFailure(msg).kind).toBe(kind);
+  });
+
+  it("parses durations in several spellings", () => {
+    expect(parseRetryAfter("Rate limit reached. Please try again in 1m 30s.")).toBe(90_000);
+    expect(parseRetryAfter("usage limit; resets in 2 hours")).toBe(7_200_000);
+    expect(parseRetryAfter("rate limited, retry after 20ms")).toBe(20);
+    expect(parseRetryAfter("rate limited")).toBeUndefined();
+    expect(parseDurationText("1h 2m and 3s")).toBe(3_723_000);
+    expect(parseDurationText("soon")).toBeNull();
+  });
+
+  it("parses an absolute reset time", () => {
+    const now = new Date("2026-11-25T15:00:00Z");
+    expect(parseRetryAfter("usage limit, resets at 2026-11-25T16:30:00Z.", now)).toBe(90 * 60_000);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "./parse.js";
+import {
+  configSchema,
+  DEFAULT_CHAT_ARGS,
+  DEFAULT_CODEX_ARGS,
+  DEFAULT_CONFIG,
+  LEGACY_CODEX_ARGS,
+} from "./schema.js";
+
+describe("configSchema", () => {
+  it("has the documented defaults", () => {
+    expect(DEFAULT_CONFIG).toEqual({
+      version: 1,
+      docs: {
+        todo: ".codex-autorunner/TODO.md",
+        progress: ".codex-autorunner/PROGRESS.md",
+        opinions: ".codex-autorunner/OPINIONS.md",
+        extras: [],
+      },
+      codex: { binary: "codex", args: DEFAULT_CODEX_ARGS },
+      chat: { args: DEFAULT_CHAT_ARGS },
+      prompt: { prev_run_max_chars: 6000, template: ".codex-autorunner/prompt.txt" },
+      runner: {
+        sleep_seconds: 5,
+        stop_after_runs: null,
+        max_wallclock_seconds: null,
+        run_timeout_seconds: null,
+        idle_timeout_seconds: null,
+        kill_grace_seconds: 10,
+        max_retries: 3,
+        retry_base_seconds: 5,
+        no_progress_runs: 3,
+        max_total_tokens: null,
+      },
+      git: { auto_commit: false, commit_message_template: "[codex] run #{run_id}" },
+      server: { host: "127.0.0.1", port: 4173, auth_token: null, max_body_bytes: 1_048_576 },
+    });
+    expect(DEFAULT_CODEX_ARGS.at(-1)).toBe("-");
+    expect(DEFAULT_CHAT_ARGS).toContain("read-only");
+  });
+
+  it("validates the original's args unchanged", () => {
+    const r = configSchema.safeParse({ version: 1, codex: { args: LEGACY_CODEX_ARGS } });
+    expect(r.success && r.data.codex.args).toEqual(LEGACY_CODEX_ARGS);
+  });
+
+  it("rejects a version other than the literal 1", () => {
+    expect(configSchema.safeParse({ version: 2 }).success).toBe(false);
+  });
+
+  it("DEFAULT_CONFIG is frozen while parsed configs are the caller's to change", () => {
+    expect(Object.isFrozen(DEFAULT_CONFIG.runner)).toBe(true);
+    expect(() => {
+      (DEFAULT_CONFIG.docs.extras as unknown[]).push({});
+    }).toThrow(TypeError);
+    const { config } = parseConfig("", "config.yml");
+    config.runner.sleep_seconds = 1;
+    config.codex.args.push("--x");
+    expect(DEFAULT_CONFIG.runner.sleep_seconds).toBe(5);
+    expect(DEFAULT_CONFIG.codex.args).toEqual(DEFAULT_CODEX_ARGS);
+  });
+});

@@ -1,0 +1,96 @@
+import type { LogEntry, LogStream } from "../types.js";
+
+/**
+ * `codex-autorunner.log` lines, byte-exact with the original tool:
+ *
+ *   === run 12 start ===
+ *   [2026-01-01T12:34:56Z] run=12 stdout: <agent line>
+ *   [2026-01-01T12:34:56Z] run=12 stderr: <agent line>
+ *   === run 12 end (code 0) ===
+ *   === run 12 end (interrupted) ===     (ours: end written on recovery after a crashed runner)
+ *
+ * The format functions return one line WITHOUT its trailing "\n"; the writer adds it.
+ */
+
+/** `2026-01-01T12:34:56Z`: ISO-8601 UTC, whole seconds. */
+export function formatTimestamp(date: Date = new Date()): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+export function formatStartMarker(runId: number): string {
+  return `=== run ${runId} start ===`;
+}
+
+/** `code` null means the run never reported an exit code (recovered after a crash). */
+export function formatEndMarker(runId: number, code: number | null): string {
+  return code === null ? `=== run ${runId} end (interrupted) ===` : `=== run ${runId} end (code ${code}) ===`;
+}
+
+export function formatLogLine(ts: string | Date, runId: number, stream: LogStream, line: string): string {
+  const stamp = typeof ts === "string" ? ts : formatTimestamp(ts);
+  return `[${stamp}] run=${runId} ${stream}: ${line}`;
+}
+
+const START_RE = /^=== run (\d+) start ===$/;
+const END_RE = /^=== run (\d+) end \((?:code (-?\d+)|interrupted)\) ===$/;
+// The timestamp is kept as written (the original's and ours are the same shape, but do not depend on it).
+const LINE_RE = /^\[([^\]\n]*)\] run=(\d+) (stdout|stderr):(?: (.*))?$/s;
+
+/** Classify one raw log line (without its "\n"). `offset` = its byte offset in the log. */
+export function parseLogLine(raw: string, offset: number): LogEntry {
+  const text = raw;
+  let m = LINE_RE.exec(text);
+  if (m) {
+    return {
+      kind: "line",
+      runId: Number(m[2]),
+      ts: m[1]!,
+      stream: m[3] as LogStream,
+      line: m[4] ?? "",
+      offset,
+      raw,
+    };
+  }
+  m = START_RE.exec(text);
+  if (m) return { kind: "start", runId: Number(m[1]), offset, raw };
+  m = END_RE.exec(text);
+  if (m)
+    return { kind: "end", runId: Number(m[1]), code: m[2] === undefined ? null : Number(m[2]), offset, raw };
+  return { kind: "other", offset, raw };
+}
+
+/** The agent's text of a `[ts] run=N stream: text` line, or null for markers and other lines. */
+export function stripLogPrefix(raw: string): string | null {
+  const m = LINE_RE.exec(raw);
+  return m ? (m[4] ?? "") : null;
+}
+
+/** Longest log line body we write; longer agent lines become several log lines. */
+export const MAX_LOG_LINE_CHARS = 65_536;
+
+/**
+ * Make one line of agent output safe for the line-oriented log. Invalid UTF-8 was already replaced by
+ * the decoder (U+FFFD). Here: NUL → U+2400 (␀); a `\r` progress bar keeps only its last non-empty
+ * segment (what a terminal would show); stray "\n" split lines; lines over MAX_LOG_LINE_CHARS
+ * are cut into chunks (never between the halves of a surrogate pair). Always at least one line.
+ */
+export function sanitizeAgentLine(text: string): string[] {
+  const out: string[] = [];
+  for (const physical of text.replace(/\0/g, "\u2400").split("\n")) {
+    const segments = physical.split("\r").filter((s) => s !== "");
+    const line = segments.length > 0 ? segments[segments.length - 1]! : "";
+    if (line.length <= MAX_LOG_LINE_CHARS) {
+      out.push(line);
+      continue;
+    }
+    let pos = 0;
+    while (pos < line.length) {
+      let end = Math.min(pos + MAX_LOG_LINE_CHARS, line.length);
+      const last = line.charCodeAt(end - 1);
+      if (end < line.length && last >= 0xd800 && last <= 0xdbff) end--;
+      out.push(line.slice(pos, end));
+      pos = end;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,301 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { constants as osConstants } from "node:os";
+import type { Readable } from "node:stream";
+import { CarError } from "../../errors.js";
+import { sanitizeAgentLine } from "../../log/format.js";
+import type { LogStream } from "../../types.js";
+
+/**
+ * Runs the agent as the leader of its own process group, so one signal to `-pid` reaches everything
+ * it started (shells, test runners, a forgotten background server). The prompt goes on stdin, which
+ * is then closed: Linux caps a single argv string at 128 KiB and prompts can be larger.
+ *
+ * Output is read as bytes and split on `\n` here (not readline) so that invalid UTF-8, NUL bytes and
+ * a 10 MB line without a newline are all handled with bounded memory.
+ */
+
+export interface SpawnAgentOptions {
+  binary: string;
+  args: string[];
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Written to the agent's stdin, which is then closed. */
+  stdin: string;
+  /** One sanitised line. May return a promise: the stream is paused until it settles (back-pressure). */
+  onLine: (stream: LogStream, text: string) => void | Promise<void>;
+  /** A line without a newline longer than this many bytes is passed on in pieces (default 64 KiB). */
+  maxLineBytes?: number;
+  /**
+   * Pass lines through sanitizeAgentLine (default true). Structured output (JSONL events) turns this
+   * off so a long event is not cut into unparsable pieces; its readable lines are sanitised when logged.
+   */
+  sanitize?: boolean;
+  /** After the leader exited, how long to wait for the pipes to close (a grandchild may hold them). */
+  drainMs?: number;
+  /** Grace between SIGTERM and SIGKILL for group members left behind after the leader exited. */
+  orphanGraceMs?: number;
+}
+
+export interface AgentExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface AgentProcess {
+  /** PID of the leader = process group id. */
+  readonly pid: number;
+  /** Settles once the leader exited, the output was drained (or cut off) and every onLine settled. */
+  readonly exited: Promise<AgentExit>;
+  /** SIGTERM to the group, wait up to `graceMs`, then SIGKILL to the group. Resolves when exited. */
+  kill(graceMs: number): Promise<void>;
+}
+
+const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
+const DEFAULT_DRAIN_MS = 2_000;
+const DEFAULT_ORPHAN_GRACE_MS = 1_000;
+
+/** Start the agent; rejects with AGENT_NOT_FOUND when the binary cannot be executed. */
+export async function spawnAgent(options: SpawnAgentOptions): Promise<AgentProcess> {
+  const child = spawn(options.binary, options.args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    detached: true,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      child.off("spawn", onSpawn);
+      reject(spawnError(options.binary, options.cwd, err));
+    };
+    const onSpawn = () => {
+      child.off("error", onError);
+      resolve();
+    };
+    child.once("error", onError);
+    child.once("spawn", onSpawn);
+  });
+  // Later errors (e.g. kill on an already-reaped child) must not crash the process.
+  child.on("error", () => {});
+  return new RunningAgent(child, options);
+}
+
+function spawnError(binary: string, cwd: string, err: NodeJS.ErrnoException): CarError {
+  if (err.code === "ENOENT" || err.code === "EACCES") {
+    const why = err.code === "ENOENT" ? "was not found" : "is not executable";
+    return new CarError(
+      "AGENT_NOT_FOUND",
+      `The agent binary "${binary}" ${why} (PATH lookup from ${cwd}); install it or set \`codex.binary\` in .codex-autorunner/config.yml.`,
+      { key: "codex.binary", found: binary, file: ".codex-autorunner/config.yml" },
+      { cause: err },
+    );
+  }
+  return new CarError(
+    "AGENT_FAILED",
+    `Could not start the agent "${binary}": ${err.message}`,
+    { found: binary },
+    {
+      cause: err,
+    },
+  );
+}
+
+class RunningAgent implements AgentProcess {
+  readonly pid: number;
+  readonly exited: Promise<AgentExit>;
+  private leaderExit: AgentExit | null = null;
+  private readonly leaderExited: Promise<AgentExit>;
+  /** Serialises onLine calls across both streams. */
+  private chain: Promise<void> = Promise.resolve();
+  private killing: Promise<void> | null = null;
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly options: SpawnAgentOptions,
+  ) {
+    this.pid = child.pid as number;
+    this.leaderExited = new Promise((resolve) => {
+      child.once("exit", (code, signal) => {
+        this.leaderExit = { code, signal };
+        resolve(this.leaderExit);
+      });
+    });
+    this.writeStdin();
+    const out = this.pump(child.stdout as Readable, "stdout");
+    const err = this.pump(child.stderr as Readable, "stderr");
+    this.exited = this.settle(out, err);
+  }
+
+  private writeStdin(): void {
+    const stdin = this.child.stdin;
+    if (!stdin) return;
+    // An agent that exits without reading its stdin makes the write fail with EPIPE: not an error.
+    stdin.on("error", () => {});
+    stdin.end(this.options.stdin);
+  }
+
+  /** Read one stream to its end; resolves when it closed and its last onLine settled. */
+  private pump(stream: Readable, name: LogStream): Promise<void> {
+    const cap = this.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    const decoder = new TextDecoder("utf-8", { fatal: false });
+    let pending = "";
+    let pendingBytes = 0;
+
+    const emit = (text: string): void | Promise<void> => {
+      let results: Array<void | Promise<void>> | null = null;
+      const lines = this.options.sanitize === false ? [text] : sanitizeAgentLine(text);
+      for (const line of lines) {
+        const r = this.options.onLine(name, line);
+        if (r && typeof (r as Promise<void>).then === "function") {
+          results ??= [];
+          results.push(r);
+        }
+      }
+      if (results) return Promise.all(results).then(() => undefined);
+    };
+
+    const processChunk = async (buf: Buffer): Promise<void> => {
+      let start = 0;
+      while (start < buf.length) {
+        const nl = buf.indexOf(10, start);
+        if (nl < 0) {
+          const rest = buf.subarray(start);
+          pending += decoder.decode(rest, { stream: true });
+          pendingBytes += rest.length;
+          if (pendingBytes >= cap) {
+            // No newline yet and over the cap: pass this piece on now rather than buffering it all.
+            const piece = pending;
+            pending = "";
+            pendingBytes = 0;
+            await emit(piece);
+          }
+          return;
+        }
+        let text = pending + decoder.decode(buf.subarray(start, nl), { stream: true }) + decoder.decode();
+        pending = "";
+        pendingBytes = 0;
+        if (text.endsWith("\r")) text = text.slice(0, -1); // CRLF line ending
+        start = nl + 1;
+        await emit(text);
+      }
+    };
+
+    return new Promise<void>((resolve) => {
+      stream.on("data", (buf: Buffer) => {
+        stream.pause();
+        this.chain = this.chain
+          .then(() => processChunk(buf))
+          .catch(() => {}) // a throwing consumer must not wedge the pipe
+          .then(() => {
+            stream.resume();
+          });
+      });
+      let finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        stream.removeAllListeners("data");
+        this.chain = this.chain
+          .then(() => {
+            const tail = pending + decoder.decode();
+            pending = "";
+            if (tail.length > 0) return emit(tail);
+          })
+          .catch(() => {});
+        this.chain.then(resolve, resolve);
+      };
+      stream.once("end", finish);
+      stream.once("close", finish);
+      stream.once("error", finish);
+    }).then(() => undefined);
+  }
+
+  private async settle(out: Promise<void>, err: Promise<void>): Promise<AgentExit> {
+    const exit = await this.leaderExited;
+    const drained = Promise.all([out, err]);
+    const drainMs = this.options.drainMs ?? DEFAULT_DRAIN_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      drained.then(() => false),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(true), drainMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    // Whatever is left in the group (a grandchild still holding the pipe, or a background job) goes.
+    if (groupExists(this.pid))
+      await this.terminateGroup(this.options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS);
+    if (timedOut) {
+      // Killing the group closes the pipes' write ends; give them a moment, then stop reading.
+      const closed = await Promise.race([drained.then(() => true), delay(500).then(() => false)]);
+      if (!closed) {
+        this.child.stdout?.destroy();
+        this.child.stderr?.destroy();
+        await Promise.race([drained, delay(1_000)]);
+      }
+    }
+    await this.chain;
+    return exit;
+  }
+
+  kill(graceMs: number): Promise<void> {
+    this.killing ??= this.terminateGroup(graceMs).then(async () => {
+      await this.exited;
+    });
+    return this.killing;
+  }
+
+  /** SIGTERM the group; SIGKILL it if the leader or any member is still there after `graceMs`. */
+  private async terminateGroup(graceMs: number): Promise<void> {
+    signalGroup(this.pid, "SIGTERM");
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline) {
+      if (this.leaderExit && !groupExists(this.pid)) return;
+      await delay(Math.min(50, Math.max(1, deadline - Date.now())));
+    }
+    signalGroup(this.pid, "SIGKILL");
+    // The leader is reaped by Node shortly after SIGKILL; wait for it so callers see a final state.
+    await Promise.race([this.leaderExited, delay(5_000)]);
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+/** True while any process of the group exists (kill(-pgid, 0) succeeds). */
+export function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Shell convention for a process ended by a signal: 128 + signal number (SIGTERM → 143). */
+export function exitCodeOf(exit: AgentExit): number | null {
+  if (exit.code !== null) return exit.code;
+  if (exit.signal) {
+    const no = osConstants.signals[exit.signal];
+    return typeof no === "number" ? 128 + no : null;
+  }
+  return null;
+}
+
+/** Send `signal` to a process group (for control.ts: a group started by another process). */
+export function killProcessGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,66 @@
+import { promises as fsp } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isCarError } from "../errors.js";
+import { loadConfig, updateConfigFile } from "./config-io.js";
+
+let root: string;
+let file: string;
+beforeEach(async () => {
+  root = await fsp.mkdtemp(join(tmpdir(), "car-cfg-"));
+  await fsp.mkdir(join(root, ".codex-autorunner"));
+  file = join(root, ".codex-autorunner", "config.yml");
+});
+afterEach(async () => {
+  await fsp.rm(root, { recursive: true, force: true });
+});
+
+describe("loadConfig", () => {
+  it("fails with CONFIG_NOT_FOUND and a hint when missing", async () => {
+    const err = await loadConfig(root).catch((e: unknown) => e);
+    expect(isCarError(err, "CONFIG_NOT_FOUND")).toBe(true);
+    expect((err as Error).message).toContain("car init");
+    expect((err as Error).message).toContain(".codex-autorunner/config.yml");
+  });
+
+  it("loads and merges over defaults, keeping the text and raw mapping", async () => {
+    const text = "version: 1\nrunner:\n  sleep_seconds: 9\nmy_key: kept\n";
+    await fsp.writeFile(file, text);
+    const loaded = await loadConfig(root);
+    expect(loaded.config.runner.sleep_seconds).toBe(9);
+    expect(loaded.config.prompt.prev_run_max_chars).toBe(6000);
+    expect(loaded.raw.my_key).toBe("kept");
+    expect(loaded.text).toBe(text);
+    expect(loaded.file).toBe(file);
+  });
+
+  it("names the repo-relative file and key in validation errors", async () => {
+    await fsp.writeFile(file, "version: 1\nrunner:\n  sleep_seconds: soon\n");
+    const err = await loadConfig(root).catch((e: unknown) => e);
+    expect(isCarError(err, "CONFIG_INVALID")).toBe(true);
+    expect((err as Error).message).toContain(".codex-autorunner/config.yml");
+    expect((err as { details: { key: string } }).details.key).toBe("runner.sleep_seconds");
+  });
+});
+
+describe("updateConfigFile", () => {
+  it("sets a key, keeps unknown keys, writes atomically", async () => {
+    await fsp.writeFile(file, "version: 1\nmy_key: kept\n");
+    const updated = await updateConfigFile(root, "runner.sleep_seconds", 2);
+    expect(updated.config.runner.sleep_seconds).toBe(2);
+    const again = await loadConfig(root);
+    expect(again.config.runner.sleep_seconds).toBe(2);
+    expect(again.raw.my_key).toBe("kept");
+    expect(await fsp.readdir(join(root, ".codex-autorunner"))).toEqual(["config.yml"]);
+  });
+
+  it("writes nothing when the value is invalid", async () => {
+    const text = "version: 1\n";
+    await fsp.writeFile(file, text);
+    await expect(updateConfigFile(root, "runner.sleep_seconds", "soon")).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+    });
+    expect(await fsp.readFile(file, "utf8")).toBe(text);
+  });
+});

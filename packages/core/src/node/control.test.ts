@@ -1,0 +1,134 @@
+import { existsSync, promises as fsp } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isCarError } from "../errors.js";
+import type { RunnerState } from "../types.js";
+import { groupExists } from "./agent/spawn.js";
+import { killRunner, requestStop, startDetachedRunner } from "./control.js";
+import { makeTestRepo, readText, type TestRepo, waitFor } from "./engine/test-fixtures.js";
+import { isProcessAlive } from "./lock.js";
+import { carPaths } from "./paths.js";
+import { readRunRecord } from "./runs-store.js";
+import { readState, writeState } from "./state-store.js";
+
+// startDetachedRunner runs the built dist/node/runner-main.js: `pnpm --filter @codex-autorunner/core build` first.
+let repo: TestRepo | null = null;
+const savedEnv = { SIDE: process.env.SIDE, AGENT_MODE: process.env.AGENT_MODE };
+const started: number[] = [];
+
+beforeEach(async () => {
+  repo = await makeTestRepo();
+  process.env.SIDE = repo.side;
+});
+afterEach(async () => {
+  for (const pid of started.splice(0)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  process.env.SIDE = savedEnv.SIDE;
+  process.env.AGENT_MODE = savedEnv.AGENT_MODE;
+  if (savedEnv.SIDE === undefined) delete process.env.SIDE;
+  if (savedEnv.AGENT_MODE === undefined) delete process.env.AGENT_MODE;
+  await repo?.cleanup();
+  repo = null;
+});
+
+async function startWith(mode: string): Promise<{ pid: number; paths: ReturnType<typeof carPaths> }> {
+  const r = repo as TestRepo;
+  process.env.AGENT_MODE = mode;
+  const { pid } = await startDetachedRunner(r.root);
+  started.push(pid);
+  const paths = carPaths(r.root);
+  await waitFor(async () => ((await readState(paths)).agent_pid ?? null) !== null, "the agent to start");
+  await waitFor(async () => (await readText(paths.log)).includes("stdout: ready"), "the agent's first line");
+  return { pid, paths };
+}
+
+describe("control", () => {
+  it("requestStop with no live runner is NOT_RUNNING and writes no stop file", async () => {
+    const paths = carPaths((repo as TestRepo).root);
+    const err = await requestStop(paths.root).catch((e: unknown) => e);
+    expect(isCarError(err, "NOT_RUNNING")).toBe(true);
+    expect(existsSync(paths.stop)).toBe(false);
+  });
+
+  it("a detached runner finishes its current run after requestStop, then exits", async () => {
+    const { pid, paths } = await startWith("wait-tick");
+    expect(isProcessAlive(pid)).toBe(true);
+    expect((await requestStop(paths.root)).pid).toBe(pid);
+    expect(existsSync(paths.stop)).toBe(true);
+    await fsp.writeFile(join((repo as TestRepo).side, "go"), "");
+    await waitFor(() => !isProcessAlive(pid), "the runner to exit");
+    const log = await readText(paths.log);
+    expect(log).toContain("=== run 1 end (code 0) ===");
+    expect(log).not.toContain("=== run 2 start ===");
+    expect(existsSync(paths.stop)).toBe(false);
+    expect(existsSync(paths.lock)).toBe(false);
+    expect(await readState(paths)).toMatchObject({ status: "idle", runner_pid: null, last_run_id: 1 });
+    expect(await readText(join(paths.dir, "runner.out"))).toContain("stopped (stop_requested)");
+  });
+
+  it("killRunner ends the runner and the agent's group; state error 'killed by SIGTERM'", async () => {
+    const { pid, paths } = await startWith("hang");
+    const agentPid = (await readState(paths)).agent_pid as number;
+    const result = await killRunner(paths.root, { graceMs: 10_000 });
+    expect(result).toEqual({ pid, agentPid, signal: "SIGTERM" });
+    expect(isProcessAlive(pid)).toBe(false);
+    expect(groupExists(agentPid)).toBe(false);
+    const state = await readState(paths);
+    expect(state).toMatchObject({ status: "error", runner_pid: null, reason: "killed by SIGTERM" });
+    expect(await readText(paths.log)).toContain("=== run 1 end (code 143) ===");
+    expect(await readRunRecord(paths, 1)).toMatchObject({ outcome: "killed" });
+    expect(existsSync(paths.lock)).toBe(false);
+  });
+
+  it("killRunner after the runner was SIGKILLed ends the orphaned agent and cleans up for it", async () => {
+    const { pid, paths } = await startWith("hang");
+    const agentPid = (await readState(paths)).agent_pid as number;
+    process.kill(pid, "SIGKILL");
+    await waitFor(() => !isProcessAlive(pid), "the runner to die");
+    expect(groupExists(agentPid)).toBe(true);
+    const result = await killRunner(paths.root, { graceMs: 10_000 });
+    expect(result).toMatchObject({ pid: null, agentPid, signal: "SIGTERM" });
+    expect(groupExists(agentPid)).toBe(false);
+    expect(await readState(paths)).toMatchObject({
+      status: "error",
+      runner_pid: null,
+      reason: "killed by SIGTERM",
+    });
+    expect(await readText(paths.log)).toContain("=== run 1 end (code 143) ===");
+    expect(await readRunRecord(paths, 1)).toMatchObject({ outcome: "killed", exit_code: 143 });
+    expect(existsSync(paths.lock)).toBe(false);
+  });
+
+  it("killRunner with nothing alive is NOT_RUNNING but clears a stale lock and running state", async () => {
+    const paths = carPaths((repo as TestRepo).root);
+    const stale: RunnerState = {
+      last_run_id: 2,
+      status: "running",
+      last_exit_code: null,
+      last_run_started_at: "2026-01-01T00:00:00Z",
+      last_run_finished_at: null,
+      runner_pid: 999_999,
+    };
+    await writeState(paths, stale);
+    await fsp.writeFile(paths.lock, "999999\n");
+    const err = await killRunner(paths.root, { graceMs: 100 }).catch((e: unknown) => e);
+    expect(isCarError(err, "NOT_RUNNING")).toBe(true);
+    expect(existsSync(paths.lock)).toBe(false);
+    const state = await readState(paths);
+    expect(state.status).toBe("error");
+    expect(state.runner_pid).toBeNull();
+  });
+
+  it("startDetachedRunner refuses when a live runner holds the lock, naming its PID", async () => {
+    const paths = carPaths((repo as TestRepo).root);
+    await fsp.writeFile(paths.lock, `${process.pid}\n`);
+    const err = await startDetachedRunner(paths.root).catch((e: unknown) => e);
+    expect(isCarError(err, "LOCK_HELD")).toBe(true);
+    expect((err as { details: { pid: number } }).details.pid).toBe(process.pid);
+  });
+});

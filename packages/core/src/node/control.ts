@@ -1,0 +1,294 @@
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, promises as fsp, openSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CarError } from "../errors.js";
+import { parseLogLine } from "../log/format.js";
+import { finishRunRecord } from "../runs/record.js";
+import { markKilled, markRunnerExited, signalExitCode } from "../state/transitions.js";
+import type { RunnerState } from "../types.js";
+import { groupExists, killProcessGroup } from "./agent/spawn.js";
+import { readTextIfExists, writeFileAtomic } from "./fs/atomic.js";
+import { isProcessAlive, lockStatus, parseLock } from "./lock.js";
+import { LogReader } from "./log/reader.js";
+import { LogWriter } from "./log/writer.js";
+import { type CarPaths, carPaths } from "./paths.js";
+import { readRunRecord, writeRunRecord } from "./runs-store.js";
+import { readState, writeState } from "./state-store.js";
+
+/**
+ * Controlling a runner from another process (CLI `stop`/`kill`, the server): everything goes through
+ * the files in `.codex-autorunner/` and signals, since the runner may be any process on this host.
+ */
+
+/** Ask the live runner to finish after its current run (the stop file; the runner removes it). */
+export async function requestStop(root: string): Promise<{ pid: number }> {
+  const paths = carPaths(resolve(root));
+  const lock = await lockStatus(paths.lock);
+  if (!lock.alive || !lock.info) {
+    throw new CarError("NOT_RUNNING", `No runner is running in ${paths.root}; nothing to stop.`, {
+      file: ".codex-autorunner/lock",
+    });
+  }
+  const body = `${JSON.stringify({ requested_at: new Date().toISOString(), by_pid: process.pid })}\n`;
+  await writeFileAtomic(paths.stop, body);
+  return { pid: lock.info.pid };
+}
+
+export interface KillResult {
+  /** Runner PID signalled (null when only an orphaned agent was found). */
+  pid: number | null;
+  /** Agent process group signalled, if one was alive. */
+  agentPid: number | null;
+  /** The last signal needed: SIGTERM when everything ended within the grace, else SIGKILL. */
+  signal: "SIGTERM" | "SIGKILL";
+}
+
+/**
+ * End the runner and its agent's whole process group: SIGTERM to both, wait `graceMs`, SIGKILL
+ * what is left. If the runner could not clean up (it was SIGKILLed), do it here: the run's end
+ * marker, its record (outcome killed), state error "killed by SIGTERM", the lock removed.
+ * NOT_RUNNING when nothing was alive (stale state and lock are still cleaned up).
+ */
+export async function killRunner(root: string, options: { graceMs?: number } = {}): Promise<KillResult> {
+  const paths = carPaths(resolve(root));
+  const graceMs = options.graceMs ?? 10_000;
+  const lock = await lockStatus(paths.lock);
+  const state = await readState(paths).catch(() => null);
+  const runnerPid = lock.alive && lock.info ? lock.info.pid : null;
+  const agentPid = state?.agent_pid && groupExists(state.agent_pid) ? state.agent_pid : null;
+
+  if (runnerPid === null && agentPid === null) {
+    await cleanUp(paths, state, null, null);
+    throw new CarError("NOT_RUNNING", `No runner is running in ${paths.root}; nothing to kill.`, {
+      file: ".codex-autorunner/lock",
+    });
+  }
+
+  if (runnerPid !== null) signalPid(runnerPid, "SIGTERM");
+  if (agentPid !== null) killProcessGroup(agentPid, "SIGTERM");
+  const gone = () =>
+    (runnerPid === null || !isProcessAlive(runnerPid)) && (agentPid === null || !groupExists(agentPid));
+  let signal: KillResult["signal"] = "SIGTERM";
+  if (!(await waitUntil(gone, graceMs))) {
+    signal = "SIGKILL";
+    if (runnerPid !== null) signalPid(runnerPid, "SIGKILL");
+    if (agentPid !== null) killProcessGroup(agentPid, "SIGKILL");
+    await waitUntil(gone, 5_000);
+  }
+  await cleanUp(paths, await readState(paths).catch(() => state), runnerPid, signal);
+  return { pid: runnerPid, agentPid, signal };
+}
+
+/**
+ * After the runner is gone: if it left things as "running" (it could not run its own cleanup),
+ * close the open run block, finish the record as killed, mark state error and drop the lock.
+ */
+async function cleanUp(
+  paths: CarPaths,
+  state: RunnerState | null,
+  runnerPid: number | null,
+  signal: "SIGTERM" | "SIGKILL" | null,
+): Promise<void> {
+  const lock = await lockStatus(paths.lock);
+  if (lock.alive) return; // a runner (maybe a new one) holds it: not ours to touch
+  const runnerLeftRunning = state !== null && (state.status === "running" || state.runner_pid !== null);
+  if (runnerLeftRunning && state) {
+    const code = signal ? signalExitCode(signal) : null;
+    const runId = state.last_run_id;
+    if (runId !== null && state.status === "running") {
+      await closeOpenBlock(paths, runId, code);
+      const rec = await readRunRecord(paths, runId).catch(() => null);
+      if (rec && rec.finished_at === null) {
+        await writeRunRecord(
+          paths,
+          finishRunRecord(rec, {
+            exitCode: code,
+            signal,
+            outcome: signal ? "killed" : "interrupted",
+            todoAfter: null,
+            error: signal ? `killed by ${signal}` : "runner stopped before the run finished",
+          }),
+        );
+      }
+    }
+    const next =
+      signal !== null
+        ? markKilled(state, { signal, exitCode: state.status === "running" ? code : state.last_exit_code })
+        : markRunnerExited(state, {
+            reason: state.status === "running" ? "interrupted" : (state.reason ?? null),
+          });
+    await writeState(paths, next);
+  }
+  // The lock of a dead runner: remove it only if it still names that (dead) process.
+  const raw = await readTextIfExists(paths.lock);
+  if (raw !== null) {
+    let pid: number | null = null;
+    try {
+      pid = parseLock(raw, paths.lock).pid;
+    } catch {
+      pid = null;
+    }
+    if (pid !== null && (pid === runnerPid || !isProcessAlive(pid)))
+      await fsp.rm(paths.lock, { force: true });
+  }
+}
+
+/** Write the run's end marker if its block is still open (the runner died before writing it). */
+async function closeOpenBlock(paths: CarPaths, runId: number, code: number | null): Promise<void> {
+  const reader = new LogReader(paths.log, paths.logIndex);
+  const block = await reader.readRun(runId);
+  if (block === null) return;
+  const lines = block.split("\n").filter((l) => l !== "");
+  const last = lines.length > 0 ? parseLogLine(lines[lines.length - 1] as string, 0) : null;
+  if (last?.kind === "end" && last.runId === runId) return;
+  const writer = await LogWriter.open(paths.log, paths.logIndex);
+  try {
+    await writer.endRun(runId, code);
+  } finally {
+    await writer.close();
+  }
+}
+
+export interface StartOptions {
+  once?: boolean;
+  force?: boolean;
+  /** How long to wait for the runner to take the lock (default 30 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Start `car-runner` as a detached process (own process group, survives its parent), output
+ * appended to `.codex-autorunner/runner.out`. Resolves once the runner holds the lock (or already
+ * finished successfully); a runner that fails at start-up → CarError with the tail of runner.out.
+ */
+export async function startDetachedRunner(
+  root: string,
+  options: StartOptions = {},
+): Promise<{ pid: number }> {
+  const paths = carPaths(resolve(root));
+  const before = await lockStatus(paths.lock);
+  if (before.alive && before.info && !options.force) {
+    throw new CarError(
+      "LOCK_HELD",
+      `Another runner holds the lock ${paths.lock} (PID ${before.info.pid}); stop it with \`car stop\`/\`car kill\`, or use --force to take over.`,
+      { file: paths.lock, pid: before.info.pid },
+    );
+  }
+  await fsp.mkdir(paths.dir, { recursive: true });
+  const outPath = join(paths.dir, "runner.out");
+  const args = [runnerMainPath(), "--repo", paths.root];
+  if (options.once) args.push("--once");
+  if (options.force) args.push("--force");
+  const outStart = await fsp.stat(outPath).then(
+    (s) => s.size,
+    () => 0,
+  );
+  const fd = openSync(outPath, "a");
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(process.execPath, args, { cwd: paths.root, detached: true, stdio: ["ignore", fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
+  const pid = child.pid;
+  if (pid === undefined) {
+    throw new CarError("INTERNAL", `Could not start the runner (${process.execPath} ${args.join(" ")}).`);
+  }
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  child.on("exit", (code, signal) => {
+    exit = { code, signal };
+  });
+  child.on("error", () => {});
+  child.unref();
+
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    const now = await lockStatus(paths.lock);
+    if (now.info?.pid === pid) return { pid };
+    const ended = exit as { code: number | null; signal: NodeJS.Signals | null } | null;
+    if (ended) {
+      if (ended.code === 0) return { pid }; // it ran and finished already (e.g. TODO done)
+      const tail = await outputSince(outPath, outStart);
+      const held = /LOCK_HELD/.test(tail);
+      const holder = held ? await lockStatus(paths.lock) : null;
+      throw new CarError(
+        held ? "LOCK_HELD" : "AGENT_FAILED",
+        `The runner exited (${ended.code ?? ended.signal}) before it started: ${tail.trim().split("\n").slice(-5).join(" | ")}`,
+        {
+          file: ".codex-autorunner/runner.out",
+          ...(holder?.info ? { pid: holder.info.pid } : {}),
+          exit_code: ended.code,
+        },
+      );
+    }
+    if (Date.now() > deadline) {
+      const tail = await outputSince(outPath, outStart);
+      throw new CarError(
+        "INTERNAL",
+        `The runner (PID ${pid}) did not take the lock in time: ${tail.trim().slice(-500)}`,
+        {
+          pid,
+        },
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The built `runner-main.js`. Bundling may place this code in dist/node/ or in a shared chunk in
+ * dist/; under vitest it runs from src/, where the built file is ../../dist/node/.
+ */
+export function runnerMainPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    join(here, "runner-main.js"),
+    join(here, "node", "runner-main.js"),
+    join(here, "..", "..", "dist", "node", "runner-main.js"),
+    join(here, "..", "dist", "node", "runner-main.js"),
+  ];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) {
+    throw new CarError(
+      "INTERNAL",
+      `runner-main.js not found next to ${here}; build @codex-autorunner/core (pnpm --filter @codex-autorunner/core build).`,
+      { candidates },
+    );
+  }
+  return found;
+}
+
+async function outputSince(path: string, from: number): Promise<string> {
+  try {
+    const handle = await fsp.open(path, "r");
+    try {
+      const { size } = await handle.stat();
+      const start = Math.max(from, size - 8192);
+      const buf = Buffer.alloc(size - start);
+      await handle.read(buf, 0, buf.length, start);
+      return buf.toString("utf8");
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return "";
+  }
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}

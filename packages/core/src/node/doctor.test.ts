@@ -1,0 +1,62 @@
+import { promises as fsp } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runDoctor } from "./doctor.js";
+import { makeTestRepo, type TestRepo } from "./engine/test-fixtures.js";
+import { carPaths } from "./paths.js";
+
+let repo: TestRepo | null = null;
+afterEach(async () => {
+  await repo?.cleanup();
+  repo = null;
+});
+
+const byName = (r: Awaited<ReturnType<typeof runDoctor>>, name: string) =>
+  r.checks.find((c) => c.name === name);
+
+describe("runDoctor", () => {
+  it("passes every check in a healthy repo, with the agent's --version output", async () => {
+    repo = await makeTestRepo();
+    const r = await runDoctor(repo.root);
+    expect(r.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(r.ok).toBe(true);
+    expect(byName(r, "agent binary")?.detail).toBe(process.execPath);
+    expect(byName(r, "agent version")?.detail).toBe(process.version);
+    expect(byName(r, "doc todo")?.detail).toContain("3 outstanding, 0 done");
+    expect(byName(r, "lock")?.detail).toBe("free");
+  });
+
+  it("fails the specific checks: missing doc, unknown placeholder, missing binary, corrupt state", async () => {
+    repo = await makeTestRepo();
+    const paths = carPaths(repo.root);
+    await fsp.rm(paths.progress);
+    await fsp.writeFile(paths.template, "Do {{TODO}} and {{BOGUS}}\n");
+    const cfg = await fsp.readFile(paths.config, "utf8");
+    await fsp.writeFile(paths.config, cfg.replace(/binary: .*/, 'binary: "no-such-agent-xyz"'));
+    await fsp.writeFile(paths.state, "{not json");
+    await fsp.writeFile(paths.lock, "999999\n");
+    const r = await runDoctor(repo.root);
+    expect(r.ok).toBe(false);
+    expect(byName(r, "doc progress")).toMatchObject({ ok: false });
+    expect(byName(r, "prompt template")?.detail).toContain("{{BOGUS}}");
+    expect(byName(r, "prompt template")?.ok).toBe(false);
+    expect(byName(r, "agent binary")).toMatchObject({ ok: false });
+    expect(byName(r, "agent binary")?.detail).toContain("no-such-agent-xyz");
+    expect(byName(r, "state")).toMatchObject({ ok: false });
+    expect(byName(r, "lock")?.detail).toContain("stale");
+    expect(byName(r, "config")?.ok).toBe(true);
+  });
+
+  it("stops after the first check outside a git repository", async () => {
+    const dir = await fsp.mkdtemp(join(tmpdir(), "car-doctor-"));
+    try {
+      const r = await runDoctor(dir);
+      expect(r.ok).toBe(false);
+      expect(r.checks).toHaveLength(1);
+      expect(r.checks[0]).toMatchObject({ name: "git repository", ok: false });
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+});

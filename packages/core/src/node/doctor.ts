@@ -1,0 +1,164 @@
+import { execFile } from "node:child_process";
+import { constants as fsConstants, promises as fsp } from "node:fs";
+import { delimiter, isAbsolute, join, relative, resolve } from "node:path";
+import type { Config } from "../config/schema.js";
+import { findUnknownPlaceholders } from "../prompt/template.js";
+import { countTodo } from "../todo/parse.js";
+import { probeCodex } from "./agent/codex-probe.js";
+import { loadConfig } from "./config-io.js";
+import { readTextIfExists } from "./fs/atomic.js";
+import { lockStatus } from "./lock.js";
+import { carPaths, findRepoRoot, resolveRepoPath } from "./paths.js";
+import { readState } from "./state-store.js";
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface DoctorReport {
+  root: string | null;
+  checks: DoctorCheck[];
+  ok: boolean;
+}
+
+const VERSION_TIMEOUT_MS = 5_000;
+
+/** Every check `car doctor` prints; never throws for a problem it can describe as a failed check. */
+export async function runDoctor(start: string): Promise<DoctorReport> {
+  const checks: DoctorCheck[] = [];
+  const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  const report = (root: string | null): DoctorReport => ({ root, checks, ok: checks.every((c) => c.ok) });
+
+  let root: string;
+  try {
+    root = await findRepoRoot(resolve(start));
+    add("git repository", true, root);
+  } catch (err) {
+    add("git repository", false, (err as Error).message);
+    return report(null);
+  }
+
+  let config: Config;
+  try {
+    config = (await loadConfig(root)).config;
+    add("config", true, ".codex-autorunner/config.yml is valid");
+  } catch (err) {
+    add("config", false, (err as Error).message);
+    return report(root);
+  }
+  const paths = carPaths(root, config);
+
+  const docs: Array<[string, string]> = [
+    ["todo", config.docs.todo],
+    ["progress", config.docs.progress],
+    ["opinions", config.docs.opinions],
+    ...config.docs.extras.map((x): [string, string] => [x.name, x.path]),
+  ];
+  for (const [kind, p] of docs) {
+    const text = await readTextIfExists(resolveRepoPath(root, p)).catch((e: Error) => e);
+    if (text === null) add(`doc ${kind}`, false, `${p} does not exist`);
+    else if (text instanceof Error) add(`doc ${kind}`, false, `${p}: ${text.message}`);
+    else if (kind === "todo") {
+      const c = countTodo(text);
+      add("doc todo", true, `${p}: ${c.outstanding} outstanding, ${c.done} done`);
+    } else add(`doc ${kind}`, true, p);
+  }
+
+  const template = await readTextIfExists(paths.template).catch(() => null);
+  if (template === null) add("prompt template", true, "built-in default (no prompt.txt)");
+  else {
+    const unknown = findUnknownPlaceholders(template);
+    const rel = relative(root, paths.template);
+    add(
+      "prompt template",
+      unknown.length === 0,
+      unknown.length === 0
+        ? `${rel}: placeholders known`
+        : `${rel}: unknown ${unknown.map((u) => `{{${u}}}`).join(", ")}`,
+    );
+  }
+
+  const binary = config.codex.binary;
+  const found = await whichBinary(binary, root);
+  if (!found) {
+    add(
+      "agent binary",
+      false,
+      `"${binary}" not found on PATH or not executable (set codex.binary in config.yml)`,
+    );
+  } else {
+    add("agent binary", true, found);
+    if (config.codex.args.includes("--json")) {
+      const probe = await probeCodex(found, { timeoutMs: VERSION_TIMEOUT_MS });
+      add(
+        "agent version",
+        probe.error === null,
+        probe.error ?? `${binary} ${probe.version ?? "(version unknown)"}`,
+      );
+      if (probe.error === null) {
+        add(
+          "agent --json support",
+          probe.jsonSupported,
+          probe.jsonSupported
+            ? "`exec --json` available"
+            : "`exec --help` does not mention --json: upgrade codex or drop --json from codex.args",
+        );
+      }
+    } else {
+      const v = await versionOf(found);
+      add("agent version", v.ok, v.detail);
+    }
+  }
+
+  const lock = await lockStatus(paths.lock);
+  if (lock.corrupt) add("lock", false, lock.corrupt);
+  else if (!lock.info) add("lock", true, "free");
+  else if (lock.alive) add("lock", true, `held by a live runner (PID ${lock.info.pid})`);
+  else add("lock", true, `stale (PID ${lock.info.pid} is not running; the next run replaces it)`);
+
+  try {
+    const state = await readState(paths);
+    add("state", true, `status ${state.status}, last run ${state.last_run_id ?? "none"}`);
+  } catch (err) {
+    add("state", false, (err as Error).message);
+  }
+  return report(root);
+}
+
+/** PATH lookup like a shell's; a name with a slash is taken relative to the repo root. */
+export async function whichBinary(binary: string, root: string): Promise<string | null> {
+  const candidates = binary.includes("/")
+    ? [isAbsolute(binary) ? binary : resolve(root, binary)]
+    : (process.env.PATH ?? "")
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, binary));
+  for (const c of candidates) {
+    try {
+      const st = await fsp.stat(c);
+      if (!st.isFile()) continue;
+      await fsp.access(c, fsConstants.X_OK);
+      return c;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
+function versionOf(binary: string): Promise<{ ok: boolean; detail: string }> {
+  return new Promise((res) => {
+    execFile(
+      binary,
+      ["--version"],
+      { timeout: VERSION_TIMEOUT_MS, maxBuffer: 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const first = `${stdout}\n${stderr}`.trim().split("\n")[0]?.trim() ?? "";
+        if (err && !first) res({ ok: false, detail: `${binary} --version failed: ${err.message}` });
+        else res({ ok: true, detail: first || "(no output)" });
+      },
+    );
+  });
+}

@@ -1,0 +1,354 @@
+import { existsSync, promises as fsp } from "node:fs";
+import { relative, resolve } from "node:path";
+import type { Config } from "../../config/schema.js";
+import { CarError } from "../../errors.js";
+import { buildPrompt, type PromptExtra } from "../../prompt/template.js";
+import { markFinished, markRunnerExited, markRunning } from "../../state/transitions.js";
+import { countTodo } from "../../todo/parse.js";
+import type { EngineEvent, LoopStopReason, RunnerState, TokenUsage } from "../../types.js";
+import type { AgentBackend } from "../agent/backend.js";
+import { selectBackend } from "../agent/select.js";
+import { loadConfig } from "../config-io.js";
+import { readTextIfExists } from "../fs/atomic.js";
+import { workTreeFingerprint } from "../git.js";
+import { acquireLock, releaseLock, releaseLockSync } from "../lock.js";
+import { LogReader } from "../log/reader.js";
+import { LogWriter } from "../log/writer.js";
+import { type CarPaths, carPaths, resolveRepoPath } from "../paths.js";
+import { readRunRecord, writeRunRecord } from "../runs-store.js";
+import { readState, writeState } from "../state-store.js";
+import { recoverCrashedRun } from "./recover.js";
+import { addUsage, logCar, type RunContext, runOne, sleepUnlessAborted } from "./run-one.js";
+
+/**
+ * The loop: check stop conditions → build the prompt → state running → one run (run-one.ts) → state
+ * idle/error → sleep (interruptible) → next. It holds the lock for its whole life, recovers a run a
+ * crashed runner left open, and on every way out (normal stop, agent failure, abort, a thrown
+ * error) leaves state.json not running, every started run closed in the log and in runs/, and the
+ * lock released.
+ */
+
+export interface LoopOptions {
+  root: string;
+  /** One run at most (`car once`). */
+  once?: boolean;
+  /** Take over a lock held by a live runner. */
+  force?: boolean;
+  /** Abort = stop now: the agent's group gets SIGTERM, grace, SIGKILL; reason "aborted". */
+  signal?: AbortSignal;
+  onEvent?: (event: EngineEvent) => void;
+  /** Environment of the agent (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Overrides `runner.stop_after_runs` (null = no limit). */
+  stopAfterRuns?: number | null;
+  /** Overrides the backend chosen from `codex.args` (tools and tests). */
+  backend?: AgentBackend;
+}
+
+export interface LoopResult {
+  reason: LoopStopReason;
+  /** Runs started by this invocation. */
+  runs: number;
+  lastRunId: number | null;
+  lastExitCode: number | null;
+  detail?: string;
+}
+
+export async function runLoop(options: LoopOptions): Promise<LoopResult> {
+  const root = resolve(options.root);
+  const { config } = await loadConfig(root);
+  const paths = carPaths(root, config);
+  const lock = await acquireLock(paths.lock, { force: options.force });
+  const lockedAt = Date.now();
+  // A process that exits without unwinding (process.exit in a handler) must not leave our lock behind.
+  const onExit = () => releaseLockSync(lock);
+  process.on("exit", onExit);
+
+  const listener = options.onEvent;
+  const emit = (event: EngineEvent) => {
+    if (!listener) return;
+    try {
+      listener(event);
+    } catch {
+      // A subscriber's bug must not break the run.
+    }
+  };
+  const signal = options.signal ?? new AbortController().signal;
+
+  let state: RunnerState | null = null;
+  const setState = async (next: RunnerState) => {
+    state = next;
+    await writeState(paths, next);
+    emit({ type: "state", state: next });
+  };
+
+  let writer: LogWriter | null = null;
+  try {
+    writer = await LogWriter.open(paths.log, paths.logIndex);
+    const reader = new LogReader(paths.log, paths.logIndex);
+    state = await recoverCrashedRun({ paths, writer, reader, state: await readState(paths), emit });
+    // `car stop` only writes the file while a runner is alive, so one older than our lock was meant
+    // for a runner that died before it saw it; honouring it would stop this run for no reason.
+    await removeStaleStopFile(paths, lockedAt);
+    await setState({ ...state, runner_pid: process.pid, agent_pid: null, waiting: null });
+
+    const result = await loop({
+      root,
+      paths,
+      config,
+      options,
+      writer,
+      reader,
+      signal,
+      emit,
+      getState: () => state as RunnerState,
+      setState,
+    });
+    const final = state as RunnerState;
+    await setState(markRunnerExited(final));
+    emit({
+      type: "loop.stopped",
+      reason: result.reason,
+      ...(result.detail ? { detail: result.detail } : {}),
+    });
+    return result;
+  } catch (err) {
+    // State must not claim a live runner after we are gone; keep what is known, mark the error.
+    const detail = err instanceof Error ? err.message : String(err);
+    if (state !== null) {
+      const s = state as RunnerState;
+      await setState(markRunnerExited(s, { status: "error", reason: detail })).catch(() => {});
+    }
+    emit({ type: "loop.stopped", reason: "error", detail });
+    throw err;
+  } finally {
+    await writer?.close().catch(() => {});
+    // A stop request that arrived while we were finishing for another reason is answered by exiting.
+    await fsp.rm(paths.stop, { force: true }).catch(() => {});
+    await releaseLock(lock).catch(() => {});
+    process.off("exit", onExit);
+  }
+}
+
+interface LoopContext {
+  root: string;
+  paths: CarPaths;
+  config: Config;
+  options: LoopOptions;
+  writer: LogWriter;
+  reader: LogReader;
+  signal: AbortSignal;
+  emit: (event: EngineEvent) => void;
+  getState: () => RunnerState;
+  setState: (next: RunnerState) => Promise<void>;
+}
+
+async function loop(ctx: LoopContext): Promise<LoopResult> {
+  const { config, paths, options, signal } = ctx;
+  const runner = config.runner;
+  const limit = options.once
+    ? 1
+    : options.stopAfterRuns !== undefined
+      ? options.stopAfterRuns
+      : runner.stop_after_runs;
+  const startedAt = Date.now();
+  const backend = options.backend ?? selectBackend(config.codex.args);
+  const runCtx: RunContext = {
+    root: ctx.root,
+    paths,
+    config,
+    backend,
+    writer: ctx.writer,
+    env: options.env ?? process.env,
+    signal,
+    emit: ctx.emit,
+    setState: (patch) => ctx.setState({ ...ctx.getState(), ...patch }),
+  };
+
+  let runs = 0;
+  let lastRunId: number | null = null;
+  let lastExitCode: number | null = null;
+  let tokens: TokenUsage | null = null;
+  let noProgress = 0;
+  const done = (reason: LoopStopReason, detail?: string): LoopResult => ({
+    reason,
+    runs,
+    lastRunId,
+    lastExitCode,
+    ...(detail !== undefined ? { detail } : {}),
+  });
+
+  for (;;) {
+    // Stop conditions, cheapest and most explicit first.
+    if (signal.aborted) return done("aborted");
+    if (await consumeStopFile(paths)) return done("stop_requested");
+    if (limit !== null && runs >= limit) return done("run_limit");
+    if (
+      runner.max_wallclock_seconds !== null &&
+      Date.now() - startedAt >= runner.max_wallclock_seconds * 1000
+    ) {
+      return done("wallclock", `after ${runner.max_wallclock_seconds}s`);
+    }
+    if (
+      runner.max_total_tokens !== null &&
+      tokens !== null &&
+      tokens.total_tokens >= runner.max_total_tokens
+    ) {
+      return done("token_budget", `${tokens.total_tokens} of ${runner.max_total_tokens} tokens used`);
+    }
+    const docs = await readPromptDocs(ctx.root, config);
+    const todoBefore = countTodo(docs.todo.content);
+    if (todoBefore.outstanding === 0) return done("todo_done");
+
+    const prev = ctx.getState().last_run_id;
+    const runId = Math.max(prev ?? 0, (await ctx.reader.lastRunId()) ?? 0) + 1;
+    const prompt = buildPrompt({
+      template: await readTextIfExists(paths.template),
+      templateFile: relative(ctx.root, paths.template),
+      ...docs,
+      prevRunOutput: prev === null ? "" : await previousOutput(ctx, prev),
+    });
+    const fingerprintBefore = runner.no_progress_runs ? await fingerprint(ctx.root) : null;
+
+    await ctx.setState(markRunning(ctx.getState(), { runId, runnerPid: process.pid }));
+    runs++;
+    lastRunId = runId;
+    const result = await runOne(runCtx, { runId, prompt, todoBefore });
+    const { record } = result;
+    lastExitCode = result.exitCode;
+
+    // TODO after the run: the agent may have deleted it; that is recorded, and stops the loop below.
+    const todoAfterText = await readTextIfExists(paths.todo).catch(() => null);
+    record.todo_after = todoAfterText === null ? null : countTodo(todoAfterText);
+    if (record.usage) {
+      tokens = addUsage(tokens, record.usage);
+    }
+    await writeRunRecord(paths, record);
+    ctx.emit({ type: "run.ended", runId, at: record.finished_at ?? new Date().toISOString(), record });
+
+    const failed = record.outcome !== "completed";
+    const reason = failed
+      ? result.aborted
+        ? abortReason(signal)
+        : (result.failure?.message ?? `agent exited ${result.exitCode}`)
+      : null;
+    const prevTotal = ctx.getState().tokens_total ?? null;
+    await ctx.setState({
+      ...markFinished(ctx.getState(), {
+        exitCode: result.exitCode ?? 1,
+        reason,
+        status: failed ? "error" : "idle",
+      }),
+      tokens_total: record.usage ? addUsage(prevTotal, record.usage) : prevTotal,
+    });
+
+    if (result.error) throw result.error;
+    if (result.aborted) return done("aborted");
+    if (failed) return done("agent_failed", reason ?? undefined);
+    if (todoAfterText === null) {
+      throw new CarError(
+        "DOC_MISSING",
+        `${relative(ctx.root, paths.todo)} was removed during run ${runId}.`,
+        {
+          file: relative(ctx.root, paths.todo),
+          path: paths.todo,
+        },
+      );
+    }
+
+    if (runner.no_progress_runs) {
+      const changed =
+        todoAfterText !== docs.todo.content || (await fingerprint(ctx.root)) !== fingerprintBefore;
+      noProgress = changed ? 0 : noProgress + 1;
+      if (noProgress >= runner.no_progress_runs) {
+        const detail = `no progress: ${noProgress} runs in a row changed neither the TODO nor the work tree`;
+        await logCar(runCtx, runId, "stderr", `[car] ${detail}`).catch(() => {});
+        await ctx.setState({ ...ctx.getState(), status: "error", reason: "no progress" });
+        return done("no_progress", detail);
+      }
+    }
+
+    if (
+      runner.max_total_tokens !== null &&
+      tokens !== null &&
+      tokens.total_tokens >= runner.max_total_tokens
+    ) {
+      return done("token_budget", `${tokens.total_tokens} of ${runner.max_total_tokens} tokens used`);
+    }
+    if (limit !== null && runs >= limit) return done("run_limit");
+    if (record.todo_after?.outstanding === 0) return done("todo_done");
+
+    // Sleep, cut short by an abort or a stop request (the stop file is consumed at the top).
+    if (runner.sleep_seconds > 0) {
+      // existsSync every 200 ms: cheap, and keeps the sleep's wake-up logic in one place.
+      await sleepUnlessAborted(runner.sleep_seconds * 1000, signal, () => existsSync(paths.stop));
+    }
+  }
+}
+
+/** "killed by SIGTERM" when the runner process was signalled (runner-main aborts with the signal name). */
+function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return typeof r === "string" && r.startsWith("SIG") ? `killed by ${r}` : "aborted";
+}
+
+async function removeStaleStopFile(paths: CarPaths, lockedAt: number): Promise<void> {
+  const st = await fsp.stat(paths.stop).catch(() => null);
+  if (st && st.mtimeMs < lockedAt - 1_000) await fsp.rm(paths.stop, { force: true });
+}
+
+async function consumeStopFile(paths: CarPaths): Promise<boolean> {
+  try {
+    await fsp.rm(paths.stop);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw err;
+  }
+}
+
+/** TODO (required), PROGRESS and OPINIONS (empty when missing: the agent may create them), extras. */
+async function readPromptDocs(root: string, config: Config) {
+  const doc = async (p: string, required: boolean) => {
+    const abs = resolveRepoPath(root, p);
+    const content = await readTextIfExists(abs);
+    if (content === null && required) {
+      throw new CarError(
+        "DOC_MISSING",
+        `The TODO file ${p} does not exist; create it (\`car init\` writes a starter) or fix \`docs.todo\` in .codex-autorunner/config.yml.`,
+        { file: p, path: abs, key: "docs.todo" },
+      );
+    }
+    return { path: p, content: content ?? "" };
+  };
+  const [todo, progress, opinions] = await Promise.all([
+    doc(config.docs.todo, true),
+    doc(config.docs.progress, false),
+    doc(config.docs.opinions, false),
+  ]);
+  const extras: PromptExtra[] = [];
+  for (const x of config.docs.extras) {
+    if (!x.include_in_prompt) continue;
+    extras.push({ name: x.name, include_in_prompt: true, ...(await doc(x.path, false)) });
+  }
+  return { todo, progress, opinions, extras };
+}
+
+/** The previous run's final message when the backend knew it (codex --json), else its logged output. */
+async function previousOutput(ctx: LoopContext, prevId: number): Promise<string> {
+  const max = ctx.config.prompt.prev_run_max_chars;
+  const rec = await readRunRecord(ctx.paths, prevId).catch(() => null);
+  if (rec?.final_message) {
+    const m = rec.final_message;
+    return m.length > max ? m.slice(m.length - max) : m;
+  }
+  return ctx.reader.prevRunOutput(prevId, max);
+}
+
+async function fingerprint(root: string): Promise<string | null> {
+  try {
+    return await workTreeFingerprint(root);
+  } catch {
+    return null; // not comparable: treated as "changed" only if the other side differs
+  }
+}

@@ -1,0 +1,370 @@
+import type { Config } from "../../config/schema.js";
+import { CarError, isCarError } from "../../errors.js";
+import { sanitizeAgentLine } from "../../log/format.js";
+import { newRunRecord } from "../../runs/record.js";
+import type {
+  EngineEvent,
+  LogStream,
+  RunnerState,
+  RunOutcome,
+  RunRecord,
+  TodoCounts,
+  TokenUsage,
+} from "../../types.js";
+import type { AgentBackend, AgentFailure, AgentRunSummary } from "../agent/backend.js";
+import { type AgentExit, exitCodeOf, spawnAgent } from "../agent/spawn.js";
+import { commitAll } from "../git.js";
+import type { LogWriter } from "../log/writer.js";
+import type { CarPaths } from "../paths.js";
+import { appendRawEvents, writeRunRecord } from "../runs-store.js";
+
+/**
+ * One run: start marker → record → the agent (with watchdogs, retried as the same run id on transient
+ * failures) → end marker → record finished. The loop owns state transitions around it; this file owns
+ * everything between the two markers, and guarantees the end marker and the finished record on every
+ * way out (including a thrown error).
+ */
+
+export interface RunContext {
+  root: string;
+  paths: CarPaths;
+  config: Config;
+  backend: AgentBackend;
+  writer: LogWriter;
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  emit: (event: EngineEvent) => void;
+  /** Patch state.json (atomic write) and emit a `state` event. */
+  setState: (patch: Partial<RunnerState>) => Promise<void>;
+}
+
+export interface RunInput {
+  runId: number;
+  prompt: string;
+  todoBefore: TodoCounts;
+}
+
+export interface RunResult {
+  record: RunRecord;
+  /** Why the run did not complete (null when it did). */
+  failure: AgentFailure | null;
+  /** Exit code written in the end marker (128 + signo when killed). */
+  exitCode: number | null;
+  /** The run ended because the loop's signal was aborted. */
+  aborted: boolean;
+  /** Exception to rethrow after the loop made state consistent (e.g. AGENT_NOT_FOUND). */
+  error: unknown;
+}
+
+type AttemptCause = "exit" | "run_timeout" | "idle_timeout" | "aborted";
+
+interface AttemptResult {
+  exit: AgentExit;
+  cause: AttemptCause;
+  summary: AgentRunSummary;
+}
+
+/** Lines of raw events buffered before an append to runs/<id>.jsonl. */
+const RAW_BATCH_LINES = 200;
+/** Cap for one structured (JSONL) line kept whole for the parser. */
+const RAW_MAX_LINE_BYTES = 64 * 1024 * 1024;
+const WATCHDOG_TICK_MS = 200;
+
+export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResult> {
+  const { runId } = input;
+  const startedAt = new Date();
+  await ctx.writer.startRun(runId);
+  const record: RunRecord = newRunRecord({
+    id: runId,
+    startedAt,
+    todoBefore: input.todoBefore,
+    backend: ctx.backend.name,
+    attempts: 1,
+  });
+  await writeRunRecord(ctx.paths, record);
+
+  const runner = ctx.config.runner;
+  const maxRetries = runner.max_retries;
+  let failure: AgentFailure | null = null;
+  let exitCode: number | null = null;
+  let outcome: RunOutcome = "failed";
+  let aborted = false;
+  let error: unknown = null;
+
+  try {
+    for (let attempt = 1; ; attempt++) {
+      record.attempts = attempt;
+      ctx.emit({ type: "run.started", runId, at: isoSeconds(new Date()), attempt, todo: input.todoBefore });
+      const a = await runAttempt(ctx, runId, input.prompt);
+      exitCode = exitCodeOf(a.exit);
+      record.exit_code = exitCode;
+      record.signal = a.exit.signal;
+      mergeSummary(record, a.summary);
+
+      if (a.cause === "aborted") {
+        outcome = "killed";
+        failure = { kind: "fatal", message: "aborted" };
+        aborted = true;
+        break;
+      }
+      if (a.cause === "run_timeout") {
+        outcome = "timed_out";
+        failure = { kind: "fatal", message: `run timed out after ${runner.run_timeout_seconds}s` };
+        break;
+      }
+      if (a.cause === "idle_timeout") {
+        outcome = "stalled";
+        failure = { kind: "transient", message: `no output for ${runner.idle_timeout_seconds}s (stalled)` };
+      } else if (a.exit.code === 0 && a.summary.failure === null) {
+        outcome = "completed";
+        failure = null;
+        break;
+      } else {
+        outcome = "failed";
+        failure = a.summary.failure ?? { kind: "fatal", message: `agent exited ${exitCode ?? "?"}` };
+      }
+
+      if (failure.kind === "fatal" || attempt > maxRetries) break;
+      // Keep runs/<id>.json current while waiting (status shows the attempts so far).
+      await writeRunRecord(ctx.paths, { ...record, error: failure.message });
+      const retried = await waitBeforeRetry(ctx, runId, attempt, maxRetries, failure);
+      if (!retried) {
+        aborted = true;
+        break;
+      }
+    }
+  } catch (err) {
+    error = err;
+    failure = { kind: "fatal", message: (err as Error).message };
+    outcome = "failed";
+    // A binary that cannot be started is "command not found" in shell terms.
+    if (exitCode === null) exitCode = isCarError(err, "AGENT_NOT_FOUND") ? 127 : 1;
+    record.exit_code = exitCode;
+    await ctx.writer.line(runId, "stderr", `[car] ${(err as Error).message}`).catch(() => {});
+  }
+
+  record.outcome = outcome;
+  record.error = failure && outcome !== "completed" ? failure.message : null;
+
+  // Commit inside the block so its result is logged with the run it belongs to.
+  if (outcome === "completed" && ctx.config.git.auto_commit) {
+    await autoCommit(ctx, runId, record);
+  }
+
+  await ctx.writer.endRun(runId, exitCode);
+  const finishedAt = new Date();
+  record.finished_at = isoSeconds(finishedAt);
+  record.duration_ms = finishedAt.getTime() - startedAt.getTime();
+  return { record, failure, exitCode, aborted, error };
+}
+
+async function autoCommit(ctx: RunContext, runId: number, record: RunRecord): Promise<void> {
+  const message = ctx.config.git.commit_message_template.replaceAll("{run_id}", String(runId));
+  try {
+    const r = await commitAll(ctx.root, message);
+    record.commit = r;
+    if (r.ok)
+      await logCar(ctx, runId, "stdout", r.sha ? `[car] ${r.message}` : "[car] git: nothing to commit");
+    else await logCar(ctx, runId, "stderr", `[car] git commit failed: ${r.message}`);
+  } catch (err) {
+    const msg = (err as Error).message;
+    record.commit = { ok: false, sha: null, message: msg };
+    await logCar(ctx, runId, "stderr", `[car] git commit failed: ${msg}`);
+  }
+}
+
+/** Log a line of ours inside the run's block and emit it. */
+export async function logCar(ctx: RunContext, runId: number, stream: LogStream, text: string): Promise<void> {
+  const ts = isoSeconds(new Date());
+  for (const piece of sanitizeAgentLine(text)) {
+    await ctx.writer.line(runId, stream, piece);
+    ctx.emit({ type: "log", runId, ts, stream, line: piece });
+  }
+}
+
+/**
+ * Log why and when the next attempt comes, then sleep (rate limits: until the reset time the message
+ * gave, shown in state.waiting). Returns false when the loop was aborted meanwhile.
+ */
+async function waitBeforeRetry(
+  ctx: RunContext,
+  runId: number,
+  attempt: number,
+  maxRetries: number,
+  failure: AgentFailure,
+): Promise<boolean> {
+  const backoff = backoffMs(ctx.config.runner.retry_base_seconds, attempt - 1);
+  const delayMs =
+    failure.kind === "rate_limit" && failure.retryAfterMs !== undefined ? failure.retryAfterMs : backoff;
+  const secs = Math.ceil(delayMs / 1000);
+  await logCar(
+    ctx,
+    runId,
+    "stderr",
+    `[car] retrying (attempt ${attempt + 1}/${maxRetries + 1}) in ${secs}s: ${failure.message}`,
+  );
+  ctx.emit({ type: "retry", runId, attempt: attempt + 1, delayMs, reason: failure.message });
+  const waiting = failure.kind === "rate_limit";
+  if (waiting) {
+    const until = isoSeconds(new Date(Date.now() + delayMs));
+    await ctx.setState({ waiting: { until, message: failure.message } });
+    ctx.emit({ type: "waiting", until, message: failure.message });
+  }
+  try {
+    return await sleepUnlessAborted(delayMs, ctx.signal);
+  } finally {
+    if (waiting) await ctx.setState({ waiting: null });
+  }
+}
+
+/** retry_base_seconds × 2^n plus up to 25% jitter, so many runners do not retry in lockstep. */
+export function backoffMs(baseSeconds: number, n: number): number {
+  const base = baseSeconds * 1000 * 2 ** n;
+  return Math.round(base + Math.random() * base * 0.25);
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal, poll?: () => boolean): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let pollTimer: NodeJS.Timeout | undefined;
+    const done = (v: boolean) => {
+      clearTimeout(timer);
+      clearInterval(pollTimer);
+      signal.removeEventListener("abort", onAbort);
+      resolve(v);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    if (poll) {
+      pollTimer = setInterval(() => {
+        if (poll()) done(false);
+      }, 200);
+    }
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+async function runAttempt(ctx: RunContext, runId: number, prompt: string): Promise<AttemptResult> {
+  const { config, backend, writer } = ctx;
+  const runner = config.runner;
+  const parser = backend.createParser();
+  const keepRaw = backend.keepsRawEvents;
+  let raw: string[] = [];
+  let rawFlush: Promise<void> = Promise.resolve();
+  const flushRaw = () => {
+    if (raw.length === 0) return rawFlush;
+    const batch = raw;
+    raw = [];
+    rawFlush = rawFlush.then(() => appendRawEvents(ctx.paths, runId, batch)).catch(() => {});
+    return rawFlush;
+  };
+
+  let lastOutput = Date.now();
+  const agent = await spawnAgent({
+    binary: config.codex.binary,
+    args: config.codex.args,
+    cwd: ctx.root,
+    env: ctx.env,
+    stdin: prompt,
+    sanitize: !keepRaw,
+    maxLineBytes: keepRaw ? RAW_MAX_LINE_BYTES : undefined,
+    onLine: async (stream, line) => {
+      lastOutput = Date.now();
+      if (keepRaw && stream === "stdout") {
+        raw.push(line);
+        if (raw.length >= RAW_BATCH_LINES) void flushRaw();
+      }
+      let readable: string[];
+      try {
+        readable = parser.push(stream, line);
+      } catch (err) {
+        readable = [`[car] could not parse agent output: ${(err as Error).message}`];
+      }
+      const ts = isoSeconds(new Date());
+      for (const text of readable) {
+        for (const piece of sanitizeAgentLine(text)) {
+          await writer.line(runId, stream, piece);
+          ctx.emit({ type: "log", runId, ts, stream, line: piece });
+        }
+      }
+    },
+  });
+  const graceMs = runner.kill_grace_seconds * 1000;
+  let cause: AttemptCause = "exit";
+  const stop = (why: AttemptCause) => {
+    if (cause !== "exit") return;
+    cause = why;
+    void agent.kill(graceMs);
+  };
+  const onAbort = () => stop("aborted");
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
+  if (ctx.signal.aborted) stop("aborted");
+  const started = Date.now();
+  const watchdog = setInterval(() => {
+    const now = Date.now();
+    if (runner.run_timeout_seconds !== null && now - started >= runner.run_timeout_seconds * 1000) {
+      stop("run_timeout");
+    } else if (
+      runner.idle_timeout_seconds !== null &&
+      now - lastOutput >= runner.idle_timeout_seconds * 1000
+    ) {
+      stop("idle_timeout");
+    }
+  }, WATCHDOG_TICK_MS);
+
+  let exit: AgentExit;
+  try {
+    await ctx.setState({ agent_pid: agent.pid });
+    exit = await agent.exited;
+  } catch (err) {
+    // Never leave an agent running behind a failed runner.
+    await agent.kill(graceMs);
+    throw err;
+  } finally {
+    clearInterval(watchdog);
+    ctx.signal.removeEventListener("abort", onAbort);
+  }
+  await flushRaw();
+  await ctx.setState({ agent_pid: null });
+  let summary: AgentRunSummary;
+  try {
+    summary = parser.finish({ code: exit.code, signal: exit.signal });
+  } catch (err) {
+    throw new CarError(
+      "INTERNAL",
+      `The ${backend.name} output parser failed: ${(err as Error).message}`,
+      {},
+      { cause: err },
+    );
+  }
+  return { exit, cause, summary };
+}
+
+/** Fold one attempt's summary into the record; usage adds up over attempts (all of it was spent). */
+function mergeSummary(record: RunRecord, s: AgentRunSummary): void {
+  if (s.thread_id) record.thread_id = s.thread_id;
+  if (s.final_message !== null) record.final_message = s.final_message;
+  if (s.usage) record.usage = addUsage(record.usage, s.usage);
+  record.commands.push(...s.commands);
+  for (const f of s.files_changed) if (!record.files_changed.includes(f)) record.files_changed.push(f);
+}
+
+export function addUsage(
+  a: TokenUsage | null | undefined,
+  b: TokenUsage | null | undefined,
+): TokenUsage | null {
+  if (!a) return b ? { ...b } : null;
+  if (!b) return { ...a };
+  return {
+    input_tokens: a.input_tokens + b.input_tokens,
+    cached_input_tokens: a.cached_input_tokens + b.cached_input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    reasoning_output_tokens: a.reasoning_output_tokens + b.reasoning_output_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+  };
+}
+
+export function isoSeconds(d: Date): string {
+  return `${d.toISOString().slice(0, 19)}Z`;
+}

@@ -1,0 +1,132 @@
+/**
+ * Test-only helpers for the engine, control, status and doctor tests: a real git repo in a temp dir
+ * set up by initRepo, and a small stand-in agent (a .mjs file run by this Node) whose behaviour is
+ * chosen per test through environment variables. Not exported from the package.
+ */
+import { execFileSync } from "node:child_process";
+import { promises as fsp } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { initRepo } from "../init.js";
+
+export interface TestRepo {
+  root: string;
+  /** Folder outside the repo for the agent's side files (prompts it received, markers). */
+  side: string;
+  agent: string;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Stand-in agent. Reads the prompt from stdin, saves it to $SIDE/prompt-<n>.txt, then by $AGENT_MODE:
+ * - tick (default): ticks the first `- [ ]` in the TODO, prints two lines;
+ * - fail: prints a line and exits with $AGENT_EXIT (default 3);
+ * - hang: prints "ready" and waits forever (ignores nothing);
+ * - stall-once: the first call prints "stalling" then goes silent forever; later calls tick;
+ * - wait-tick: prints "ready", waits until $SIDE/go exists, then ticks;
+ * - noop: prints a line and changes nothing.
+ */
+export const STAND_IN_AGENT = `import { readFileSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+const side = process.env.SIDE;
+const todoPath = process.env.TODO_PATH ?? ".codex-autorunner/TODO.md";
+const mode = process.env.AGENT_MODE ?? "tick";
+let prompt = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (d) => (prompt += d));
+process.stdin.on("end", () => {
+  const n = readdirSync(side).filter((f) => f.startsWith("prompt-")).length + 1;
+  writeFileSync(join(side, "prompt-" + n + ".txt"), prompt);
+  const tick = () => {
+    const text = readFileSync(todoPath, "utf8");
+    const m = /^([ \\t]*[-*+] )\\[ \\] (.*)$/m.exec(text);
+    if (!m) { console.log("nothing to do"); return; }
+    writeFileSync(todoPath, text.replace(m[0], m[1] + "[x] " + m[2]));
+    console.log("working on: " + m[2]);
+    console.log("ticked: " + m[2]);
+    console.error("a note on stderr");
+  };
+  if (mode === "tick") tick();
+  else if (mode === "fail") { console.log("about to fail"); process.exit(Number(process.env.AGENT_EXIT ?? 3)); }
+  else if (mode === "hang") { console.log("ready"); setInterval(() => {}, 1000); }
+  else if (mode === "stall-once") {
+    const marker = join(side, "stalled-once");
+    if (!existsSync(marker)) { writeFileSync(marker, "1"); console.log("stalling"); setInterval(() => {}, 1000); }
+    else tick();
+  } else if (mode === "wait-tick") {
+    console.log("ready");
+    const t = setInterval(() => { if (existsSync(join(side, "go"))) { clearInterval(t); tick(); } }, 50);
+  } else if (mode === "noop") console.log("looked around, changed nothing");
+});
+`;
+
+export interface RepoOptions {
+  todo?: string;
+  /** Extra YAML for the runner: section, e.g. "  max_retries: 2". */
+  runner?: string;
+  /** Extra top-level YAML. */
+  extraYaml?: string;
+}
+
+export async function makeTestRepo(options: RepoOptions = {}): Promise<TestRepo> {
+  const base = await fsp.mkdtemp(join(tmpdir(), "car-engine-"));
+  const root = join(base, "repo");
+  const side = join(base, "side");
+  await fsp.mkdir(root);
+  await fsp.mkdir(side);
+  execFileSync("git", ["init", "--quiet"], { cwd: root });
+  execFileSync("git", ["config", "user.email", "t@example.com"], { cwd: root });
+  execFileSync("git", ["config", "user.name", "Test"], { cwd: root });
+  await initRepo(root);
+  const agent = join(side, "agent.mjs");
+  await fsp.writeFile(agent, STAND_IN_AGENT);
+  await writeConfig(root, agent, options);
+  await fsp.writeFile(
+    join(root, ".codex-autorunner/TODO.md"),
+    options.todo ?? "# TODO\n\n- [ ] first item\n- [ ] second item\n- [ ] third item\n",
+  );
+  await fsp.writeFile(join(root, "README.md"), "test repo\n");
+  execFileSync("git", ["add", "-A"], { cwd: root });
+  execFileSync("git", ["commit", "--quiet", "-m", "init"], { cwd: root });
+  return {
+    root,
+    side,
+    agent,
+    cleanup: () => fsp.rm(base, { recursive: true, force: true }),
+  };
+}
+
+export async function writeConfig(root: string, agent: string, options: RepoOptions = {}): Promise<void> {
+  const yaml = `version: 1
+codex:
+  binary: ${JSON.stringify(process.execPath)}
+  args: [${JSON.stringify(agent)}]
+runner:
+  sleep_seconds: 0
+  kill_grace_seconds: 0.5
+  retry_base_seconds: 0
+${options.runner ?? ""}
+${options.extraYaml ?? ""}
+`;
+  await fsp.writeFile(join(root, ".codex-autorunner/config.yml"), yaml);
+}
+
+export function agentEnv(repo: TestRepo, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, SIDE: repo.side, ...extra };
+}
+
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function readText(path: string): Promise<string> {
+  return fsp.readFile(path, "utf8");
+}

@@ -1,0 +1,462 @@
+import { promises as fsp } from "node:fs";
+import { parseLogLine } from "../../log/format.js";
+import { formatIndexEntry, parseIndex } from "../../log/index-format.js";
+import type { LogEntry } from "../../types.js";
+import { isErrno } from "../fs/atomic.js";
+
+const CHUNK = 64 * 1024;
+const NL = 0x0a;
+const EMPTY = Buffer.alloc(0);
+
+interface IndexedRun {
+  run: number;
+  start: number;
+  end: number | null;
+}
+
+interface Located {
+  start: number;
+  /** Offset just past the end marker line (its newline included), when the run has ended. */
+  endLineEnd: number | null;
+}
+
+export interface ReadFromResult {
+  entries: LogEntry[];
+  /** Cursor just past the last complete line returned (pass it to the next call). */
+  next: number;
+  /** Log size when read. */
+  size: number;
+}
+
+/**
+ * Reads `codex-autorunner.log` without reading the whole file: a run's block, the last N lines, the
+ * last run id and the previous run's output cost time proportional to what they return (plus the
+ * size of the last run for `lastRunId` when the index does not show it open), never to the log's size.
+ *
+ * Run blocks are found through the index beside the log when it is valid (each entry is verified by
+ * reading the marker at its offset; an index pointing past the end of the log is ignored), else by
+ * scanning backwards from the end in 64 KiB chunks, which also works for logs written by the original
+ * tool. Complete blocks found by scanning are appended to the index so the next lookup is direct.
+ */
+export class LogReader {
+  private indexCache: { key: string; runs: Map<number, IndexedRun> | null } | null = null;
+
+  constructor(
+    readonly logPath: string,
+    readonly indexPath: string,
+  ) {}
+
+  /** Run `runId`'s block: start marker through end marker (to EOF while it is open), or null. */
+  async readRun(runId: number): Promise<string | null> {
+    return this.withLog(null, async (fd, size) => {
+      const loc = await this.locate(fd, size, runId);
+      if (!loc) return null;
+      const endAt = loc.endLineEnd ?? (await findEndForward(fd, size, loc.start, runId));
+      return (await readRange(fd, loc.start, endAt)).toString("utf8");
+    });
+  }
+
+  /** The last `n` lines of the log, as they are in the file. */
+  async tail(n: number): Promise<string> {
+    if (!Number.isFinite(n) || n <= 0) return "";
+    return this.withLog("", async (fd, size) => {
+      let count = 0;
+      let from = size;
+      await scanBackward(fd, size, 0, (_line, offset) => {
+        from = offset;
+        return ++count >= n;
+      });
+      return (await readRange(fd, from, size)).toString("utf8");
+    });
+  }
+
+  /** Id of the last run started in the log, or null when there is none. */
+  async lastRunId(): Promise<number | null> {
+    return this.withLog(null, async (fd, size) => {
+      let floor = 0;
+      let candidate: number | null = null;
+      const runs = await this.loadIndex(size);
+      if (runs) {
+        const latest = [...runs.values()].reduce<IndexedRun | null>(
+          (a, b) => (!a || b.start > a.start ? b : a),
+          null,
+        );
+        if (latest && (await isMarkerAt(fd, size, latest.start, "start", latest.run))) {
+          // An open run in the index is the writer's current run: nothing can follow it.
+          if (latest.end === null) return latest.run;
+          // Runs the index does not know (written by the original, or added lazily) can only start
+          // after the latest known start: scan from there.
+          candidate = latest.run;
+          floor = latest.start;
+        }
+      }
+      let found: number | null = null;
+      await scanBackward(fd, size, floor, (line, offset) => {
+        const entry = parseLogLine(line.toString("utf8"), offset);
+        if (entry.kind === "start") {
+          found = entry.runId;
+          return true;
+        }
+        return false;
+      });
+      return found ?? candidate;
+    });
+  }
+
+  /**
+   * Run `runId`'s agent output (stdout and stderr lines, log prefixes stripped), the last `maxChars`
+   * characters of it; "" when the run is not in the log. Reads backwards from the block's end.
+   */
+  async prevRunOutput(runId: number, maxChars: number): Promise<string> {
+    if (maxChars <= 0) return "";
+    return this.withLog("", async (fd, size) => {
+      const loc = await this.locate(fd, size, runId);
+      if (!loc) return "";
+      const blockEnd = loc.endLineEnd ?? size;
+      const parts: string[] = [];
+      let chars = 0;
+      await scanBackward(fd, blockEnd, loc.start, (line, offset) => {
+        const entry = parseLogLine(line.toString("utf8"), offset);
+        if (entry.kind === "line" && entry.runId === runId) {
+          parts.push(entry.line);
+          chars += entry.line.length + 1;
+        }
+        return chars > maxChars;
+      });
+      const text = parts.reverse().join("\n");
+      return text.length > maxChars ? text.slice(text.length - maxChars) : text;
+    });
+  }
+
+  /** Parsed complete lines starting at byte `offset` (SSE replay). At most `limit` entries. */
+  async entriesFrom(offset: number, limit = 1000): Promise<LogEntry[]> {
+    return (await this.readFrom(offset, limit)).entries;
+  }
+
+  /**
+   * Like `entriesFrom`, also returning the cursor after the last line. An offset inside a line
+   * resumes at the next line; an offset past the end returns nothing (the log was truncated).
+   */
+  async readFrom(offset: number, limit = 1000): Promise<ReadFromResult> {
+    return this.withLog({ entries: [], next: offset, size: 0 }, (fd, size) =>
+      readEntriesFromHandle(fd, size, offset, limit),
+    );
+  }
+
+  private async withLog<T>(missing: T, fn: (fd: fsp.FileHandle, size: number) => Promise<T>): Promise<T> {
+    let fd: fsp.FileHandle;
+    try {
+      fd = await fsp.open(this.logPath, "r");
+    } catch (err) {
+      if (isErrno(err, "ENOENT")) return missing;
+      throw err;
+    }
+    try {
+      const { size } = await fd.stat();
+      return await fn(fd, size);
+    } finally {
+      await fd.close();
+    }
+  }
+
+  private async locate(fd: fsp.FileHandle, size: number, runId: number): Promise<Located | null> {
+    const runs = await this.loadIndex(size);
+    const hit = runs?.get(runId);
+    if (hit && (await isMarkerAt(fd, size, hit.start, "start", runId))) {
+      if (hit.end !== null && (await isEndMarkerBefore(fd, size, hit.end, runId))) {
+        return { start: hit.start, endLineEnd: hit.end };
+      }
+      return { start: hit.start, endLineEnd: null };
+    }
+    return this.locateByScan(fd, size, runId, runs !== null);
+  }
+
+  /** Backwards from EOF to run `runId`'s (last) start marker; complete blocks passed are indexed. */
+  private async locateByScan(
+    fd: fsp.FileHandle,
+    size: number,
+    runId: number,
+    indexUsable: boolean,
+  ): Promise<Located | null> {
+    const ends = new Map<number, number>(); // run → offset just past its nearest end marker seen so far
+    const discovered: IndexedRun[] = [];
+    let result: Located | null = null;
+    await scanBackward(fd, size, 0, (line, offset) => {
+      const entry = parseLogLine(line.toString("utf8"), offset);
+      if (entry.kind === "end") {
+        ends.set(entry.runId, Math.min(size, offset + line.length + 1));
+      } else if (entry.kind === "start") {
+        const end = ends.get(entry.runId);
+        ends.delete(entry.runId);
+        if (end !== undefined) discovered.push({ run: entry.runId, start: offset, end });
+        if (entry.runId === runId) {
+          result = { start: offset, endLineEnd: end ?? null };
+          return true;
+        }
+      }
+      return false;
+    });
+    if (discovered.length > 0) await this.remember(discovered, indexUsable);
+    return result;
+  }
+
+  /** Append blocks found by scanning to a usable (or absent) index; derived data, failures ignored. */
+  private async remember(found: IndexedRun[], indexUsable: boolean): Promise<void> {
+    const known = this.indexCache?.runs;
+    const fresh = found.filter((f) => {
+      const k = known?.get(f.run);
+      return !k || k.start !== f.start || k.end !== f.end;
+    });
+    // A stale index is left for the writer to reset when it opens (it holds the runner lock; a
+    // reader truncating it could race with the writer's appends).
+    if (fresh.length === 0 || (!indexUsable && (await exists(this.indexPath)))) return;
+    const text = fresh
+      .sort((a, b) => a.start - b.start)
+      .map((f) => formatIndexEntry(f))
+      .join("");
+    await fsp.appendFile(this.indexPath, text).catch(() => {});
+    this.indexCache = null;
+  }
+
+  /**
+   * The index as a map run → latest block (empty when there is no index), or null when it is
+   * unreadable or stale (an entry pointing past the end of the log: it was truncated or rotated).
+   */
+  private async loadIndex(logSize: number): Promise<Map<number, IndexedRun> | null> {
+    let st: { size: number; mtimeMs: number; ino: number };
+    try {
+      st = await fsp.stat(this.indexPath);
+    } catch {
+      return new Map();
+    }
+    const key = `${st.ino}:${st.size}:${st.mtimeMs}:${logSize}`;
+    if (this.indexCache?.key === key) return this.indexCache.runs;
+    let runs: Map<number, IndexedRun> | null = new Map();
+    try {
+      const entries = parseIndex(await fsp.readFile(this.indexPath, "utf8"));
+      const beyond = (e: IndexedRun, size: number) => e.start >= size || (e.end !== null && e.end > size);
+      // Entries past our snapshot of the log may just be newer than it (the writer appended since):
+      // only a log that is smaller right now than what the index describes makes the index stale.
+      if (entries.some((e) => beyond(e, logSize))) {
+        const now = await fsp.stat(this.logPath).then(
+          (s) => s.size,
+          () => 0,
+        );
+        if (entries.some((e) => beyond(e, now))) runs = null;
+      }
+      if (runs) {
+        for (const e of entries) {
+          if (e.start < logSize) runs.set(e.run, { run: e.run, start: e.start, end: e.end });
+        }
+      }
+    } catch {
+      runs = null;
+    }
+    this.indexCache = { key, runs };
+    return runs;
+  }
+}
+
+function exists(path: string): Promise<boolean> {
+  return fsp.stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function isMarker(entry: LogEntry, kind: "start" | "end", runId: number): boolean {
+  return entry.kind === kind && entry.runId === runId;
+}
+
+async function isMarkerAt(
+  fd: fsp.FileHandle,
+  size: number,
+  offset: number,
+  kind: "start" | "end",
+  runId: number,
+): Promise<boolean> {
+  const line = await lineAt(fd, size, offset);
+  return line !== null && isMarker(line.entry, kind, runId);
+}
+
+/** Whether the line ending (with its "\n") exactly at `lineEnd` is run `runId`'s end marker. */
+async function isEndMarkerBefore(
+  fd: fsp.FileHandle,
+  size: number,
+  lineEnd: number,
+  runId: number,
+): Promise<boolean> {
+  if (lineEnd <= 0 || lineEnd > size) return false;
+  const from = Math.max(0, lineEnd - 512);
+  const buf = await readRange(fd, from, lineEnd);
+  if (buf[buf.length - 1] !== NL) return false;
+  const prevNl = buf.lastIndexOf(NL, buf.length - 2);
+  if (prevNl < 0 && from > 0) return false; // longer than a marker
+  const start = prevNl + 1;
+  return isMarker(
+    parseLogLine(buf.subarray(start, buf.length - 1).toString("utf8"), from + start),
+    "end",
+    runId,
+  );
+}
+
+/** The line starting exactly at `offset` (which must follow a newline), if it is short. */
+async function lineAt(
+  fd: fsp.FileHandle,
+  size: number,
+  offset: number,
+): Promise<{ entry: LogEntry; lineEnd: number } | null> {
+  if (offset < 0 || offset >= size) return null;
+  const from = Math.max(0, offset - 1);
+  const buf = await readRange(fd, from, Math.min(size, offset + 512));
+  if (offset > 0 && buf[0] !== NL) return null;
+  const body = offset > 0 ? buf.subarray(1) : buf;
+  const nl = body.indexOf(NL);
+  const line = nl >= 0 ? body.subarray(0, nl) : body;
+  if (nl < 0 && offset + body.length < size) return null; // longer than a marker
+  return {
+    entry: parseLogLine(line.toString("utf8"), offset),
+    lineEnd: offset + line.length + (nl >= 0 ? 1 : 0),
+  };
+}
+
+async function readRange(fd: fsp.FileHandle, start: number, end: number): Promise<Buffer> {
+  const length = Math.max(0, end - start);
+  const buf = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fd.read(buf, done, length - done, start + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === length ? buf : buf.subarray(0, done);
+}
+
+/**
+ * Visit the lines of [floor, end) from the last to the first, reading 64 KiB chunks backwards.
+ * `visit(line, offset)` gets the line without its newline; returning true stops. A final empty
+ * segment after a trailing newline is not a line. `floor` must be a line start.
+ */
+async function scanBackward(
+  fd: fsp.FileHandle,
+  end: number,
+  floor: number,
+  visit: (line: Buffer, offset: number) => boolean | undefined,
+): Promise<void> {
+  let pos = end;
+  // Pieces (in file order) of the line being assembled: kept apart so a very long line costs linear time.
+  let parts: Buffer[] = [];
+  let first = true;
+  while (pos > floor) {
+    const start = Math.max(floor, pos - CHUNK);
+    const chunk = await readRange(fd, start, pos);
+    let lineEnd = chunk.length;
+    if (first) {
+      first = false;
+      if (chunk[chunk.length - 1] === NL) lineEnd = chunk.length - 1; // a trailing newline ends the last line
+    }
+    for (
+      let j = lineEnd > 0 ? chunk.lastIndexOf(NL, lineEnd - 1) : -1;
+      j >= 0;
+      j = j > 0 ? chunk.lastIndexOf(NL, j - 1) : -1
+    ) {
+      const piece = chunk.subarray(j + 1, lineEnd);
+      const line = parts.length > 0 ? Buffer.concat([piece, ...parts]) : piece;
+      parts = [];
+      if (visit(line, start + j + 1)) return;
+      lineEnd = j;
+    }
+    if (lineEnd > 0) parts.unshift(chunk.subarray(0, lineEnd));
+    pos = start;
+  }
+  // What is left is the range's first line (it starts at `floor`).
+  if (!first) visit(parts.length > 0 ? Buffer.concat(parts) : EMPTY, floor);
+}
+
+/**
+ * Complete lines of [from, size) in order: `onLine(line, offset)` returning true stops. Returns the
+ * offset just past the last line visited (a trailing partial line is not visited).
+ */
+async function scanForward(
+  fd: fsp.FileHandle,
+  size: number,
+  from: number,
+  onLine: (line: Buffer, offset: number) => boolean,
+): Promise<number> {
+  let pos = from;
+  let lineStart = from; // absolute offset of the line being assembled
+  let parts: Buffer[] = [];
+  while (pos < size) {
+    const chunk = await readRange(fd, pos, Math.min(size, pos + CHUNK));
+    if (chunk.length === 0) break;
+    let i = 0;
+    for (let nl = chunk.indexOf(NL); nl >= 0; nl = chunk.indexOf(NL, i)) {
+      const piece = chunk.subarray(i, nl);
+      const line = parts.length > 0 ? Buffer.concat([...parts, piece]) : piece;
+      parts = [];
+      const offset = lineStart;
+      lineStart = pos + nl + 1;
+      i = nl + 1;
+      if (onLine(line, offset)) return lineStart;
+    }
+    if (i < chunk.length) parts.push(chunk.subarray(i));
+    pos += chunk.length;
+  }
+  return lineStart;
+}
+
+/** Offset just past run `runId`'s first end marker at or after `start` (or the log's size). */
+async function findEndForward(
+  fd: fsp.FileHandle,
+  size: number,
+  start: number,
+  runId: number,
+): Promise<number> {
+  let found = false;
+  const next = await scanForward(fd, size, start, (line, offset) => {
+    // Only marker-sized lines starting with "=" can be markers; skip decoding long agent lines.
+    found =
+      line.length < 80 &&
+      line[0] === 0x3d &&
+      isMarker(parseLogLine(line.toString("utf8"), offset), "end", runId);
+    return found;
+  });
+  return found ? next : size;
+}
+
+/** Parsed complete lines of an open log from `offset` (see `LogReader.readFrom`). */
+export async function readEntriesFromHandle(
+  fd: fsp.FileHandle,
+  size: number,
+  offset: number,
+  limit: number,
+): Promise<ReadFromResult> {
+  const entries: LogEntry[] = [];
+  if (offset >= size || limit <= 0) return { entries, next: Math.min(offset, size), size };
+  let cursor = Math.max(0, offset);
+  // Resume at a line start: an offset inside a line skips to the next one.
+  if (cursor > 0) {
+    const prev = await readRange(fd, cursor - 1, cursor);
+    if (prev[0] !== NL) {
+      const nextStart = await findNextLineStart(fd, size, cursor);
+      if (nextStart === null) return { entries, next: cursor, size };
+      cursor = nextStart;
+    }
+  }
+  const next = await scanForward(fd, size, cursor, (line, offset) => {
+    entries.push(parseLogLine(line.toString("utf8"), offset));
+    return entries.length >= limit;
+  });
+  return { entries, next, size };
+}
+
+async function findNextLineStart(fd: fsp.FileHandle, size: number, from: number): Promise<number | null> {
+  let pos = from;
+  while (pos < size) {
+    const chunk = await readRange(fd, pos, Math.min(size, pos + CHUNK));
+    const nl = chunk.indexOf(NL);
+    if (nl >= 0) return pos + nl + 1;
+    pos += chunk.length;
+  }
+  return null;
+}

@@ -1,0 +1,163 @@
+import { z } from "zod";
+import { CarError } from "../errors.js";
+import { formatTimestamp } from "../log/format.js";
+import type { RunOutcome, RunRecord, TodoCounts, TokenUsage } from "../types.js";
+
+/** `runs/<id>.json`: one record per run. Pure helpers; the node part reads and writes the files. */
+
+type At = Date | string;
+const stamp = (at: At | undefined): string =>
+  typeof at === "string" ? at : formatTimestamp(at ?? new Date());
+
+export function newRunRecord(opts: {
+  id: number;
+  startedAt?: At;
+  todoBefore: TodoCounts;
+  backend: string;
+  attempts?: number;
+}): RunRecord {
+  return {
+    id: opts.id,
+    started_at: stamp(opts.startedAt),
+    finished_at: null,
+    duration_ms: null,
+    exit_code: null,
+    signal: null,
+    outcome: null,
+    todo_before: { outstanding: opts.todoBefore.outstanding, done: opts.todoBefore.done },
+    todo_after: null,
+    backend: opts.backend,
+    attempts: opts.attempts ?? 1,
+    thread_id: null,
+    final_message: null,
+    usage: null,
+    commands: [],
+    files_changed: [],
+    commit: null,
+    error: null,
+  };
+}
+
+/** What the agent backend learnt about the run (AgentRunSummary minus the failure). */
+export interface RunSummaryFields {
+  thread_id?: string | null;
+  final_message?: string | null;
+  usage?: TokenUsage | null;
+  commands?: Array<{ command: string; exit_code: number | null }>;
+  files_changed?: string[];
+}
+
+export function finishRunRecord(
+  record: RunRecord,
+  opts: {
+    finishedAt?: At;
+    /** Measured with a monotonic clock by the caller; else derived from the two timestamps. */
+    durationMs?: number;
+    exitCode: number | null;
+    signal?: string | null;
+    outcome: RunOutcome;
+    todoAfter: TodoCounts | null;
+    summary?: RunSummaryFields;
+    commit?: RunRecord["commit"];
+    error?: string | null;
+    attempts?: number;
+  },
+): RunRecord {
+  const finished_at = stamp(opts.finishedAt);
+  const derived = Date.parse(finished_at) - Date.parse(record.started_at);
+  const duration_ms = opts.durationMs ?? (Number.isFinite(derived) ? Math.max(0, derived) : null);
+  const s = opts.summary ?? {};
+  return {
+    ...record,
+    finished_at,
+    duration_ms,
+    exit_code: opts.exitCode,
+    signal: opts.signal ?? null,
+    outcome: opts.outcome,
+    todo_after: opts.todoAfter
+      ? { outstanding: opts.todoAfter.outstanding, done: opts.todoAfter.done }
+      : null,
+    attempts: opts.attempts ?? record.attempts,
+    thread_id: s.thread_id !== undefined ? s.thread_id : record.thread_id,
+    final_message: s.final_message !== undefined ? s.final_message : record.final_message,
+    usage: s.usage !== undefined ? s.usage : record.usage,
+    commands: s.commands ?? record.commands,
+    files_changed: s.files_changed ?? record.files_changed,
+    commit: opts.commit !== undefined ? opts.commit : record.commit,
+    error: opts.error !== undefined ? opts.error : record.error,
+  };
+}
+
+/** A run the record says never finished (runner crashed): close it as interrupted. */
+export function interruptRunRecord(record: RunRecord, at?: At): RunRecord {
+  return finishRunRecord(record, {
+    finishedAt: at,
+    exitCode: null,
+    outcome: "interrupted",
+    todoAfter: null,
+    error: record.error ?? "runner stopped before the run finished",
+  });
+}
+
+export function serializeRunRecord(record: RunRecord): string {
+  return `${JSON.stringify(record, null, 2)}\n`;
+}
+
+const count = z.number().int().min(0);
+const todoCounts = z.looseObject({ outstanding: count, done: count });
+const usage = z.looseObject({
+  input_tokens: count,
+  cached_input_tokens: count.default(0),
+  output_tokens: count,
+  reasoning_output_tokens: count.default(0),
+  total_tokens: count,
+});
+const runRecordSchema = z.looseObject({
+  id: count,
+  started_at: z.string(),
+  finished_at: z.string().nullable().default(null),
+  duration_ms: z.number().min(0).nullable().default(null),
+  exit_code: z.number().int().nullable().default(null),
+  signal: z.string().nullable().default(null),
+  outcome: z
+    .enum(["completed", "failed", "killed", "timed_out", "stalled", "interrupted"])
+    .nullable()
+    .default(null),
+  todo_before: todoCounts,
+  todo_after: todoCounts.nullable().default(null),
+  backend: z.string().default("plain"),
+  attempts: z.number().int().min(1).default(1),
+  thread_id: z.string().nullable().default(null),
+  final_message: z.string().nullable().default(null),
+  usage: usage.nullable().default(null),
+  commands: z
+    .array(z.looseObject({ command: z.string(), exit_code: z.number().int().nullable() }))
+    .default([]),
+  files_changed: z.array(z.string()).default([]),
+  commit: z
+    .looseObject({ ok: z.boolean(), sha: z.string().nullable(), message: z.string() })
+    .nullable()
+    .default(null),
+  error: z.string().nullable().default(null),
+});
+
+/** Parse runs/<id>.json; fields added after the first version may be missing (defaults). */
+export function parseRunRecord(text: string, file: string): RunRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new CarError(
+      "RUN_RECORD_CORRUPT",
+      `${file}: not valid JSON (${err instanceof Error ? err.message : String(err)})`,
+      { file },
+    );
+  }
+  const result = runRecordSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = issue.path.map(String).join(".") || "(top level)";
+    throw new CarError("RUN_RECORD_CORRUPT", `${file}: ${key}: ${issue.message}`, { file, key });
+  }
+  return result.data as RunRecord;
+}

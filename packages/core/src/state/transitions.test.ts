@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import { type CarError, isCarError } from "../errors.js";
+import {
+  deriveStatus,
+  initialState,
+  markFinished,
+  markInterrupted,
+  markKilled,
+  markRunnerExited,
+  markRunning,
+  parseState,
+  serializeState,
+  signalExitCode,
+} from "./transitions.js";
+
+const FILE = ".codex-autorunner/state.json";
+
+function carError(fn: () => unknown): CarError {
+  try {
+    fn();
+  } catch (err) {
+    if (isCarError(err)) return err;
+    throw err;
+  }
+  throw new Error("expected a CarError");
+}
+
+describe("parseState", () => {
+  it("reads the original's state.json and keeps unknown fields", () => {
+    const text = JSON.stringify({
+      last_run_id: 7,
+      status: "error",
+      last_exit_code: 3,
+      last_run_started_at: "2025-06-01T10:00:00Z",
+      last_run_finished_at: "2025-06-01T10:05:00Z",
+      runner_pid: null,
+      their_field: { x: 1 },
+    });
+    const state = parseState(text, FILE);
+    expect(state).toMatchObject({ last_run_id: 7, status: "error", last_exit_code: 3 });
+    expect((state as unknown as Record<string, unknown>).their_field).toEqual({ x: 1 });
+    expect(parseState(serializeState(state), FILE)).toEqual(state);
+  });
+
+  it("fills missing fields with null / idle", () => {
+    expect(parseState("{}", FILE)).toEqual(initialState());
+  });
+
+  it("throws STATE_CORRUPT naming the file and what is wrong", () => {
+    const empty = carError(() => parseState("", FILE));
+    expect(empty.code).toBe("STATE_CORRUPT");
+    expect(empty.message).toContain(FILE);
+    expect(empty.message).toContain("empty");
+    expect(carError(() => parseState("{not json", FILE)).message).toContain("not valid JSON");
+    expect(carError(() => parseState("[1]", FILE)).message).toContain("expected a JSON object");
+    expect(carError(() => parseState("\u0000\u0001binary", FILE)).code).toBe("STATE_CORRUPT");
+    const bad = carError(() => parseState('{"status":"flying"}', FILE));
+    expect(bad.details).toMatchObject({ file: FILE, key: "status", found: '"flying"' });
+    expect(carError(() => parseState('{"last_run_id":"7"}', FILE)).details.key).toBe("last_run_id");
+    expect(carError(() => parseState('{"runner_pid":-1}', FILE)).details.key).toBe("runner_pid");
+  });
+});
+
+describe("transitions", () => {
+  const at = "2026-01-01T00:00:00Z";
+
+  it("running → finished ok → idle; runner exit clears the pid", () => {
+    const running = markRunning(initialState(), { runId: 1, runnerPid: 42, at });
+    expect(running).toMatchObject({
+      status: "running",
+      last_run_id: 1,
+      last_run_started_at: at,
+      runner_pid: 42,
+    });
+    const done = markFinished(running, { exitCode: 0, at: new Date(Date.UTC(2026, 0, 1, 0, 1)) });
+    expect(done).toMatchObject({
+      status: "idle",
+      last_exit_code: 0,
+      last_run_finished_at: "2026-01-01T00:01:00Z",
+      runner_pid: 42,
+    });
+    expect(markRunnerExited(done)).toMatchObject({ status: "idle", runner_pid: null });
+    expect(running.status).toBe("running"); // inputs are not mutated
+  });
+
+  it("a failed run is an error with a reason", () => {
+    const failed = markFinished(markRunning(initialState(), { runId: 2, runnerPid: 1, at }), {
+      exitCode: 3,
+      at,
+    });
+    expect(failed).toMatchObject({ status: "error", last_exit_code: 3, reason: "agent exited with code 3" });
+  });
+
+  it("killed records 128+signo and the signal", () => {
+    const killed = markKilled(markRunning(initialState(), { runId: 3, runnerPid: 1, at }), {
+      signal: "SIGTERM",
+      at,
+    });
+    expect(killed).toMatchObject({
+      status: "error",
+      last_exit_code: 143,
+      runner_pid: null,
+      reason: "killed by SIGTERM",
+    });
+    expect(signalExitCode("SIGKILL")).toBe(137);
+    expect(signalExitCode("SIGWHAT")).toBeNull();
+  });
+
+  it("interrupted closes a dangling run as an error", () => {
+    const s = markInterrupted(markRunning(initialState(), { runId: 4, runnerPid: 9, at }), { at });
+    expect(s).toMatchObject({
+      status: "error",
+      runner_pid: null,
+      last_exit_code: null,
+      reason: "runner stopped unexpectedly (run 4)",
+    });
+  });
+
+  it("markRunnerExited never leaves running behind", () => {
+    const running = markRunning(initialState(), { runId: 1, runnerPid: 42, at });
+    expect(markRunnerExited(running).status).toBe("error");
+  });
+});
+
+describe("deriveStatus", () => {
+  const running = markRunning(initialState(), { runId: 5, runnerPid: 42, at: "2026-01-01T00:00:00Z" });
+
+  it("a dead runner never shows running", () => {
+    expect(deriveStatus(running, false)).toMatchObject({ status: "error", running: false, stale: true });
+    expect(deriveStatus(running, true)).toMatchObject({ status: "running", running: true, stale: false });
+  });
+
+  it("an alive runner between runs is running; a dead idle one is idle", () => {
+    const idle = markFinished(running, { exitCode: 0 });
+    expect(deriveStatus(idle, true)).toMatchObject({ status: "running", running: true });
+    expect(deriveStatus(idle, false)).toEqual({ status: "idle", running: false, stale: false, reason: null });
+  });
+});

@@ -1,0 +1,60 @@
+import type { Config } from "@codex-autorunner/core";
+import { loadConfig } from "@codex-autorunner/core/node";
+
+/** What `createApp` needs. Everything but `root` and `version` has a default. */
+export interface AppDeps {
+  /** Repository root (the folder holding `.codex-autorunner/`). */
+  root: string;
+  /** A fixed configuration; when absent, `config.yml` is read per request (edits apply live). */
+  config?: Config;
+  /** Reported by `GET /health`. */
+  version: string;
+  /** Folder of the built web UI; `undefined` → `@codex-autorunner/web`'s `webAssetsDir`; `null` → no UI. */
+  webRoot?: string | null;
+  /** Time source for timestamps in events (tests may pin it). */
+  clock?: () => Date;
+  /** Interval of SSE heartbeats (`event: ping`), default 15000 ms. */
+  sseHeartbeatMs?: number;
+  /** A subscriber whose unread SSE data exceeds this is dropped (it reconnects with Last-Event-ID). Default 8 MiB. */
+  sseMaxQueuedBytes?: number;
+  /**
+   * Bearer token required on `/api/*`. `undefined` → env `CAR_AUTH_TOKEN`, else `server.auth_token`
+   * (looked up per request); `null` → no auth. `startServer` resolves it once and passes it here.
+   */
+  token?: string | null;
+  /** Host header values accepted besides localhost, 127.0.0.1, [::1] and `server.host`. */
+  allowedHosts?: string[];
+}
+
+/** Shared per-app helpers handed to the route modules. */
+export interface AppContext {
+  root: string;
+  version: string;
+  clock: () => Date;
+  sseHeartbeatMs: number;
+  sseMaxQueuedBytes: number;
+  getConfig(): Promise<Config>;
+  /** The token in force for this request (null = auth disabled). */
+  getToken(): Promise<string | null>;
+  /** Signal aborted when the app is disposed (ends SSE streams and chat agents). */
+  signal: AbortSignal;
+}
+
+export function createContext(deps: AppDeps, signal: AbortSignal): AppContext {
+  const getConfig = async (): Promise<Config> => deps.config ?? (await loadConfig(deps.root)).config;
+  return {
+    root: deps.root,
+    version: deps.version,
+    clock: deps.clock ?? (() => new Date()),
+    sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000,
+    sseMaxQueuedBytes: deps.sseMaxQueuedBytes ?? 8 * 1024 * 1024,
+    getConfig,
+    async getToken() {
+      if (deps.token !== undefined) return deps.token;
+      const env = process.env.CAR_AUTH_TOKEN;
+      if (env) return env;
+      return (await getConfig()).server.auth_token ?? null;
+    },
+    signal,
+  };
+}

@@ -1,0 +1,5 @@
+// @codex-autorunner/server: the HTTP API (Hono) with SSE, run control and chat; serves the web UI.
+export { type AppDeps, type CarApp, createApp } from "./app.js";
+export { type ApiErrorBody, type ApiErrorCode, statusForCode } from "./errors.js";
+export type { StateBody } from "./routes/state.js";
+export { type RunningServer, type StartServerOptions, serverVersion, startServer } from "./start.js";

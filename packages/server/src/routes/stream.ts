@@ -1,0 +1,128 @@
+import { stat } from "node:fs/promises";
+import { LogReader } from "@codex-autorunner/core/node";
+import { Hono } from "hono";
+import type { AppContext } from "../context.js";
+import type { HubMessage, StreamHub, StreamEntry } from "../sse/hub.js";
+import { withIds } from "../sse/ids.js";
+import { SseWriter } from "../sse/writer.js";
+import { param } from "../validation.js";
+import { intString } from "./runs.js";
+import { readStateBody } from "./state.js";
+
+const REPLAY_BATCH = 500;
+/** EventSource reconnect delay hint. */
+const RETRY_MS = 2000;
+
+/** The SSE frame for one log line: markers become `event: run`, everything else `event: log`. */
+export function entryFrame(item: StreamEntry) {
+  const { id, entry } = item;
+  switch (entry.kind) {
+    case "start":
+      return { event: "run", id, data: { run_id: entry.runId, phase: "start", code: null, line: entry.raw } };
+    case "end":
+      return { event: "run", id, data: { run_id: entry.runId, phase: "end", code: entry.code, line: entry.raw } };
+    case "line":
+      return { event: "log", id, data: { run_id: entry.runId, ts: entry.ts, stream: entry.stream, line: entry.line } };
+    default:
+      return { event: "log", id, data: { run_id: null, ts: null, stream: null, line: entry.raw } };
+  }
+}
+
+/**
+ * `GET /api/logs/stream`: live log over SSE (see ids.ts for the id scheme). With `Last-Event-ID` (or
+ * `?last_event_id=`) it first replays what the client missed from the log file, then goes live; live
+ * messages that arrive during the replay are held and de-duplicated by id, so nothing is lost or
+ * doubled. The first frame is `event: state` (the `GET /api/state` body) with the starting cursor
+ * as its id, so a client that disconnects before any log line still resumes without a gap.
+ */
+export function streamRoutes(ctx: AppContext, hub: StreamHub): Hono {
+  return new Hono().get("/api/logs/stream", async (c) => {
+    const lastRaw = c.req.header("last-event-id") ?? c.req.query("last_event_id");
+    const lastId =
+      lastRaw === undefined || lastRaw.trim() === ""
+        ? null
+        : param("Last-Event-ID", lastRaw.trim(), intString(0, Number.MAX_SAFE_INTEGER, "an event id (an integer ≥ 0)"));
+
+    const sse = new SseWriter([c.req.raw.signal, ctx.signal], ctx.sseMaxQueuedBytes);
+    let lastSent = -1;
+    let replaying = true;
+    const pending: HubMessage[] = [];
+
+    const deliver = (message: HubMessage): void => {
+      switch (message.type) {
+        case "log":
+          for (const item of message.entries) {
+            if (item.id <= lastSent) continue;
+            lastSent = item.id;
+            if (!sse.send(entryFrame(item))) return;
+          }
+          return;
+        case "reset":
+          lastSent = Math.max(lastSent, message.id);
+          sse.send({ event: "reset", id: message.id, data: { reason: message.reason } });
+          return;
+        case "state":
+          sse.send({ event: "state", id: lastSent >= 0 ? lastSent : undefined, data: message.body });
+          return;
+        case "ping":
+          sse.send({ event: "ping", data: { ts: message.ts } });
+          return;
+      }
+    };
+
+    const sub = await hub.subscribe((message) => {
+      if (sse.closed) return;
+      if (replaying) pending.push(message);
+      else deliver(message);
+    });
+    sse.onClose(() => sub.unsubscribe());
+
+    const run = async (): Promise<void> => {
+      const { base, position, generation, paths } = sub.snapshot;
+      sse.send({ retry: RETRY_MS, comment: "codex-autorunner log stream" });
+      const initialState = await readStateBody(ctx.root).catch(() => null);
+      const startCursor = lastId ?? base + position;
+      if (initialState) sse.send({ event: "state", id: lastId === null ? startCursor : undefined, data: initialState });
+      if (lastId === null) {
+        lastSent = startCursor;
+      } else {
+        let from: number;
+        if (lastId < base) {
+          // The client's cursor is from before the last truncation: start the new file over.
+          sse.send({ event: "reset", id: base, data: { reason: "log truncated or rotated" } });
+          lastSent = base;
+          from = 0;
+        } else {
+          const size = (await stat(paths.log).catch(() => null))?.size ?? 0;
+          if (lastId - base > Math.max(size, position)) {
+            // Beyond the end of the log: another server's cursor, or the log was truncated meanwhile.
+            sse.send({ event: "reset", data: { reason: "cursor beyond the end of the log" } });
+            lastSent = base;
+            from = 0;
+          } else {
+            lastSent = lastId;
+            from = lastId - base;
+          }
+        }
+        const reader = new LogReader(paths.log, paths.logIndex);
+        while (!sse.closed) {
+          const batch = await reader.readFrom(from, REPLAY_BATCH);
+          // The file was reset while we read: the held reset + live lines take over from here.
+          if (hub.snapshot().generation !== generation) break;
+          if (batch.entries.length === 0 || batch.next <= from) break;
+          deliver({ type: "log", entries: withIds(batch.entries, batch.next, base) });
+          from = batch.next;
+          await sse.drained();
+        }
+      }
+      replaying = false;
+      for (const message of pending.splice(0)) deliver(message);
+    };
+    run().catch((err: unknown) => {
+      const detail = err instanceof Error ? err.message : String(err);
+      sse.send({ event: "error", data: { detail, code: "INTERNAL" } });
+      sse.close();
+    });
+    return sse.response();
+  });
+}

@@ -1,0 +1,5 @@
+/** The page's API client: relative to the page (works under a reverse-proxy sub-path), token from storage. */
+import { createApi } from "./client.js";
+import { getToken } from "./token.js";
+
+export const api = createApi({ baseUrl: document.baseURI, getToken });

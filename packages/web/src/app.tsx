@@ -1,0 +1,163 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { describeError } from "./api/errors.js";
+import { getToken, setToken } from "./api/token.js";
+import { useLive } from "./live.js";
+import { href, parseRoute, type Route, type View } from "./router.js";
+import { Banner } from "./ui/banner.js";
+import { ConnIndicator, StatusPill } from "./ui/status.js";
+import { ChatView } from "./views/chat.js";
+import { DashboardView } from "./views/dashboard.js";
+import { DocsView } from "./views/docs.js";
+import { LogsView } from "./views/logs.js";
+import { RunsView } from "./views/runs.js";
+
+const NAV: Array<{ view: View; label: string }> = [
+  { view: "dashboard", label: "Dashboard" },
+  { view: "docs", label: "Docs" },
+  { view: "logs", label: "Logs" },
+  { view: "runs", label: "Runs" },
+  { view: "chat", label: "Chat" },
+];
+
+function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  useEffect(() => {
+    const onHash = () => setRoute(parseRoute(location.hash));
+    addEventListener("hashchange", onHash);
+    return () => removeEventListener("hashchange", onHash);
+  }, []);
+  return route;
+}
+
+export function App() {
+  const route = useRoute();
+  const live = useLive();
+  const [tokenOpen, setTokenOpen] = useState(false);
+  const unauthorized = live.conn === "unauthorized" || live.stateError?.status === 401;
+
+  // A 401 opens the token form: the one thing the user has to do next.
+  useEffect(() => {
+    if (unauthorized) setTokenOpen(true);
+  }, [unauthorized]);
+
+  useEffect(() => {
+    const label = NAV.find((n) => n.view === route.view)?.label ?? "";
+    document.title = `${label} · codex-autorunner`;
+  }, [route.view]);
+
+  return (
+    <div class="app">
+      {/* A button, not `href="#main"`: the hash is the router's. */}
+      <button type="button" class="skip" onClick={() => document.getElementById("main")?.focus()}>
+        Skip to content
+      </button>
+      <header class="top">
+        <div class="top-row">
+          <a class="brand" href={href("dashboard")} aria-label="codex-autorunner dashboard">
+            <span class="brand-mark" aria-hidden="true">
+              car
+            </span>
+            <span class="brand-name">codex-autorunner</span>
+          </a>
+          <StatusPill state={live.state} />
+          <span class="spacer" />
+          <ConnIndicator status={live.conn} detail={live.connDetail} />
+          <button
+            type="button"
+            class={`btn btn-small${unauthorized ? " btn-attn" : ""}`}
+            aria-expanded={tokenOpen}
+            aria-controls="token-panel"
+            onClick={() => setTokenOpen(!tokenOpen)}
+          >
+            Token
+          </button>
+        </div>
+        {tokenOpen && <TokenPanel unauthorized={unauthorized} onDone={() => setTokenOpen(false)} />}
+        <nav class="tabs-nav" aria-label="Views">
+          {NAV.map((n) => (
+            <a key={n.view} href={href(n.view)} aria-current={route.view === n.view ? "page" : undefined}>
+              {n.label}
+            </a>
+          ))}
+        </nav>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {unauthorized && (
+          <Banner tone="error" testId="auth-error">
+            <strong>Unauthorized.</strong>{" "}
+            {live.stateError?.status === 401
+              ? describeError(live.stateError)
+              : "The server needs an access token (CAR_AUTH_TOKEN / server.auth_token). Enter it in the Token field."}
+          </Banner>
+        )}
+        {!unauthorized && live.stateError && live.stateError.status !== 401 && (
+          <Banner tone="warn" testId="state-error">
+            Could not load the runner state: {describeError(live.stateError)}
+          </Banner>
+        )}
+        {route.view === "dashboard" && <DashboardView />}
+        {route.view === "docs" && <DocsView route={route} />}
+        {route.view === "logs" && <LogsView route={route} />}
+        {route.view === "runs" && <RunsView />}
+        {route.view === "chat" && <ChatView />}
+      </main>
+    </div>
+  );
+}
+
+function TokenPanel({ unauthorized, onDone }: { unauthorized: boolean; onDone: () => void }) {
+  const [value, setValue] = useState(getToken());
+  const [shown, setShown] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    input.current?.focus();
+  }, []);
+  return (
+    <form
+      id="token-panel"
+      class="token-panel"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setToken(value);
+        onDone();
+      }}
+    >
+      <label for="token-input">Access token</label>
+      <div class="row">
+        <input
+          id="token-input"
+          ref={input}
+          type={shown ? "text" : "password"}
+          autocomplete="off"
+          spellcheck={false}
+          value={value}
+          onInput={(e) => setValue(e.currentTarget.value)}
+          aria-describedby="token-help"
+          aria-invalid={unauthorized}
+        />
+        <button type="button" class="btn btn-small" onClick={() => setShown(!shown)} aria-pressed={shown}>
+          {shown ? "Hide" : "Show"}
+        </button>
+      </div>
+      <p id="token-help" class="muted small">
+        Needed when the server runs with <code>CAR_AUTH_TOKEN</code> or <code>server.auth_token</code>. Kept
+        in this browser only (localStorage).
+      </p>
+      <div class="row">
+        <button type="submit" class="btn btn-primary">
+          Save token
+        </button>
+        <button
+          type="button"
+          class="btn"
+          onClick={() => {
+            setValue("");
+            setToken("");
+          }}
+        >
+          Clear
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,211 @@
+/**
+ * One live connection for the whole page: the SSE stream of log lines, run and state events, plus
+ * the latest GET /api/state. Views subscribe to snapshots instead of opening their own streams.
+ */
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, describeError } from "./api/errors.js";
+import { api } from "./api/instance.js";
+import { getToken, onTokenChange } from "./api/token.js";
+import type { LogEventData, StateResponse } from "./api/types.js";
+import {
+  appendCapped,
+  classifyBlock,
+  classifyEvent,
+  dedupeOverlap,
+  type LogLine,
+  markerFromRunEvent,
+} from "./logs/classify.js";
+import { type EventStreamHandle, openEventStream, type StreamStatus } from "./sse/client.js";
+
+/** Lines kept for the live views; older ones are dropped from memory and the DOM. */
+export const LIVE_LINE_CAP = 2000;
+const INITIAL_TAIL = 200;
+
+export interface LiveSnapshot {
+  conn: StreamStatus;
+  connDetail: string;
+  state: StateResponse | null;
+  /** Last failure of GET /api/state (401 included), null once it succeeds. */
+  stateError: ApiError | null;
+  lines: LogLine[];
+  /** Lines dropped from the front because of LIVE_LINE_CAP (or a log reset). */
+  dropped: number;
+  /** Bumped on every run start/end: views showing run lists or docs refresh on change. */
+  runsVersion: number;
+  /** Bumped on every state change. */
+  stateVersion: number;
+}
+
+type Listener = (s: LiveSnapshot) => void;
+
+let snapshot: LiveSnapshot = {
+  conn: "connecting",
+  connDetail: "",
+  state: null,
+  stateError: null,
+  lines: [],
+  dropped: 0,
+  runsVersion: 0,
+  stateVersion: 0,
+};
+const listeners = new Set<Listener>();
+let stream: EventStreamHandle | null = null;
+let pending: LogLine[] = [];
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+let stateTimer: ReturnType<typeof setTimeout> | null = null;
+let stateInFlight = false;
+let stateAgain = false;
+
+function publish(patch: Partial<LiveSnapshot>): void {
+  snapshot = { ...snapshot, ...patch };
+  for (const fn of listeners) fn(snapshot);
+}
+
+export function getLive(): LiveSnapshot {
+  return snapshot;
+}
+
+export function useLive(): LiveSnapshot {
+  const [value, setValue] = useState(snapshot);
+  useEffect(() => {
+    listeners.add(setValue);
+    setValue(snapshot);
+    return () => {
+      listeners.delete(setValue);
+    };
+  }, []);
+  return value;
+}
+
+/** Lines arrive in bursts: render at most ~10 times a second. */
+function queueLines(lines: LogLine[]): void {
+  pending.push(...lines);
+  if (!flushTimer) flushTimer = setTimeout(flushLines, 100);
+}
+
+function flushLines(): void {
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = null;
+  if (pending.length === 0) return;
+  const { lines: kept, dropped } = appendCapped(snapshot.lines, pending, LIVE_LINE_CAP);
+  pending = [];
+  publish({ lines: kept, dropped: snapshot.dropped + dropped });
+}
+
+/** Refresh GET /api/state soon; coalesces bursts of events into one request. */
+export function refreshState(delayMs = 150): void {
+  if (stateTimer) return;
+  stateTimer = setTimeout(async () => {
+    stateTimer = null;
+    if (stateInFlight) {
+      stateAgain = true;
+      return;
+    }
+    stateInFlight = true;
+    try {
+      const state = await api.state();
+      publish({ state, stateError: null, stateVersion: snapshot.stateVersion + 1 });
+    } catch (err) {
+      publish({ stateError: err instanceof ApiError ? err : new ApiError(0, "UNKNOWN", describeError(err)) });
+    } finally {
+      stateInFlight = false;
+      if (stateAgain) {
+        stateAgain = false;
+        refreshState(0);
+      }
+    }
+  }, delayMs);
+}
+
+async function loadInitialLines(): Promise<void> {
+  try {
+    const res = await api.logs({ tail: INITIAL_TAIL });
+    flushLines();
+    // Live lines that raced ahead of this response stay after the backlog, once.
+    const backlog = dedupeOverlap(classifyBlock(res.log ?? "", "init"), snapshot.lines);
+    const { lines, dropped } = appendCapped(backlog, snapshot.lines, LIVE_LINE_CAP);
+    publish({ lines, dropped });
+  } catch {
+    // No log yet (404) or unauthorized: the stream status / state error already says so.
+  }
+}
+
+function parseJson(data: string): Record<string, unknown> | null {
+  try {
+    const v = JSON.parse(data) as unknown;
+    return v && typeof v === "object" ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function startLive(): void {
+  if (stream) return;
+  refreshState(0);
+  void loadInitialLines();
+  stream = openEventStream({
+    url: api.url("api/logs/stream"),
+    headers: () => api.headers(),
+    onStatus: (conn, connDetail) => {
+      const wasDown = snapshot.conn !== "open";
+      publish({ conn, connDetail });
+      // Anything may have changed while we were away.
+      if (conn === "open" && wasDown) refreshState(0);
+    },
+    onEvent: (ev) => {
+      const data = parseJson(ev.data);
+      switch (ev.event) {
+        case "log":
+          if (data) queueLines([classifyEvent(data as unknown as LogEventData, ev.id)]);
+          break;
+        case "run": {
+          const marker = data ? markerFromRunEvent(data, ev.id) : null;
+          if (marker) queueLines([marker]);
+          publish({ runsVersion: snapshot.runsVersion + 1 });
+          refreshState();
+          break;
+        }
+        case "state":
+          // The server sends the whole GET /api/state body; anything else: ask for it.
+          if (data && typeof data.running === "boolean" && "status" in data) {
+            publish({
+              state: data as unknown as StateResponse,
+              stateError: null,
+              stateVersion: snapshot.stateVersion + 1,
+            });
+          } else {
+            refreshState();
+          }
+          break;
+        case "error":
+          // The server hit an error on this stream and closes it; the client reconnects.
+          publish({ connDetail: data && typeof data.detail === "string" ? data.detail : "stream error" });
+          break;
+        case "reset":
+          // The log was truncated or rotated: what we show no longer matches the file.
+          queueLines([
+            {
+              key: `reset${ev.id}${Date.now()}`,
+              kind: "other",
+              runId: null,
+              ts: null,
+              text: "— log truncated or rotated —",
+            },
+          ]);
+          break;
+        default:
+          // ping and future events: bytes arriving already kept the connection watchdog happy.
+          break;
+      }
+    },
+  });
+  onTokenChange(() => {
+    refreshState(0);
+    if (snapshot.lines.length === 0) void loadInitialLines();
+    stream?.reconnectNow();
+  });
+}
+
+export function hasToken(): boolean {
+  return getToken() !== "";
+}

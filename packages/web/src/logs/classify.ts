@@ -1,0 +1,138 @@
+/**
+ * Log lines as the UI shows them. Raw lines (GET /api/logs) are in the runner's byte-exact format;
+ * live lines (SSE `log` events) arrive parsed. Both become a LogLine with a kind that picks its
+ * colour: stderr, run markers (start/end, failed ends stand out), ordinary output.
+ */
+import type { LogEventData } from "../api/types.js";
+
+export type LogKind = "start" | "end-ok" | "end-fail" | "stdout" | "stderr" | "other";
+
+export interface LogLine {
+  /** Stable key for rendering (SSE id or position in a fetched block). */
+  key: string;
+  kind: LogKind;
+  runId: number | null;
+  /** Timestamp as written (ISO-8601 UTC) or null. */
+  ts: string | null;
+  /** What to show: the agent's text for output lines, the whole marker for markers. */
+  text: string;
+}
+
+const START_RE = /^=== run (\d+) start ===$/;
+const END_RE = /^=== run (\d+) end \((?:code (-?\d+)|([a-z ]+))\) ===$/;
+const LINE_RE = /^\[([^\]]+)\] run=(\d+) (stdout|stderr): ?(.*)$/s;
+
+/** Classify one raw log line (without its newline). */
+export function classifyRawLine(raw: string, key: string): LogLine {
+  const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+  let m = START_RE.exec(line);
+  if (m) return { key, kind: "start", runId: Number(m[1]), ts: null, text: line };
+  m = END_RE.exec(line);
+  if (m) {
+    const ok = m[2] !== undefined && Number(m[2]) === 0;
+    return { key, kind: ok ? "end-ok" : "end-fail", runId: Number(m[1]), ts: null, text: line };
+  }
+  m = LINE_RE.exec(line);
+  if (m) {
+    return {
+      key,
+      kind: m[3] === "stderr" ? "stderr" : "stdout",
+      runId: Number(m[2]),
+      ts: m[1] ?? null,
+      text: m[4] ?? "",
+    };
+  }
+  return { key, kind: "other", runId: null, ts: null, text: line };
+}
+
+/** Split a fetched log block into classified lines; `prefix` keeps keys unique across blocks. */
+export function classifyBlock(log: string, prefix: string): LogLine[] {
+  if (log === "") return [];
+  const rows = log.split("\n");
+  if (rows[rows.length - 1] === "") rows.pop();
+  return rows.map((raw, i) => classifyRawLine(raw, `${prefix}:${i}`));
+}
+
+/** A live `event: log`. A marker sent as a log line is recognised by its text. */
+export function classifyEvent(data: LogEventData, id: string): LogLine {
+  const key = id ? `e${id}` : `e${Math.random().toString(36).slice(2)}`;
+  const stream = data.stream;
+  if (stream !== "stdout" && stream !== "stderr") {
+    const asRaw = classifyRawLine(data.line, key);
+    return { ...asRaw, runId: asRaw.runId ?? data.run_id ?? null, ts: asRaw.ts ?? data.ts ?? null };
+  }
+  return { key, kind: stream, runId: data.run_id ?? null, ts: data.ts ?? null, text: data.line };
+}
+
+/** The marker line a `run` event stands for (`{run_id, phase, code, line}`), so live views show run boundaries. */
+export function markerFromRunEvent(data: Record<string, unknown>, id: string): LogLine | null {
+  const key = `r${id || Math.random().toString(36).slice(2)}`;
+  if (typeof data.line === "string") {
+    const fromRaw = classifyRawLine(data.line, key);
+    if (fromRaw.kind === "start" || fromRaw.kind === "end-ok" || fromRaw.kind === "end-fail") return fromRaw;
+  }
+  const runId = typeof data.run_id === "number" ? data.run_id : null;
+  if (runId === null) return null;
+  const phase = String(data.phase ?? data.event ?? "");
+  if (phase === "start") return { key, kind: "start", runId, ts: null, text: `=== run ${runId} start ===` };
+  if (phase === "end") {
+    const code = typeof data.code === "number" ? data.code : null;
+    const text =
+      code === null ? `=== run ${runId} end (interrupted) ===` : `=== run ${runId} end (code ${code}) ===`;
+    return { key, kind: code === 0 ? "end-ok" : "end-fail", runId, ts: null, text };
+  }
+  return null;
+}
+
+function sameLine(a: LogLine, b: LogLine): boolean {
+  return (
+    a.kind === b.kind &&
+    a.runId === b.runId &&
+    a.text === b.text &&
+    (a.ts === null || b.ts === null || a.ts === b.ts)
+  );
+}
+
+/**
+ * A fetched block and the live lines that arrived while it was being fetched may overlap (the
+ * server read the file after those lines were written). Drops the block's tail that repeats the
+ * start of `live`, longest overlap first.
+ */
+export function dedupeOverlap(block: readonly LogLine[], live: readonly LogLine[]): LogLine[] {
+  for (let k = Math.min(block.length, live.length); k > 0; k--) {
+    let match = true;
+    for (let i = 0; i < k; i++) {
+      if (!sameLine(block[block.length - k + i]!, live[i]!)) {
+        match = false;
+        break;
+      }
+    }
+    if (match) return block.slice(0, block.length - k);
+  }
+  return block.slice();
+}
+
+/** Short local time for a line's timestamp ("14:03:07"); the full one goes in the tooltip. */
+export function shortTime(ts: string | null): string {
+  if (!ts) return "";
+  const d = new Date(ts);
+  if (Number.isNaN(d.getTime())) return "";
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+export function matchesFilter(line: LogLine, filter: string): boolean {
+  if (!filter) return true;
+  return line.text.toLowerCase().includes(filter.toLowerCase());
+}
+
+/** Append and keep only the newest `cap` lines; returns how many were dropped in total. */
+export function appendCapped(
+  lines: readonly LogLine[],
+  added: readonly LogLine[],
+  cap: number,
+): { lines: LogLine[]; dropped: number } {
+  const all = lines.concat(added);
+  if (all.length <= cap) return { lines: all, dropped: 0 };
+  return { lines: all.slice(all.length - cap), dropped: all.length - cap };
+}

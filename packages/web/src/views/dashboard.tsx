@@ -1,0 +1,246 @@
+import { useState } from "preact/hooks";
+import { describeError } from "../api/errors.js";
+import { api } from "../api/instance.js";
+import { stateTodo } from "../api/types.js";
+import { formatDateTime } from "../format.js";
+import { refreshState, useLive } from "../live.js";
+import { href } from "../router.js";
+import { Banner } from "../ui/banner.js";
+import { LogLines } from "../ui/log-lines.js";
+import { StatusPill } from "../ui/status.js";
+
+type Action = "start" | "once" | "stop" | "resume" | "kill";
+
+const LATEST_LINES = 12;
+
+export function DashboardView() {
+  const live = useLive();
+  const s = live.state;
+  const [busy, setBusy] = useState<Action | null>(null);
+  const [message, setMessage] = useState<{ tone: "ok" | "error"; text: string } | null>(null);
+  const [confirmKill, setConfirmKill] = useState(false);
+
+  const running = s?.running ?? false;
+  const done = s?.done_count ?? 0;
+  const total = done + (s?.outstanding_count ?? 0);
+  const pct = total === 0 ? 0 : Math.round((done / total) * 100);
+  const next = stateTodo(s).find((t) => !t.done);
+  const pid = s?.runner_pid ?? s?.lock?.info?.pid ?? null;
+
+  async function act(action: Action) {
+    setBusy(action);
+    setMessage(null);
+    try {
+      if (action === "start") {
+        const r = await api.start(false);
+        setMessage({ tone: "ok", text: `Runner started${r.pid ? ` (PID ${r.pid})` : ""}.` });
+      } else if (action === "once") {
+        const r = await api.start(true);
+        setMessage({ tone: "ok", text: `Single run started${r.pid ? ` (PID ${r.pid})` : ""}.` });
+      } else if (action === "resume") {
+        const r = await api.resume(false);
+        setMessage({ tone: "ok", text: `Runner resumed${r.pid ? ` (PID ${r.pid})` : ""}.` });
+      } else if (action === "stop") {
+        await api.stop();
+        setMessage({ tone: "ok", text: "Stop requested: the runner finishes the current run, then exits." });
+      } else {
+        await api.kill();
+        setMessage({ tone: "ok", text: "Runner and agent killed." });
+      }
+    } catch (err) {
+      setMessage({ tone: "error", text: describeError(err) });
+    } finally {
+      setBusy(null);
+      setConfirmKill(false);
+      refreshState(0);
+    }
+  }
+
+  const latest = live.lines.slice(-LATEST_LINES);
+
+  return (
+    <section class="view" aria-labelledby="dash-title">
+      <h1 id="dash-title" class="sr-only">
+        Dashboard
+      </h1>
+      {s?.status === "error" && !running && (
+        <Banner tone="error" testId="run-error">
+          <strong>Last run failed.</strong>{" "}
+          {s.reason ??
+            (s.last_exit_code !== null
+              ? `The agent exited with code ${s.last_exit_code}.`
+              : "See the log for details.")}{" "}
+          <a href={href("logs", [], s.last_run_id !== null ? { run: s.last_run_id } : {})}>Open its log</a>
+        </Banner>
+      )}
+      {s?.waiting && (
+        <Banner tone="warn">
+          Waiting until {formatDateTime(s.waiting.until)}: {s.waiting.message}
+        </Banner>
+      )}
+
+      <div class="grid">
+        <div class="card">
+          <div class="card-head">
+            <h2>Runner</h2>
+            <StatusPill state={s} large />
+          </div>
+          <dl class="facts">
+            <div>
+              <dt>Run</dt>
+              <dd data-testid="run-number">{s?.last_run_id != null ? `#${s.last_run_id}` : "—"}</dd>
+            </div>
+            <div>
+              <dt>Exit code</dt>
+              <dd data-testid="exit-code" class={s?.last_exit_code ? "text-error" : undefined}>
+                {s?.last_exit_code ?? "—"}
+              </dd>
+            </div>
+            <div>
+              <dt>Started</dt>
+              <dd>
+                <time dateTime={s?.last_run_started_at ?? undefined}>
+                  {formatDateTime(s?.last_run_started_at)}
+                </time>
+              </dd>
+            </div>
+            <div>
+              <dt>Finished</dt>
+              <dd>
+                <time dateTime={s?.last_run_finished_at ?? undefined}>
+                  {running &&
+                  s?.last_run_started_at &&
+                  (!s.last_run_finished_at || s.last_run_finished_at < s.last_run_started_at)
+                    ? "running…"
+                    : formatDateTime(s?.last_run_finished_at)}
+                </time>
+              </dd>
+            </div>
+            <div>
+              <dt>Runner PID</dt>
+              <dd data-testid="runner-pid">
+                {pid ?? "—"}{" "}
+                {pid !== null && (
+                  <span class={running ? "tag tag-ok" : "tag"}>{running ? "alive" : "not running"}</span>
+                )}
+              </dd>
+            </div>
+          </dl>
+
+          <fieldset class="actions">
+            <legend class="sr-only">Runner controls</legend>
+            <button
+              type="button"
+              class="btn btn-primary"
+              disabled={running || busy !== null}
+              onClick={() => act("start")}
+            >
+              {busy === "start" ? "Starting…" : "Start"}
+            </button>
+            <button type="button" class="btn" disabled={running || busy !== null} onClick={() => act("once")}>
+              {busy === "once" ? "Starting…" : "Run once"}
+            </button>
+            <button
+              type="button"
+              class="btn"
+              disabled={!running || busy !== null}
+              onClick={() => act("stop")}
+            >
+              {busy === "stop" ? "Stopping…" : "Stop"}
+            </button>
+            <button
+              type="button"
+              class="btn"
+              disabled={running || busy !== null}
+              onClick={() => act("resume")}
+              title="Clear a stale lock and start again"
+            >
+              {busy === "resume" ? "Resuming…" : "Resume"}
+            </button>
+            <button
+              type="button"
+              class="btn btn-danger"
+              disabled={!running || busy !== null}
+              onClick={() => setConfirmKill(true)}
+              aria-expanded={confirmKill}
+            >
+              Kill
+            </button>
+          </fieldset>
+          {confirmKill && (
+            <div class="confirm" role="alertdialog" aria-labelledby="kill-q" data-testid="kill-confirm">
+              <p id="kill-q">
+                Kill the runner and its agent now? The current run is interrupted (SIGTERM, then SIGKILL).
+              </p>
+              <div class="row">
+                <button
+                  type="button"
+                  class="btn btn-danger"
+                  onClick={() => act("kill")}
+                  ref={(el) => el?.focus()}
+                >
+                  {busy === "kill" ? "Killing…" : "Kill now"}
+                </button>
+                <button type="button" class="btn" onClick={() => setConfirmKill(false)}>
+                  Cancel
+                </button>
+              </div>
+            </div>
+          )}
+          <div aria-live="polite">
+            {message && (
+              <p
+                class={message.tone === "error" ? "msg text-error" : "msg text-ok"}
+                data-testid="action-message"
+              >
+                {message.text}
+              </p>
+            )}
+          </div>
+        </div>
+
+        <div class="card">
+          <div class="card-head">
+            <h2>TODO</h2>
+            <a href={href("docs", ["todo"])}>Edit</a>
+          </div>
+          <div
+            class="bar"
+            role="progressbar"
+            aria-label="TODO items done"
+            aria-valuemin={0}
+            aria-valuemax={total}
+            aria-valuenow={done}
+            data-testid="todo-bar"
+          >
+            <div class="bar-fill" style={{ width: `${pct}%` }} />
+          </div>
+          <p class="muted" data-testid="todo-count">
+            {s ? `${done} of ${total} done` : "—"}
+            {total > 0 ? ` (${pct}%)` : ""}
+          </p>
+          {next ? (
+            <p class="next">
+              <span class="muted">Next: </span>
+              {next.text}
+            </p>
+          ) : (
+            s && total > 0 && <p class="text-ok">All items done.</p>
+          )}
+        </div>
+      </div>
+
+      <div class="card">
+        <div class="card-head">
+          <h2>Latest output</h2>
+          <a href={href("logs")}>All logs</a>
+        </div>
+        {latest.length === 0 ? (
+          <p class="muted">No log lines yet.</p>
+        ) : (
+          <LogLines lines={latest} testId="latest-lines" compact />
+        )}
+      </div>
+    </section>
+  );
+}
