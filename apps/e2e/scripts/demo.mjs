@@ -42,7 +42,9 @@ const AGENTS = {
   // a shell command. No network, no account: a throwaway CODEX_HOME and a custom provider.
   codex: async () => {
     const kit = await import("@codex-autorunner/testkit");
-    const model = spawn(process.execPath, [join(here, "scripted-model.mjs")], { stdio: ["ignore", "pipe", "inherit"] });
+    const model = spawn(process.execPath, [join(here, "scripted-model.mjs")], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     const { url } = await new Promise((resolvePromise, reject) => {
       model.once("error", reject);
       model.once("exit", (code) => reject(new Error(`scripted model server exited (${code})`)));

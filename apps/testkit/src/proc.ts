@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { carBinPath } from "./paths.js";
 
 export interface CarRunOptions {
@@ -103,12 +103,20 @@ export async function waitFor<T>(
   }
 }
 
-/** Whether a PID is alive (signal 0). */
+/**
+ * Whether a PID is alive (signal 0). A zombie counts as dead: an orphan whose new parent (PID 1 in a
+ * container is not always a reaping init) never collects it is still gone for every purpose here.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc (macOS): trust the signal
   }
 }

@@ -130,6 +130,18 @@ describe("car with a run in flight (built bin, real processes)", () => {
     expect(status.lock.alive).toBe(false);
   });
 
+  it("kill after the runner died ends the orphaned agent's group", async () => {
+    const { root, car, agentPid } = await startSleepyRun();
+    car.child.kill("SIGKILL");
+    await car.exited;
+    expect(isAlive(agentPid)).toBe(true);
+    const k = await runCar(["kill", "--grace", "1"], { cwd: root });
+    expect(k.code).toBe(0);
+    expect(k.stdout).toContain(`orphaned agent process group ${agentPid}`);
+    await waitFor(() => !isAlive(agentPid), { timeoutMs: 20_000, what: "the orphaned agent to be gone" });
+    expect(existsSync(lockPath(root))).toBe(false);
+  });
+
   it("stop and kill with nothing running exit 1", async () => {
     repo = makeTempRepo();
     const stop = await runCar(["stop"], { cwd: repo.root });

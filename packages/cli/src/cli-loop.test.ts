@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeTempRepo, runCar, type TempRepo } from "@codex-autorunner/testkit";
+import { makeTempRepo, runCar, spawnCar, type TempRepo, waitFor } from "@codex-autorunner/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lockPath, readLog, readState, statusJson, todoPath } from "./test-support.js";
 
@@ -171,6 +171,22 @@ describe("car run when the agent fails", () => {
       expect(status.running).toBe(false);
       expect(readState(repo.root).last_exit_code).toBe(3);
       expect(existsSync(lockPath(repo.root))).toBe(false);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
+  it("a closed stdout (`car run | head -1`) does not cut the loop short", async () => {
+    const repo = makeTempRepo();
+    try {
+      const car = spawnCar(["run"], { cwd: repo.root });
+      await waitFor(() => car.stdout().length > 0, { what: "first output" });
+      car.child.stdout!.destroy(); // the reader goes away, as `head` does
+      const r = await car.exited;
+      expect(r.code).toBe(0);
+      expect(r.stderr).not.toContain("EPIPE");
+      expect(readFileSync(todoPath(repo.root), "utf8")).not.toContain("[ ]");
+      expect(readLog(repo.root)).toContain("=== run 3 end (code 0) ===\n");
     } finally {
       repo.cleanup();
     }

@@ -1,4 +1,4 @@
-import { request } from "node:http";
+import { type ClientRequest, type IncomingMessage, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "./start.js";
 import { activeResources, connectSse, logBlock, makeRepo, type TestRepo, waitFor } from "./test-support.js";
@@ -82,32 +82,41 @@ describe("hostile SSE clients", () => {
     const reader = await connectSse(url);
     await reader.waitFor("state", (ev) => ev.some((e) => e.event === "state"));
     // A second client that never reads after the headers.
-    const stuck = await new Promise<{ closed: Promise<void>; destroy(): void }>((resolve, reject) => {
+    const stuck = await new Promise<{ res: IncomingMessage; req: ClientRequest }>((resolve, reject) => {
       const req = request(url, { agent: false });
       req.on("error", reject);
       req.on("response", (res) => {
         res.pause();
-        const closed = new Promise<void>((r) => {
-          res.on("close", () => r());
-          res.on("error", () => r());
-          req.on("close", () => r());
-        });
-        resolve({ closed, destroy: () => req.destroy() });
+        resolve({ res, req });
       });
       req.end();
     });
-    // ~24 MB of log: far more than the socket buffers plus the 64 KiB queue allowance.
+    await waitFor("both subscribed", () => server.stats().sseSubscribers === 2);
+    // ~24 MB of log: far more than the socket buffers plus the 64 KiB allowance.
     const line = "x".repeat(1000);
     for (let chunk = 0; chunk < 8; chunk++) {
       repo.appendLog(logBlock(100 + chunk, Array.from({ length: 3000 }, () => line)));
     }
-    await stuck.closed; // the server cut it off
-    // The reading client got everything, in order.
+    // The reading client gets everything, in order, and is never dropped.
     await reader.waitFor("all lines", (ev) => ev.filter((e) => e.event === "log").length >= 24_000, 120_000);
     const ids = reader.events.filter((e) => e.event === "log").map((e) => Number(e.id));
     for (let i = 1; i < ids.length; i++) expect(ids[i]!).toBeGreaterThan(ids[i - 1]!);
+    // The stuck one is cut off by the server (two heartbeats without progress).
+    await waitFor("stuck client dropped", () => server.stats().sseSubscribers === 1, 30_000);
+    let received = 0;
+    stuck.res.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    const ended = new Promise<void>((r) => {
+      stuck.res.on("close", () => r());
+      stuck.res.on("error", () => r());
+    });
+    stuck.res.resume();
+    await ended;
+    expect(received).toBeLessThan(24_000_000);
+    expect(reader.events.some((e) => e.event === "ping")).toBe(true);
     reader.close();
-    stuck.destroy();
+    stuck.req.destroy();
     await reader.closed;
     await backToBaseline();
   });

@@ -27,6 +27,8 @@ export interface RunningServer {
   url: string;
   port: number;
   host: string;
+  /** Live counters for diagnostics and tests. */
+  stats(): { sseSubscribers: number; sharedWatchersActive: boolean };
   /** Stops accepting, ends SSE streams and chats, closes every connection. The runner keeps running. */
   close(): Promise<void>;
 }
@@ -106,6 +108,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     url: `http://${urlHost}:${address.port}`,
     port: address.port,
     host,
+    stats: () => ({ sseSubscribers: app.streamHub.size, sharedWatchersActive: app.streamHub.isActive }),
     close() {
       closing ??= new Promise<void>((resolve) => {
         app.dispose();

@@ -35,9 +35,9 @@ export function App() {
   const [tokenOpen, setTokenOpen] = useState(false);
   const unauthorized = live.conn === "unauthorized" || live.stateError?.status === 401;
 
-  // A 401 opens the token form: the one thing the user has to do next.
+  // A 401 opens the token form (the one thing the user has to do next); success closes it.
   useEffect(() => {
-    if (unauthorized) setTokenOpen(true);
+    setTokenOpen(unauthorized);
   }, [unauthorized]);
 
   useEffect(() => {
@@ -72,7 +72,13 @@ export function App() {
             Token
           </button>
         </div>
-        {tokenOpen && <TokenPanel unauthorized={unauthorized} onDone={() => setTokenOpen(false)} />}
+        {tokenOpen && (
+          <TokenPanel
+            unauthorized={unauthorized}
+            // While the server still says 401 the form stays open for another try.
+            onDone={() => !unauthorized && setTokenOpen(false)}
+          />
+        )}
         <nav class="tabs-nav" aria-label="Views">
           {NAV.map((n) => (
             <a key={n.view} href={href(n.view)} aria-current={route.view === n.view ? "page" : undefined}>

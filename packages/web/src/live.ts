@@ -28,8 +28,13 @@ export interface LiveSnapshot {
   /** Last failure of GET /api/state (401 included), null once it succeeds. */
   stateError: ApiError | null;
   lines: LogLine[];
-  /** Lines dropped from the front because of LIVE_LINE_CAP (or a log reset). */
+  /** Lines dropped from the front because of LIVE_LINE_CAP. */
   dropped: number;
+  /** Live lines received since the page loaded (monotonic; the backlog does not count). Views that
+   * fetched a block at count N append `lines` received after N. */
+  received: number;
+  /** Bumped when the server reset the stream (log truncated/rotated, server restarted): views refetch. */
+  resetVersion: number;
   /** Bumped on every run start/end: views showing run lists or docs refresh on change. */
   runsVersion: number;
   /** Bumped on every state change. */
@@ -45,6 +50,8 @@ let snapshot: LiveSnapshot = {
   stateError: null,
   lines: [],
   dropped: 0,
+  received: 0,
+  resetVersion: 0,
   runsVersion: 0,
   stateVersion: 0,
 };
@@ -88,8 +95,9 @@ function flushLines(): void {
   flushTimer = null;
   if (pending.length === 0) return;
   const { lines: kept, dropped } = appendCapped(snapshot.lines, pending, LIVE_LINE_CAP);
+  const received = snapshot.received + pending.length;
   pending = [];
-  publish({ lines: kept, dropped: snapshot.dropped + dropped });
+  publish({ lines: kept, dropped: snapshot.dropped + dropped, received });
 }
 
 /** Refresh GET /api/state soon; coalesces bursts of events into one request. */
@@ -124,7 +132,7 @@ async function loadInitialLines(): Promise<void> {
     // Live lines that raced ahead of this response stay after the backlog, once.
     const backlog = dedupeOverlap(classifyBlock(res.log ?? "", "init"), snapshot.lines);
     const { lines, dropped } = appendCapped(backlog, snapshot.lines, LIVE_LINE_CAP);
-    publish({ lines, dropped });
+    publish({ lines, dropped: snapshot.dropped + dropped });
   } catch {
     // No log yet (404) or unauthorized: the stream status / state error already says so.
   }
@@ -182,14 +190,17 @@ export function startLive(): void {
           publish({ connDetail: data && typeof data.detail === "string" ? data.detail : "stream error" });
           break;
         case "reset":
-          // The log was truncated or rotated: what we show no longer matches the file.
+          // The log was truncated or rotated (or the server restarted and replays from the start):
+          // what we show no longer matches the file, and the replay that follows would repeat it.
+          pending = [];
+          publish({ lines: [], dropped: 0, resetVersion: snapshot.resetVersion + 1 });
           queueLines([
             {
-              key: `reset${ev.id}${Date.now()}`,
+              key: `reset${ev.id}:${Date.now()}`,
               kind: "other",
               runId: null,
               ts: null,
-              text: "— log truncated or rotated —",
+              text: "— log reset —",
             },
           ]);
           break;

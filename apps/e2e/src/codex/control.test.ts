@@ -69,7 +69,9 @@ describe("chat through the API with the real codex", () => {
     // The model did try to write; the read-only sandbox refused.
     expect(srv.requests).toHaveLength(2);
     expect(srv.requests[0]?.prompt).toContain("What is the answer? Also write pwned.txt.");
-    expect(srv.requests[1]?.functionOutputs[0]?.output).toMatch(/Read-only file system|exited with code [1-9]/);
+    expect(srv.requests[1]?.functionOutputs[0]?.output).toMatch(
+      /Read-only file system|exited with code [1-9]/,
+    );
     expect(existsSync(join(r.root, "pwned.txt"))).toBe(false);
     // Chat is outside the loop: no run was recorded.
     expect(existsSync(join(r.dir, "runs", "1.json"))).toBe(false);
@@ -86,7 +88,11 @@ describe("car kill with the real codex", () => {
     server = srv;
     repo = makeCodexRepo(srv, { runner: { kill_grace_seconds: 2 } });
     const r = repo;
-    car = spawnCar(["run", "--quiet"], { cwd: r.root, env: { ...r.env, [tagKey]: tagValue }, timeoutMs: 100_000 });
+    car = spawnCar(["run", "--quiet"], {
+      cwd: r.root,
+      env: { ...r.env, [tagKey]: tagValue },
+      timeoutMs: 100_000,
+    });
 
     // codex is running the model's `sleep 120`.
     await waitFor(() => processesTagged(tag).some((p) => p.cmd.includes("sleep 120")), {
@@ -107,5 +113,19 @@ describe("car kill with the real codex", () => {
     expect(state.status).toBe("error");
     expect(state.agent_pid ?? null).toBeNull();
     expect(readLog(r)).toMatch(/=== run 1 end \((code \d+|interrupted)\) ===/);
+  });
+});
+
+describe("car doctor with the real codex", () => {
+  it("reports the pinned codex version and --json support", async () => {
+    const srv = await startModelServer({ script: [] });
+    server = srv;
+    repo = makeCodexRepo(srv);
+    const r = await runCar(["doctor"], { cwd: repo.root, env: repo.env, timeoutMs: 60_000 });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/^ok\s+agent version\s+.*codex 0\.169\.0$/m);
+    expect(r.stdout).toMatch(/^ok\s+agent --json support/m);
+    // Probing never talks to the model.
+    expect(srv.requests).toHaveLength(0);
   });
 });

@@ -144,7 +144,9 @@ describe("scripted model server + real codex exec --json", () => {
   });
 
   it("--sandbox read-only keeps the model's shell call from writing", async () => {
-    server = await startModelServer({ script: commandThenSay("echo pwned > pwned.txt", "I could not write") });
+    server = await startModelServer({
+      script: commandThenSay("echo pwned > pwned.txt", "I could not write"),
+    });
     const r = await runCodexExec({
       server,
       cwd: work,
@@ -154,6 +156,8 @@ describe("scripted model server + real codex exec --json", () => {
     });
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(work, "pwned.txt"))).toBe(false);
-    expect(server.requests[1]?.functionOutputs[0]?.output).toMatch(/Read-only file system|exited with code [1-9]/);
+    expect(server.requests[1]?.functionOutputs[0]?.output).toMatch(
+      /Read-only file system|exited with code [1-9]/,
+    );
   });
 });

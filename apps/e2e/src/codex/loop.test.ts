@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  dropStream,
   hang,
   httpError,
   type ModelRequest,
@@ -42,7 +43,9 @@ afterEach(async () => {
 });
 
 function served(srv: ModelServer) {
-  return sumServed(srv.requests.filter((_, i) => srv.steps[i]?.type === "reply").map((r) => usageFor(r.index)));
+  return sumServed(
+    srv.requests.filter((_, i) => srv.steps[i]?.type === "reply").map((r) => usageFor(r.index)),
+  );
 }
 
 describe("car run with the real codex", () => {
@@ -75,12 +78,17 @@ describe("car run with the real codex", () => {
       expect(rec.usage).toEqual(asTokenUsage(servedForThread(srv, rec.thread_id)));
     });
     // Every run asked for a different item: the prompt carried the current TODO.
-    expect(srv.requests.filter((q) => !q.isFollowUp).map((q) => /- \[ \] (.+)/.exec(q.prompt)?.[1])).toEqual(items);
+    expect(srv.requests.filter((q) => !q.isFollowUp).map((q) => /- \[ \] (.+)/.exec(q.prompt)?.[1])).toEqual(
+      items,
+    );
 
     const total = asTokenUsage(served(srv));
     const status = await runCar(["status", "--json"], { cwd: repo.root, env: repo.env });
     expect(status.code, status.stderr).toBe(0);
-    const report = JSON.parse(status.stdout) as { tokens: { total: unknown; last_run: unknown }; status: string };
+    const report = JSON.parse(status.stdout) as {
+      tokens: { total: unknown; last_run: unknown };
+      status: string;
+    };
     expect(report.tokens.total).toEqual(total);
     expect(report.tokens.last_run).toEqual(records[2]?.usage);
     expect(report.status).toBe("idle");
@@ -112,13 +120,41 @@ describe("car run with the real codex", () => {
 
     const records = readRunRecords(repo);
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ id: 1, outcome: "completed", attempts: 2, final_message: "Ticked: only task" });
+    expect(records[0]).toMatchObject({
+      id: 1,
+      outcome: "completed",
+      attempts: 2,
+      final_message: "Ticked: only task",
+    });
     expect(srv.steps[0]?.type).toBe("http_error");
     const log = readLog(repo);
     expect(log).toMatch(/run=1 stderr: \[car\] retrying \(attempt 2\/3\).*high demand/);
     expect(log.match(/=== run \d+ start ===/g)).toEqual(["=== run 1 start ==="]);
     // Only completed responses count; the 500 served nothing.
     expect(records[0]?.usage?.total_tokens).toBe(asTokenUsage(served(srv)).total_tokens);
+  });
+
+  it("retries a dropped stream (codex's own reconnects off) as the same run", async () => {
+    let dropped = false;
+    const srv = await startModelServer({
+      script: (req: ModelRequest): ModelStep => {
+        if (!dropped) {
+          dropped = true;
+          return dropStream("half an ans");
+        }
+        return tickingModel(req);
+      },
+    });
+    server = srv;
+    repo = makeCodexRepo(srv, { todo: ["only task"] });
+    const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
+    expect(r.code, `${r.stdout}\n${r.stderr}\n${readLog(repo)}`).toBe(0);
+    expect(readRunRecords(repo)[0]).toMatchObject({ id: 1, outcome: "completed", attempts: 2 });
+    expect(readLog(repo)).toMatch(/\[car\] retrying \(attempt 2\/3\).*stream disconnected/);
+    const raw = readFileSync(join(repo.dir, "runs", "1.jsonl"), "utf8");
+    // Both attempts' raw events are kept: the failed turn and the completed one.
+    expect(raw).toContain('"type":"turn.failed"');
+    expect(raw).toContain('"type":"turn.completed"');
   });
 
   it("kills a hanging model with the idle watchdog and retries", async () => {
@@ -133,7 +169,7 @@ describe("car run with the real codex", () => {
       },
     });
     server = srv;
-    repo = makeCodexRepo(srv, { todo: ["only task"], runner: { idle_timeout_seconds: 3 } });
+    repo = makeCodexRepo(srv, { todo: ["only task"], runner: { idle_timeout_seconds: 5 } });
     const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
     expect(r.code, `${r.stdout}\n${r.stderr}\n${readLog(repo)}`).toBe(0);
 
@@ -147,7 +183,9 @@ describe("car run with the real codex", () => {
   });
 
   it("stops with 'no progress' after 3 runs when the model never ticks anything", async () => {
-    const srv = await startModelServer({ script: (req) => say("I looked around; all good.", usageFor(req.index)) });
+    const srv = await startModelServer({
+      script: (req) => say("I looked around; all good.", usageFor(req.index)),
+    });
     server = srv;
     repo = makeCodexRepo(srv, { runner: { no_progress_runs: 3 } });
     const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
@@ -177,7 +215,10 @@ describe("car run with the real codex", () => {
     const first = srv.requests[0];
     expect(first?.prompt.length).toBeGreaterThan(300_000);
     expect(first?.prompt).toContain("END-OF-PROGRESS-91c2");
-    expect(readRunRecords(repo)[0]).toMatchObject({ outcome: "completed", final_message: "Ticked: only task" });
+    expect(readRunRecords(repo)[0]).toMatchObject({
+      outcome: "completed",
+      final_message: "Ticked: only task",
+    });
   });
 
   it("waits out a rate limit for the time the message gives, shown in state, then succeeds", async () => {
@@ -186,7 +227,10 @@ describe("car run with the real codex", () => {
       script: (req: ModelRequest): ModelStep => {
         if (!limited) {
           limited = true;
-          return responseFailed("rate_limit_exceeded", "Rate limit reached for requests. Please try again in 3s.");
+          return responseFailed(
+            "rate_limit_exceeded",
+            "Rate limit reached for requests. Please try again in 3s.",
+          );
         }
         return tickingModel(req);
       },

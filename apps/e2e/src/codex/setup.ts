@@ -32,7 +32,11 @@ export const FAST_RUNNER = {
 
 export function makeCodexRepo(
   server: ModelServer,
-  opts: { todo?: string[] | string; runner?: Record<string, unknown>; extraConfig?: Record<string, unknown> } = {},
+  opts: {
+    todo?: string[] | string;
+    runner?: Record<string, unknown>;
+    extraConfig?: Record<string, unknown>;
+  } = {},
 ): CodexRepo {
   const repo = makeTempRepo({
     prefix: "car-codex-e2e-",

@@ -4,13 +4,25 @@ import { carBinPath, waitFor } from "@codex-autorunner/testkit";
 import { expect } from "vitest";
 import { killTree } from "./proc.js";
 import type { ScenarioContext } from "./record.js";
-import { endMarker, type ParsedLog, readLog, reportsRunning, type Repo, startMarkers, statusJson } from "./repo.js";
+import {
+  endMarker,
+  type ParsedLog,
+  type Repo,
+  readLog,
+  reportsRunning,
+  startMarkers,
+  statusJson,
+} from "./repo.js";
 
 /**
  * Shared checks after a runner was killed with SIGKILL: whatever the point, the user must find a
  * truthful status, parseable files, and a loop that resumes with a fresh run id.
  */
-export async function assertRecovers(repo: Repo, ctx: ScenarioContext, opts: { crashedRun: number | null }): Promise<void> {
+export async function assertRecovers(
+  repo: Repo,
+  ctx: ScenarioContext,
+  opts: { crashedRun: number | null },
+): Promise<void> {
   // 1. status tells the truth: nobody is running.
   const status = await statusJson(repo);
   expect(reportsRunning(status), `car status after kill -9: ${JSON.stringify(status)}`).toBe(false);
@@ -70,7 +82,10 @@ export interface Traced {
  * `car <args>` under strace with every rename(2) delayed by `delayMs`: atomic writes (state.json, run
  * records) are all temp-file + rename, so each one opens a window the test can kill -9 inside.
  */
-export function carUnderStrace(args: string[], opts: { cwd: string; env: Record<string, string>; delayMs: number }): Traced {
+export function carUnderStrace(
+  args: string[],
+  opts: { cwd: string; env: Record<string, string>; delayMs: number },
+): Traced {
   const child = spawn(
     "strace",
     [
@@ -87,7 +102,12 @@ export function carUnderStrace(args: string[], opts: { cwd: string; env: Record<
       carBinPath(),
       ...args,
     ],
-    { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"], detached: true },
+    {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    },
   );
   let err = "";
   child.stdout!.resume();

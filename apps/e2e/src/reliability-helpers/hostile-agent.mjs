@@ -8,7 +8,16 @@
 //   HOSTILE_BYTES      size of the line for mode `bigline` (default 10 MiB)
 //   HOSTILE_EXIT       exit code (default 0)
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 
 const env = process.env;
@@ -88,7 +97,7 @@ switch (mode) {
   case "replay": {
     // Raw bytes from a file the test generated (fuzzed output), written in odd-sized chunks.
     const data = readFileSync(env.HOSTILE_INPUT);
-    for (let i = 0, step = 1; i < data.length; i += step, step = (step * 7 + 3) % 4093 + 1) {
+    for (let i = 0, step = 1; i < data.length; i += step, step = ((step * 7 + 3) % 4093) + 1) {
       await write(process.stdout, data.subarray(i, i + step));
     }
     break;
@@ -108,7 +117,10 @@ switch (mode) {
   case "late-grandchild": {
     // A grandchild in its own session keeps our stdout open and writes after we exit.
     const code = `setTimeout(() => { process.stdout.write("late line from grandchild\\n"); }, ${env.HOSTILE_DELAY_MS || 1000});`;
-    const child = spawn(process.execPath, ["-e", code], { detached: true, stdio: ["ignore", "inherit", "inherit"] });
+    const child = spawn(process.execPath, ["-e", code], {
+      detached: true,
+      stdio: ["ignore", "inherit", "inherit"],
+    });
     writeFileSync(join(dir, "grandchild.pid"), String(child.pid));
     child.unref();
     console.log("agent exits, grandchild still holds stdout");
@@ -116,7 +128,9 @@ switch (mode) {
   }
   case "fork-grandchild": {
     // Same process group (not detached), inherits our stdout, never exits on its own.
-    const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000);"], { stdio: ["ignore", "inherit", "inherit"] });
+    const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000);"], {
+      stdio: ["ignore", "inherit", "inherit"],
+    });
     writeFileSync(join(dir, "grandchild.pid"), String(child.pid));
     child.unref();
     console.log(`forked grandchild ${child.pid} and exiting`);

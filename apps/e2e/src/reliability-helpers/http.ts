@@ -1,8 +1,8 @@
-import { type IncomingMessage, request as httpRequest } from "node:http";
+import { request as httpRequest, type IncomingMessage } from "node:http";
 import { createServer } from "node:net";
 import { type SpawnedCar, spawnCar, waitFor } from "@codex-autorunner/testkit";
-import type { Repo } from "./repo.js";
 import { signalQuietly } from "./proc.js";
+import type { Repo } from "./repo.js";
 
 export interface HttpResponse {
   status: number;
@@ -34,7 +34,13 @@ export function request(port: number, path: string, opts: RequestOptions = {}): 
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
         res.on("error", reject);
       },
     );
@@ -77,13 +83,19 @@ export interface CarServer {
 }
 
 /** `car serve` as a real child process on 127.0.0.1; resolves once /health answers. */
-export async function startCarServe(repo: Repo, opts: { env?: Record<string, string>; args?: string[] } = {}): Promise<CarServer> {
+export async function startCarServe(
+  repo: Repo,
+  opts: { env?: Record<string, string>; args?: string[] } = {},
+): Promise<CarServer> {
   const port = await freePort();
-  const proc = spawnCar(["serve", "--repo", repo.root, "--host", "127.0.0.1", "--port", String(port), ...(opts.args ?? [])], {
-    cwd: repo.root,
-    env: { ...repo.env(), ...opts.env },
-    timeoutMs: 600_000,
-  });
+  const proc = spawnCar(
+    ["serve", "--repo", repo.root, "--host", "127.0.0.1", "--port", String(port), ...(opts.args ?? [])],
+    {
+      cwd: repo.root,
+      env: { ...repo.env(), ...opts.env },
+      timeoutMs: 600_000,
+    },
+  );
   let early: string | null = null;
   void proc.exited.then((r) => {
     early = `car serve exited early (code ${r.code}): ${r.stderr.slice(0, 500)} ${r.stdout.slice(0, 300)}`;
@@ -122,7 +134,11 @@ export interface SseClient {
 }
 
 /** An SSE subscriber; `paused` stops reading (a slow client whose socket buffers fill up). */
-export function sse(port: number, path: string, opts: { headers?: Record<string, string>; paused?: boolean } = {}): Promise<SseClient> {
+export function sse(
+  port: number,
+  path: string,
+  opts: { headers?: Record<string, string>; paused?: boolean } = {},
+): Promise<SseClient> {
   return new Promise((resolve, reject) => {
     let text = "";
     let doneResolve: () => void = () => {};

@@ -52,53 +52,57 @@ export function scenario(
   fn: (ctx: ScenarioContext) => Promise<void> | void,
   timeoutMs = 120_000,
 ): void {
-  it(name, async () => {
-    const notes: string[] = [];
-    const metrics: Record<string, number | string> = {};
-    const deferred: Array<() => unknown | Promise<unknown>> = [];
-    let fuzzed = 0;
-    let lost = 0;
-    const ctx: ScenarioContext = {
-      note: (t) => notes.push(t),
-      metric: (k, v) => {
-        metrics[k] = v;
-      },
-      fuzzed: (n) => {
-        fuzzed += n;
-      },
-      lost: (n) => {
-        lost += n;
-      },
-      defer: (f) => deferred.push(f),
-    };
-    const started = Date.now();
-    let failure: unknown = null;
-    try {
-      await fn(ctx);
-    } catch (err) {
-      failure = err;
-    }
-    for (const f of deferred.reverse()) {
+  it(
+    name,
+    async () => {
+      const notes: string[] = [];
+      const metrics: Record<string, number | string> = {};
+      const deferred: Array<() => unknown | Promise<unknown>> = [];
+      let fuzzed = 0;
+      let lost = 0;
+      const ctx: ScenarioContext = {
+        note: (t) => notes.push(t),
+        metric: (k, v) => {
+          metrics[k] = v;
+        },
+        fuzzed: (n) => {
+          fuzzed += n;
+        },
+        lost: (n) => {
+          lost += n;
+        },
+        defer: (f) => deferred.push(f),
+      };
+      const started = Date.now();
+      let failure: unknown = null;
       try {
-        await f();
-      } catch {
-        // cleanup is best effort; the scenario's own outcome is what counts
+        await fn(ctx);
+      } catch (err) {
+        failure = err;
       }
-    }
-    const firstLine = (e: unknown) =>
-      (e instanceof Error ? e.message : String(e)).split("\n").slice(0, 3).join(" ").slice(0, 300);
-    record({
-      group,
-      scenario: name,
-      provoked,
-      passed: failure === null,
-      result: failure === null ? notes.join("; ") || "as expected" : `FAILED: ${firstLine(failure)}`,
-      fuzzed,
-      lost,
-      metrics,
-      at: new Date().toISOString(),
-      durationMs: Date.now() - started,
-    });
-    if (failure !== null) throw failure;
-  }, timeoutMs);
+      for (const f of deferred.reverse()) {
+        try {
+          await f();
+        } catch {
+          // cleanup is best effort; the scenario's own outcome is what counts
+        }
+      }
+      const firstLine = (e: unknown) =>
+        (e instanceof Error ? e.message : String(e)).split("\n").slice(0, 3).join(" ").slice(0, 300);
+      record({
+        group,
+        scenario: name,
+        provoked,
+        passed: failure === null,
+        result: failure === null ? notes.join("; ") || "as expected" : `FAILED: ${firstLine(failure)}`,
+        fuzzed,
+        lost,
+        metrics,
+        at: new Date().toISOString(),
+        durationMs: Date.now() - started,
+      });
+      if (failure !== null) throw failure;
+    },
+    timeoutMs,
+  );
 }

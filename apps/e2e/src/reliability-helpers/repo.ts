@@ -2,7 +2,13 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type CarResult, makeTempRepo, runCar, standInAgentPath, type TempRepoOptions } from "@codex-autorunner/testkit";
+import {
+  type CarResult,
+  makeTempRepo,
+  runCar,
+  standInAgentPath,
+  type TempRepoOptions,
+} from "@codex-autorunner/testkit";
 
 export const HOSTILE_AGENT = fileURLToPath(new URL("./hostile-agent.mjs", import.meta.url));
 export const HWM_PRELOAD = fileURLToPath(new URL("./hwm-preload.mjs", import.meta.url));
@@ -12,7 +18,9 @@ export interface Repo {
   dir: string;
   /** Folder for the hostile agent's pid/ready/release files (outside .codex-autorunner). */
   side: string;
-  file(name: "state" | "log" | "lock" | "todo" | "progress" | "opinions" | "config" | "template" | "stop"): string;
+  file(
+    name: "state" | "log" | "lock" | "todo" | "progress" | "opinions" | "config" | "template" | "stop",
+  ): string;
   /** Env for `car` so the agent misbehaves as `mode` says. */
   env(mode?: string, extra?: Record<string, string>): Record<string, string>;
   car(args: string[], opts?: { env?: Record<string, string>; timeoutMs?: number }): Promise<CarResult>;
@@ -63,7 +71,12 @@ export function makeRepo(opts: RepoOptions = {}): Repo {
     side,
     file: (name) => join(t.dir, FILES[name]),
     env: (mode, extra) => ({ HOSTILE_DIR: side, ...(mode ? { HOSTILE_MODE: mode } : {}), ...extra }),
-    car: (args, o = {}) => runCar([...args, "--repo", t.root], { cwd: t.root, env: o.env ?? repo.env(), timeoutMs: o.timeoutMs ?? 90_000 }),
+    car: (args, o = {}) =>
+      runCar([...args, "--repo", t.root], {
+        cwd: t.root,
+        env: o.env ?? repo.env(),
+        timeoutMs: o.timeoutMs ?? 90_000,
+      }),
     cleanup: () => {
       t.cleanup();
       execFileSync("rm", ["-rf", side]);
@@ -78,7 +91,8 @@ function isObj(v: unknown): v is Record<string, unknown> {
 
 export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
   const out = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = isObj(out[k]) && isObj(v) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  for (const [k, v] of Object.entries(b))
+    out[k] = isObj(out[k]) && isObj(v) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
   return out;
 }
 
@@ -171,7 +185,9 @@ export async function statusJson(repo: Repo): Promise<Record<string, unknown>> {
   try {
     return JSON.parse(r.stdout) as Record<string, unknown>;
   } catch {
-    throw new Error(`car status --json (exit ${r.code}) printed no JSON: ${r.stdout.slice(0, 300)} ${r.stderr.slice(0, 300)}`);
+    throw new Error(
+      `car status --json (exit ${r.code}) printed no JSON: ${r.stdout.slice(0, 300)} ${r.stderr.slice(0, 300)}`,
+    );
   }
 }
 
@@ -210,6 +226,8 @@ export async function carWithPeak(
   const sampler = sampleMemory(car.pid, 100);
   const result = await car.exited;
   const sampled = sampler.stop();
-  const exact = existsSync(join(hwmDir, String(car.pid))) ? Number(readFileSync(join(hwmDir, String(car.pid)), "utf8")) : 0;
+  const exact = existsSync(join(hwmDir, String(car.pid)))
+    ? Number(readFileSync(join(hwmDir, String(car.pid)), "utf8"))
+    : 0;
   return { result, peakMb: Math.round(Math.max(sampled.hwmKb, exact) / 102.4) / 10 };
 }

@@ -2,7 +2,15 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor } from "@codex-autorunner/testkit";
 import { afterAll, describe, expect } from "vitest";
-import { type CarServer, type HttpResponse, json, request, type SseClient, sse, startCarServe } from "../reliability-helpers/http.js";
+import {
+  type CarServer,
+  type HttpResponse,
+  json,
+  request,
+  type SseClient,
+  sse,
+  startCarServe,
+} from "../reliability-helpers/http.js";
 import { fdCount, killTree, procMemory } from "../reliability-helpers/proc.js";
 import { type ScenarioContext, scenario } from "../reliability-helpers/record.js";
 import { makeRepo, type Repo } from "../reliability-helpers/repo.js";
@@ -47,114 +55,235 @@ describe(G, () => {
     expect(same, "TODO.md unchanged by rejected requests").toBe(true);
   };
 
-  scenario(G, "invalid JSON bodies → 400", "PUT /api/docs/todo, POST /api/run/start and POST /api/chat with broken JSON", async (ctx) => {
-    const bodies = ['{"content": ', "not json", "{'content': 'x'}", "\u0000\u0001", ""];
-    for (const body of bodies) {
-      expectError(await req("/api/docs/todo", { method: "PUT", body, headers: JSON_HEADERS }), [400], `PUT docs ${JSON.stringify(body)}`);
-      expectError(await req("/api/chat", { method: "POST", body, headers: JSON_HEADERS }), [400], `POST chat ${JSON.stringify(body)}`);
-    }
-    expectError(await req("/api/run/start", { method: "POST", body: "{once:", headers: JSON_HEADERS }), [400], "POST run/start");
-    ctx.fuzzed(bodies.length * 2 + 1);
-    assertTodoIntact(ctx);
-    ctx.note("400 with {detail, code} for each; TODO.md untouched");
-  });
-
-  scenario(G, "wrong types in bodies → 400", "content as number/null/object/array, missing content, once as string, chat message empty or a number", async (ctx) => {
-    const puts = [{ content: 5 }, { content: null }, { content: { a: 1 } }, { content: ["x"] }, {}, [], "just a string", 42];
-    for (const b of puts) expectError(await req("/api/docs/todo", { method: "PUT", body: JSON.stringify(b), headers: JSON_HEADERS }), [400], `PUT ${JSON.stringify(b)}`);
-    for (const b of [{ once: "yes" }, { once: 1 }, [true]])
-      expectError(await req("/api/run/start", { method: "POST", body: JSON.stringify(b), headers: JSON_HEADERS }), [400], `start ${JSON.stringify(b)}`);
-    for (const b of [{ message: "" }, { message: 5 }, {}, { message: "hi", include_todo: "yes" }])
-      expectError(await req("/api/chat", { method: "POST", body: JSON.stringify(b), headers: JSON_HEADERS }), [400], `chat ${JSON.stringify(b)}`);
-    ctx.fuzzed(puts.length + 7);
-    assertTodoIntact(ctx);
-    expect(existsSync(repo.file("lock")), "no runner started by a rejected start").toBe(false);
-  });
-
-  scenario(G, "oversize bodies → 413", "PUT /api/docs/todo with 2 MiB (cap 1 MiB), with and without Content-Length (chunked)", async (ctx) => {
-    const big = JSON.stringify({ content: "x".repeat(2 * 1024 * 1024) });
-    const withLength = await req("/api/docs/todo", { method: "PUT", body: big, headers: JSON_HEADERS }).catch((e: Error) => e);
-    const chunked = await req("/api/docs/todo", { method: "PUT", body: Buffer.from(big), headers: { ...JSON_HEADERS, "transfer-encoding": "chunked" } }).catch((e: Error) => e);
-    for (const [what, r] of [["content-length", withLength], ["chunked", chunked]] as const) {
-      if (r instanceof Error) throw new Error(`${what}: connection failed instead of a 413 (${r.message})`);
-      expectError(r, [413], what);
-    }
-    ctx.fuzzed(2);
-    assertTodoIntact(ctx);
-    const health = await req("/health");
-    expect(health.status).toBe(200);
-    ctx.note("413 both ways; server healthy after");
-  });
-
-  scenario(G, "path traversal in :kind and run ids → 4xx, nothing read or written outside", "`..%2f`, `%2e%2e%2f`, `..%5c`, absolute paths and NUL in /api/docs/:kind, /api/runs/:id and ?run_id=", async (ctx) => {
-    const kinds = ["..%2f..%2f..%2fetc%2fpasswd", "..%2fconfig.yml", "%2e%2e%2fstate.json", "..%5c..%5cconfig.yml", "%2fetc%2fpasswd", "todo%00", "TODO.md", "..", "constructor", "__proto__"];
-    for (const k of kinds) {
-      const g = await req(`/api/docs/${k}`);
-      expect([400, 404], `GET docs/${k}: ${g.status}`).toContain(g.status);
-      expect(g.text).not.toMatch(/root:|auth_token|"last_run_id"/);
-      const p = await req(`/api/docs/${k}`, { method: "PUT", body: JSON.stringify({ content: "PWNED" }), headers: JSON_HEADERS });
-      expect([400, 404], `PUT docs/${k}: ${p.status}`).toContain(p.status);
-    }
-    const runIds = ["..%2f..%2fstate", "..%2fstate.json", "-1", "0", "1e3", "abc", "1.5", "99999999999999999999999", "%2e%2e"];
-    for (const id of runIds) {
-      const r = await req(`/api/runs/${id}`);
-      expect([400, 404], `runs/${id}: ${r.status}`).toContain(r.status);
-      expect(r.text).not.toMatch(/"last_run_id"|auth_token/);
-      const l = await req(`/api/logs?run_id=${id}`);
-      expect([400, 404], `logs?run_id=${id}: ${l.status}`).toContain(l.status);
-    }
-    ctx.fuzzed(kinds.length * 2 + runIds.length * 2);
-    const pwned = [repo.dir, repo.root, join(repo.root, "..")].flatMap((d) => readdirSync(d).map((f) => join(d, f))).filter((f) => {
-      try {
-        return readFileSync(f, "utf8").includes("PWNED");
-      } catch {
-        return false;
+  scenario(
+    G,
+    "invalid JSON bodies → 400",
+    "PUT /api/docs/todo, POST /api/run/start and POST /api/chat with broken JSON",
+    async (ctx) => {
+      const bodies = ['{"content": ', "not json", "{'content': 'x'}", "\u0000\u0001", ""];
+      for (const body of bodies) {
+        expectError(
+          await req("/api/docs/todo", { method: "PUT", body, headers: JSON_HEADERS }),
+          [400],
+          `PUT docs ${JSON.stringify(body)}`,
+        );
+        expectError(
+          await req("/api/chat", { method: "POST", body, headers: JSON_HEADERS }),
+          [400],
+          `POST chat ${JSON.stringify(body)}`,
+        );
       }
-    });
-    expect(pwned, "files written by traversal").toEqual([]);
-    assertTodoIntact(ctx);
-  });
+      expectError(
+        await req("/api/run/start", { method: "POST", body: "{once:", headers: JSON_HEADERS }),
+        [400],
+        "POST run/start",
+      );
+      ctx.fuzzed(bodies.length * 2 + 1);
+      assertTodoIntact(ctx);
+      ctx.note("400 with {detail, code} for each; TODO.md untouched");
+    },
+  );
 
-  scenario(G, "negative, huge and non-numeric tail → 400", "GET /api/logs?tail=-1, 0x10, 1e309, 99999999999999999999, abc, 1.5, empty", async (ctx) => {
-    const bad = ["-1", "abc", "1.5", "1e309", "99999999999999999999", "0x10", "", "%00", "Infinity", "NaN"];
-    for (const t of bad) expectError(await req(`/api/logs?tail=${t}`), [400], `tail=${t}`);
-    const ok = await req("/api/logs?tail=5");
-    expect(ok.status, ok.text).toBe(200);
-    ctx.fuzzed(bad.length + 1);
-    ctx.note("400 for each bad tail, 200 for tail=5");
-  });
+  scenario(
+    G,
+    "wrong types in bodies → 400",
+    "content as number/null/object/array, missing content, once as string, chat message empty or a number",
+    async (ctx) => {
+      const puts = [
+        { content: 5 },
+        { content: null },
+        { content: { a: 1 } },
+        { content: ["x"] },
+        {},
+        [],
+        "just a string",
+        42,
+      ];
+      for (const b of puts)
+        expectError(
+          await req("/api/docs/todo", { method: "PUT", body: JSON.stringify(b), headers: JSON_HEADERS }),
+          [400],
+          `PUT ${JSON.stringify(b)}`,
+        );
+      for (const b of [{ once: "yes" }, { once: 1 }, [true]])
+        expectError(
+          await req("/api/run/start", { method: "POST", body: JSON.stringify(b), headers: JSON_HEADERS }),
+          [400],
+          `start ${JSON.stringify(b)}`,
+        );
+      for (const b of [{ message: "" }, { message: 5 }, {}, { message: "hi", include_todo: "yes" }])
+        expectError(
+          await req("/api/chat", { method: "POST", body: JSON.stringify(b), headers: JSON_HEADERS }),
+          [400],
+          `chat ${JSON.stringify(b)}`,
+        );
+      ctx.fuzzed(puts.length + 7);
+      assertTodoIntact(ctx);
+      expect(existsSync(repo.file("lock")), "no runner started by a rejected start").toBe(false);
+    },
+  );
 
-  scenario(G, "unknown routes and methods → 404/405", "GET /api/nope, /api/docs/todo/extra, DELETE /api/docs/todo, POST /api/state, PATCH /api/runs", async (ctx) => {
-    const cases: Array<[string, string]> = [["GET", "/api/nope"], ["GET", "/api/docs/todo/extra"], ["DELETE", "/api/docs/todo"], ["POST", "/api/state"], ["PATCH", "/api/runs"], ["GET", "/api/run/start"], ["GET", "/api/"]];
-    for (const [method, path] of cases) {
-      const r = await req(path, { method });
-      expect([404, 405], `${method} ${path}: ${r.status}`).toContain(r.status);
-    }
-    ctx.fuzzed(cases.length);
-  });
+  scenario(
+    G,
+    "oversize bodies → 413",
+    "PUT /api/docs/todo with 2 MiB (cap 1 MiB), with and without Content-Length (chunked)",
+    async (ctx) => {
+      const big = JSON.stringify({ content: "x".repeat(2 * 1024 * 1024) });
+      const withLength = await req("/api/docs/todo", {
+        method: "PUT",
+        body: big,
+        headers: JSON_HEADERS,
+      }).catch((e: Error) => e);
+      const chunked = await req("/api/docs/todo", {
+        method: "PUT",
+        body: Buffer.from(big),
+        headers: { ...JSON_HEADERS, "transfer-encoding": "chunked" },
+      }).catch((e: Error) => e);
+      for (const [what, r] of [
+        ["content-length", withLength],
+        ["chunked", chunked],
+      ] as const) {
+        if (r instanceof Error) throw new Error(`${what}: connection failed instead of a 413 (${r.message})`);
+        expectError(r, [413], what);
+      }
+      ctx.fuzzed(2);
+      assertTodoIntact(ctx);
+      const health = await req("/health");
+      expect(health.status).toBe(200);
+      ctx.note("413 both ways; server healthy after");
+    },
+  );
 
-  scenario(G, "1,000 SSE connects/disconnects → fds and memory back to baseline", "1,000 /api/logs/stream clients in waves of 50, each dropped right after the headers or after 1 event", async (ctx) => {
-    await shared();
-    // Warm up (first connections allocate lazily), then measure.
-    for (const c of await Promise.all(Array.from({ length: 10 }, () => sse(server.port, "/api/logs/stream")))) c.close();
-    const base = await settle(server.pid);
-    ctx.metric("baseline_fds", base.fds);
-    ctx.metric("baseline_rss_mb", base.rssMb);
-    for (let wave = 0; wave < 20; wave++) {
-      const clients = await Promise.all(Array.from({ length: 50 }, () => sse(server.port, "/api/logs/stream")));
-      for (const c of clients) expect(c.status).toBe(200);
-      clients.forEach((c) => c.close());
-      await Promise.all(clients.map((c) => c.closed));
-    }
-    ctx.fuzzed(1000);
-    const after = await settle(server.pid, base.fds);
-    ctx.metric("after_fds", after.fds);
-    ctx.metric("after_rss_mb", after.rssMb);
-    expect(after.fds, "open fds after 1,000 SSE clients").toBeLessThanOrEqual(base.fds + 3);
-    expect(after.rssMb - base.rssMb, "RSS growth (MB)").toBeLessThan(60);
-    expect((await req("/health")).status).toBe(200);
-    ctx.note(`fds ${base.fds} → ${after.fds}; RSS ${base.rssMb} → ${after.rssMb} MB`);
-  }, 240_000);
+  scenario(
+    G,
+    "path traversal in :kind and run ids → 4xx, nothing read or written outside",
+    "`..%2f`, `%2e%2e%2f`, `..%5c`, absolute paths and NUL in /api/docs/:kind, /api/runs/:id and ?run_id=",
+    async (ctx) => {
+      const kinds = [
+        "..%2f..%2f..%2fetc%2fpasswd",
+        "..%2fconfig.yml",
+        "%2e%2e%2fstate.json",
+        "..%5c..%5cconfig.yml",
+        "%2fetc%2fpasswd",
+        "todo%00",
+        "TODO.md",
+        "..",
+        "constructor",
+        "__proto__",
+      ];
+      for (const k of kinds) {
+        const g = await req(`/api/docs/${k}`);
+        expect([400, 404], `GET docs/${k}: ${g.status}`).toContain(g.status);
+        expect(g.text).not.toMatch(/root:|auth_token|"last_run_id"/);
+        const p = await req(`/api/docs/${k}`, {
+          method: "PUT",
+          body: JSON.stringify({ content: "PWNED" }),
+          headers: JSON_HEADERS,
+        });
+        expect([400, 404], `PUT docs/${k}: ${p.status}`).toContain(p.status);
+      }
+      const runIds = [
+        "..%2f..%2fstate",
+        "..%2fstate.json",
+        "-1",
+        "0",
+        "1e3",
+        "abc",
+        "1.5",
+        "99999999999999999999999",
+        "%2e%2e",
+      ];
+      for (const id of runIds) {
+        const r = await req(`/api/runs/${id}`);
+        expect([400, 404], `runs/${id}: ${r.status}`).toContain(r.status);
+        expect(r.text).not.toMatch(/"last_run_id"|auth_token/);
+        const l = await req(`/api/logs?run_id=${id}`);
+        expect([400, 404], `logs?run_id=${id}: ${l.status}`).toContain(l.status);
+      }
+      ctx.fuzzed(kinds.length * 2 + runIds.length * 2);
+      const pwned = [repo.dir, repo.root, join(repo.root, "..")]
+        .flatMap((d) => readdirSync(d).map((f) => join(d, f)))
+        .filter((f) => {
+          try {
+            return readFileSync(f, "utf8").includes("PWNED");
+          } catch {
+            return false;
+          }
+        });
+      expect(pwned, "files written by traversal").toEqual([]);
+      assertTodoIntact(ctx);
+    },
+  );
+
+  scenario(
+    G,
+    "negative, huge and non-numeric tail → 400",
+    "GET /api/logs?tail=-1, 0x10, 1e309, 99999999999999999999, abc, 1.5, empty",
+    async (ctx) => {
+      const bad = ["-1", "abc", "1.5", "1e309", "99999999999999999999", "0x10", "", "%00", "Infinity", "NaN"];
+      for (const t of bad) expectError(await req(`/api/logs?tail=${t}`), [400], `tail=${t}`);
+      const ok = await req("/api/logs?tail=5");
+      expect(ok.status, ok.text).toBe(200);
+      ctx.fuzzed(bad.length + 1);
+      ctx.note("400 for each bad tail, 200 for tail=5");
+    },
+  );
+
+  scenario(
+    G,
+    "unknown routes and methods → 404/405",
+    "GET /api/nope, /api/docs/todo/extra, DELETE /api/docs/todo, POST /api/state, PATCH /api/runs",
+    async (ctx) => {
+      const cases: Array<[string, string]> = [
+        ["GET", "/api/nope"],
+        ["GET", "/api/docs/todo/extra"],
+        ["DELETE", "/api/docs/todo"],
+        ["POST", "/api/state"],
+        ["PATCH", "/api/runs"],
+        ["GET", "/api/run/start"],
+        ["GET", "/api/"],
+      ];
+      for (const [method, path] of cases) {
+        const r = await req(path, { method });
+        expect([404, 405], `${method} ${path}: ${r.status}`).toContain(r.status);
+      }
+      ctx.fuzzed(cases.length);
+    },
+  );
+
+  scenario(
+    G,
+    "1,000 SSE connects/disconnects → fds and memory back to baseline",
+    "1,000 /api/logs/stream clients in waves of 50, each dropped right after the headers or after 1 event",
+    async (ctx) => {
+      await shared();
+      // Warm up (first connections allocate lazily), then measure.
+      for (const c of await Promise.all(
+        Array.from({ length: 10 }, () => sse(server.port, "/api/logs/stream")),
+      ))
+        c.close();
+      const base = await settle(server.pid);
+      ctx.metric("baseline_fds", base.fds);
+      ctx.metric("baseline_rss_mb", base.rssMb);
+      for (let wave = 0; wave < 20; wave++) {
+        const clients = await Promise.all(
+          Array.from({ length: 50 }, () => sse(server.port, "/api/logs/stream")),
+        );
+        for (const c of clients) expect(c.status).toBe(200);
+        for (const c of clients) c.close();
+        await Promise.all(clients.map((c) => c.closed));
+      }
+      ctx.fuzzed(1000);
+      const after = await settle(server.pid, base.fds);
+      ctx.metric("after_fds", after.fds);
+      ctx.metric("after_rss_mb", after.rssMb);
+      expect(after.fds, "open fds after 1,000 SSE clients").toBeLessThanOrEqual(base.fds + 3);
+      expect(after.rssMb - base.rssMb, "RSS growth (MB)").toBeLessThan(60);
+      expect((await req("/health")).status).toBe(200);
+      ctx.note(`fds ${base.fds} → ${after.fds}; RSS ${base.rssMb} → ${after.rssMb} MB`);
+    },
+    240_000,
+  );
 });
 
 /** Waits until the server's fd count stops moving (and, if given, is back to `target` + 3); returns it with RSS. */
@@ -176,32 +305,52 @@ async function settle(pid: number, target?: number): Promise<{ fds: number; rssM
 }
 
 describe("Hostile HTTP: slow SSE clients", () => {
-  scenario(G, "slow SSE clients holding the stream open during a 200,000-line run", "20 SSE clients that never read + 1 normal client while the agent prints 200,000 lines; then all dropped", async (ctx) => {
-    const repo = makeRepo({ config: { runner: { stop_after_runs: 1 } } });
-    ctx.defer(() => repo.cleanup());
-    const server = await startCarServe(repo, { env: repo.env("lines", { HOSTILE_LINES: "200000" }) });
-    ctx.defer(() => server.stop());
-    const base = await settle(server.pid);
-    const slow: SseClient[] = [];
-    for (let i = 0; i < 20; i++) slow.push(await sse(server.port, "/api/logs/stream", { paused: true }));
-    const normal = await sse(server.port, "/api/logs/stream");
-    ctx.defer(() => [...slow, normal].forEach((c) => c.close()));
-    const start = await request(server.port, "/api/run/start", { method: "POST", body: JSON.stringify({ once: true }), headers: JSON_HEADERS });
-    expect(start.status, start.text).toBe(202);
-    ctx.defer(() => killTree(Number(json(start).pid)));
-    await waitFor(async () => {
-      const st = json(await request(server.port, "/api/state", { timeoutMs: 10_000 }));
-      return st.last_run_id === 1 && st.running === false;
-    }, { timeoutMs: 180_000, intervalMs: 500, what: "run 1 finished (server stays responsive)" });
-    await waitFor(() => normal.received().includes("hostile: printed 200000 lines"), { timeoutMs: 60_000, what: "normal client got the last line" });
-    let peak = procMemory(server.pid)?.hwmKb ?? 0;
-    ctx.metric("server_peak_rss_mb", Math.round(peak / 102.4) / 10);
-    slow.forEach((c) => c.close());
-    normal.close();
-    const after = await settle(server.pid, base.fds);
-    peak = Math.max(peak, procMemory(server.pid)?.hwmKb ?? 0);
-    expect(after.fds, "fds after the slow clients left").toBeLessThanOrEqual(base.fds + 3);
-    expect(peak / 1024, "server peak RSS (MB)").toBeLessThan(400);
-    ctx.note(`normal client got every line; server peak ${Math.round(peak / 1024)} MB; fds ${base.fds} → ${after.fds}`);
-  }, 300_000);
+  scenario(
+    G,
+    "slow SSE clients holding the stream open during a 200,000-line run",
+    "20 SSE clients that never read + 1 normal client while the agent prints 200,000 lines; then all dropped",
+    async (ctx) => {
+      const repo = makeRepo({ config: { runner: { stop_after_runs: 1 } } });
+      ctx.defer(() => repo.cleanup());
+      const server = await startCarServe(repo, { env: repo.env("lines", { HOSTILE_LINES: "200000" }) });
+      ctx.defer(() => server.stop());
+      const base = await settle(server.pid);
+      const slow: SseClient[] = [];
+      for (let i = 0; i < 20; i++) slow.push(await sse(server.port, "/api/logs/stream", { paused: true }));
+      const normal = await sse(server.port, "/api/logs/stream");
+      ctx.defer(() => {
+        for (const c of [...slow, normal]) c.close();
+      });
+      const start = await request(server.port, "/api/run/start", {
+        method: "POST",
+        body: JSON.stringify({ once: true }),
+        headers: JSON_HEADERS,
+      });
+      expect(start.status, start.text).toBe(202);
+      ctx.defer(() => killTree(Number(json(start).pid)));
+      await waitFor(
+        async () => {
+          const st = json(await request(server.port, "/api/state", { timeoutMs: 10_000 }));
+          return st.last_run_id === 1 && st.running === false;
+        },
+        { timeoutMs: 180_000, intervalMs: 500, what: "run 1 finished (server stays responsive)" },
+      );
+      await waitFor(() => normal.received().includes("hostile: printed 200000 lines"), {
+        timeoutMs: 60_000,
+        what: "normal client got the last line",
+      });
+      let peak = procMemory(server.pid)?.hwmKb ?? 0;
+      ctx.metric("server_peak_rss_mb", Math.round(peak / 102.4) / 10);
+      for (const c of slow) c.close();
+      normal.close();
+      const after = await settle(server.pid, base.fds);
+      peak = Math.max(peak, procMemory(server.pid)?.hwmKb ?? 0);
+      expect(after.fds, "fds after the slow clients left").toBeLessThanOrEqual(base.fds + 3);
+      expect(peak / 1024, "server peak RSS (MB)").toBeLessThan(400);
+      ctx.note(
+        `normal client got every line; server peak ${Math.round(peak / 1024)} MB; fds ${base.fds} → ${after.fds}`,
+      );
+    },
+    300_000,
+  );
 });

@@ -26,12 +26,29 @@ function liveUnrelated(): number {
 
 describe(G, () => {
   const cases: Array<[string, string, (pid: number) => string, () => number]> = [
-    ["lock (JSON) left by a dead PID", "lock names a PID that has exited", (pid) => JSON.stringify({ pid, host: hostname(), started_at: "2026-01-01T00:00:00Z", pid_start: "12345" }), deadPid],
-    ["lock (bare PID, the original's format) left by a dead PID", "lock file holds just a dead PID", (pid) => `${pid}\n`, deadPid],
+    [
+      "lock (JSON) left by a dead PID",
+      "lock names a PID that has exited",
+      (pid) =>
+        JSON.stringify({ pid, host: hostname(), started_at: "2026-01-01T00:00:00Z", pid_start: "12345" }),
+      deadPid,
+    ],
+    [
+      "lock (bare PID, the original's format) left by a dead PID",
+      "lock file holds just a dead PID",
+      (pid) => `${pid}\n`,
+      deadPid,
+    ],
     [
       "lock whose PID was reused by a live unrelated process",
       "JSON lock naming a live `sleep` process but with another start time (as after PID reuse)",
-      (pid) => JSON.stringify({ pid, host: hostname(), started_at: "2026-01-01T00:00:00Z", pid_start: String(Number(startTime(pid)) - 1) }),
+      (pid) =>
+        JSON.stringify({
+          pid,
+          host: hostname(),
+          started_at: "2026-01-01T00:00:00Z",
+          pid_start: String(Number(startTime(pid)) - 1),
+        }),
       liveUnrelated,
     ],
   ];
@@ -54,20 +71,25 @@ describe(G, () => {
     });
   }
 
-  scenario(G, "bare-PID lock naming a live process is respected; --force takes over", "original-format lock (no start time, so reuse is undetectable) naming a live `sleep` process", async (ctx) => {
-    const repo = makeRepo();
-    ctx.defer(() => repo.cleanup());
-    const pid = liveUnrelated();
-    ctx.defer(() => killTree(pid));
-    writeFileSync(repo.file("lock"), `${pid}\n`);
-    const r = await repo.car(["once"], { env: repo.env("silent") });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(String(pid));
-    expect(readFileSync(repo.file("lock"), "utf8")).toBe(`${pid}\n`);
-    const forced = await repo.car(["resume", "--once", "--force"], { env: repo.env("silent") });
-    expect(forced.code, forced.stderr).toBe(0);
-    expect(endMarker(readLog(repo), 1)?.code).toBe(0);
-    expect(isLive(pid), "the unrelated process is not killed").toBe(true);
-    ctx.note("refused naming the PID (cannot tell reuse without a start time); --force ran run 1");
-  });
+  scenario(
+    G,
+    "bare-PID lock naming a live process is respected; --force takes over",
+    "original-format lock (no start time, so reuse is undetectable) naming a live `sleep` process",
+    async (ctx) => {
+      const repo = makeRepo();
+      ctx.defer(() => repo.cleanup());
+      const pid = liveUnrelated();
+      ctx.defer(() => killTree(pid));
+      writeFileSync(repo.file("lock"), `${pid}\n`);
+      const r = await repo.car(["once"], { env: repo.env("silent") });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(String(pid));
+      expect(readFileSync(repo.file("lock"), "utf8")).toBe(`${pid}\n`);
+      const forced = await repo.car(["resume", "--once", "--force"], { env: repo.env("silent") });
+      expect(forced.code, forced.stderr).toBe(0);
+      expect(endMarker(readLog(repo), 1)?.code).toBe(0);
+      expect(isLive(pid), "the unrelated process is not killed").toBe(true);
+      ctx.note("refused naming the PID (cannot tell reuse without a start time); --force ran run 1");
+    },
+  );
 });

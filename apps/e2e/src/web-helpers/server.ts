@@ -1,6 +1,7 @@
 /** The real built `car serve` as a child process on 127.0.0.1 with a free port. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -15,7 +16,20 @@ export interface CarServer {
   stop(): Promise<void>;
 }
 
-export async function startCarServe(root: string, env: Record<string, string> = {}): Promise<CarServer> {
+/** A port that was free a moment ago (for restarting a server on the same address). */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+export async function startCarServe(
+  root: string,
+  env: Record<string, string> = {},
+  port = 0,
+): Promise<CarServer> {
   for (const [file, how] of [
     [CAR_BIN, "pnpm --filter codex-autorunner build"],
     [WEB_INDEX, "pnpm --filter @codex-autorunner/web build"],
@@ -27,7 +41,7 @@ export async function startCarServe(root: string, env: Record<string, string> = 
   if (!("CAR_AUTH_TOKEN" in env)) delete childEnv.CAR_AUTH_TOKEN;
   const child = spawn(
     process.execPath,
-    [CAR_BIN, "serve", "--repo", root, "--host", "127.0.0.1", "--port", "0"],
+    [CAR_BIN, "serve", "--repo", root, "--host", "127.0.0.1", "--port", String(port)],
     {
       cwd: root,
       env: childEnv,

@@ -41,7 +41,8 @@ export function codexProviderArgs(server: { url: string }, opts: CodexArgsOption
     `request_max_retries=${opts.requestMaxRetries ?? 0}`,
     `stream_max_retries=${opts.streamMaxRetries ?? 0}`,
   ];
-  if (opts.streamIdleTimeoutMs !== undefined) fields.push(`stream_idle_timeout_ms=${opts.streamIdleTimeoutMs}`);
+  if (opts.streamIdleTimeoutMs !== undefined)
+    fields.push(`stream_idle_timeout_ms=${opts.streamIdleTimeoutMs}`);
   return [
     "--skip-git-repo-check",
     "--disable",

@@ -10,7 +10,11 @@ afterEach(async () => {
   server = null;
 });
 
-const userMsg = (text: string) => ({ type: "message", role: "user", content: [{ type: "input_text", text }] });
+const userMsg = (text: string) => ({
+  type: "message",
+  role: "user",
+  content: [{ type: "input_text", text }],
+});
 
 function post(srv: ModelServer, input: unknown[], signal?: AbortSignal): Promise<Response> {
   return fetch(`${srv.url}/responses`, {
@@ -47,7 +51,10 @@ describe("startModelServer", () => {
       ],
     });
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
-    const res = await post(server, [userMsg("<environment_context>cwd</environment_context>"), userMsg("do it")]);
+    const res = await post(server, [
+      userMsg("<environment_context>cwd</environment_context>"),
+      userMsg("do it"),
+    ]);
     expect(res.headers.get("content-type")).toBe("text/event-stream");
     const events = parseSse(await res.text());
     expect(events.map((e) => e.type)).toEqual([
@@ -70,7 +77,12 @@ describe("startModelServer", () => {
       total_tokens: 15,
     });
     expect(server.requests[0]).toMatchObject({ prompt: "do it", threadId: "t-1", isFollowUp: false });
-    expect(server.servedUsage()).toEqual({ input_tokens: 11, cached_tokens: 2, output_tokens: 4, reasoning_tokens: 1 });
+    expect(server.servedUsage()).toEqual({
+      input_tokens: 11,
+      cached_tokens: 2,
+      output_tokens: 4,
+      reasoning_tokens: 1,
+    });
   });
 
   it("uses the exhausted step and a function script; a throwing script becomes a 500", async () => {
@@ -91,14 +103,22 @@ describe("startModelServer", () => {
 
   it("injects HTTP errors, response.failed, dropped streams and hangs", async () => {
     server = await startModelServer({
-      script: [httpError(503, "busy"), responseFailed("server_is_overloaded", "overloaded"), dropStream("par"), hang()],
+      script: [
+        httpError(503, "busy"),
+        responseFailed("server_is_overloaded", "overloaded"),
+        dropStream("par"),
+        hang(),
+      ],
     });
     const e = await post(server, [userMsg("1")]);
     expect(e.status).toBe(503);
     expect(await e.json()).toEqual({ error: { message: "busy", type: "server_error" } });
 
     const failed = parseSse(await (await post(server, [userMsg("2")])).text());
-    expect(failed.at(-1)).toMatchObject({ type: "response.failed", response: { error: { code: "server_is_overloaded" } } });
+    expect(failed.at(-1)).toMatchObject({
+      type: "response.failed",
+      response: { error: { code: "server_is_overloaded" } },
+    });
 
     const dropped = await post(server, [userMsg("3")]);
     await expect(dropped.text()).rejects.toThrow();

@@ -15,7 +15,12 @@ import type {
   ServedUsage,
 } from "./types.js";
 
-const DEFAULT_USAGE: ServedUsage = { input_tokens: 1000, cached_tokens: 0, output_tokens: 50, reasoning_tokens: 0 };
+const DEFAULT_USAGE: ServedUsage = {
+  input_tokens: 1000,
+  cached_tokens: 0,
+  output_tokens: 50,
+  reasoning_tokens: 0,
+};
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -31,10 +36,9 @@ function textOf(content: unknown): string {
 }
 
 /** Derives prompt / tool outputs from the request body codex sends. */
-export function describeRequest(body: ResponsesRequestBody | null): Pick<
-  ModelRequest,
-  "prompt" | "functionOutputs" | "isFollowUp"
-> {
+export function describeRequest(
+  body: ResponsesRequestBody | null,
+): Pick<ModelRequest, "prompt" | "functionOutputs" | "isFollowUp"> {
   const input = Array.isArray(body?.input) ? body.input : [];
   let promptIndex = -1;
   let prompt = "";
@@ -42,7 +46,11 @@ export function describeRequest(body: ResponsesRequestBody | null): Pick<
     if (item.type !== "message" || item.role !== "user") return;
     const text = textOf(item.content);
     // codex adds its own user-role context blocks (<environment_context>, AGENTS.md instructions).
-    if (/^\s*<(environment_context|user_instructions|INSTRUCTIONS)\b/.test(text) || text.startsWith("# AGENTS.md")) return;
+    if (
+      /^\s*<(environment_context|user_instructions|INSTRUCTIONS)\b/.test(text) ||
+      text.startsWith("# AGENTS.md")
+    )
+      return;
     promptIndex = i;
     prompt = text;
   });
@@ -94,8 +102,17 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     let outputIndex = 0;
     if (step.text !== undefined) {
       const msgId = `msg_${responseSeq}`;
-      const item = { type: "message", role: "assistant", id: msgId, content: [{ type: "output_text", text: step.text }] };
-      sse(res, { type: "response.output_item.added", output_index: outputIndex, item: { ...item, content: [] } });
+      const item = {
+        type: "message",
+        role: "assistant",
+        id: msgId,
+        content: [{ type: "output_text", text: step.text }],
+      };
+      sse(res, {
+        type: "response.output_item.added",
+        output_index: outputIndex,
+        item: { ...item, content: [] },
+      });
       sse(res, {
         type: "response.output_text.delta",
         item_id: msgId,
@@ -185,7 +202,10 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         const id = `resp_${++responseSeq}`;
         res.writeHead(200, { "content-type": "text/event-stream" });
         sse(res, { type: "response.created", response: { id } });
-        sse(res, { type: "response.failed", response: { id, error: { code: step.code, message: step.message } } });
+        sse(res, {
+          type: "response.failed",
+          response: { id, error: { code: step.code, message: step.message } },
+        });
         res.end();
         return;
       }
@@ -217,7 +237,9 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       requests.push(request);
       steps.push({ type: "http_error", status: 404, message: `not scripted: ${req.method} ${path}` });
       res.writeHead(404, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: { message: `not scripted: ${req.method} ${path}`, type: "not_found" } }));
+      res.end(
+        JSON.stringify({ error: { message: `not scripted: ${req.method} ${path}`, type: "not_found" } }),
+      );
       return;
     }
     requests.push(request);

@@ -1,4 +1,12 @@
-import type { DropStep, FailedStep, HangStep, HttpErrorStep, ModelRequest, ReplyStep, ServedUsage } from "./types.js";
+import type {
+  DropStep,
+  FailedStep,
+  HangStep,
+  HttpErrorStep,
+  ModelRequest,
+  ReplyStep,
+  ServedUsage,
+} from "./types.js";
 
 /** Builders so scripts read like what the model does. */
 export function say(text: string, usage?: Partial<ServedUsage>): ReplyStep {
@@ -10,7 +18,11 @@ export function runCommand(cmd: string | string[], usage?: Partial<ServedUsage>)
   return usage ? { type: "reply", exec, usage } : { type: "reply", exec };
 }
 
-export function httpError(status = 500, message = "internal error", errorType = "server_error"): HttpErrorStep {
+export function httpError(
+  status = 500,
+  message = "internal error",
+  errorType = "server_error",
+): HttpErrorStep {
   return { type: "http_error", status, message, errorType };
 }
 
@@ -26,15 +38,7 @@ export function responseFailed(code: string, message: string): FailedStep {
   return { type: "response_failed", code, message };
 }
 
-/**
- * A shell command ticking the first unchecked `- [ ]` in `todoPath` (relative to codex's cwd). Uses
- * this Node binary by absolute path: codex runs commands in a login shell whose PATH may differ.
- */
-export function tickFirstTodoCommand(todoPath = ".codex-autorunner/TODO.md"): string {
-  const js = `const f=require("fs"),p=${JSON.stringify(todoPath)};f.writeFileSync(p,f.readFileSync(p,"utf8").replace(/^(\\s*[-*+] )\\[ \\]/m,"$1[x]"))`;
-  return `${shQuote(process.execPath)} -e ${shQuote(js)}`;
-}
-
+/** POSIX single-quoting for a shell word. */
 export function shQuote(s: string): string {
   return `'${s.replaceAll("'", "'\\''")}'`;
 }

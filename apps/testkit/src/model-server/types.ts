@@ -84,9 +84,7 @@ export interface ResponsesRequestBody {
 }
 
 /** A script: steps used one per request in order, or a function deciding per request. */
-export type ModelScript =
-  | ModelStep[]
-  | ((request: ModelRequest) => ModelStep | Promise<ModelStep>);
+export type ModelScript = ModelStep[] | ((request: ModelRequest) => ModelStep | Promise<ModelStep>);
 
 export interface ModelServerOptions {
   script: ModelScript;

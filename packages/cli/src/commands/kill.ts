@@ -26,7 +26,10 @@ export const killCommand: CommandModule<object, KillArgs> = {
     const root = await repoRoot(argv);
     const core = await loadCore();
     const r = await core.killRunner(root, argv.grace !== undefined ? { graceMs: argv.grace * 1000 } : {});
-    const agent = r.agentPid ? ` and agent pid ${r.agentPid}` : "";
-    out(`car: ended runner pid ${r.pid}${agent}${r.signal ? ` (${r.signal})` : ""}`);
+    const parts: string[] = [];
+    if (r.pid !== null) parts.push(`runner pid ${r.pid}`);
+    if (r.agentPid !== null)
+      parts.push(`${r.pid === null ? "orphaned " : ""}agent process group ${r.agentPid}`);
+    out(`car: ended ${parts.join(" and ") || "nothing (state cleaned up)"} (${r.signal})`);
   },
 };

@@ -88,13 +88,17 @@ describe("createCodexAccumulator on recorded codex 0.169 output", () => {
     expect(out).toContain("$ echo pwned > pwned.txt (exit 1)");
     expect(out).toContain("  /bin/bash: line 1: pwned.txt: Read-only file system");
     expect(summary.turnCompleted).toBe(true);
-    expect(feed(fixture("patch-and-commands.jsonl")).summary.files_changed).toEqual(["/tmp/cx/ws.s3/hello.txt"]);
+    expect(feed(fixture("patch-and-commands.jsonl")).summary.files_changed).toEqual([
+      "/tmp/cx/ws.s3/hello.txt",
+    ]);
   });
 
   it("records the failure of a turn and the reconnect errors before it", () => {
     const { out, summary } = feed(fixture("http-500-reconnects.jsonl"));
     expect(out.filter((l) => l.startsWith("error: Reconnecting..."))).toHaveLength(5);
-    expect(out.at(-1)).toBe("turn failed: We’re currently experiencing high demand, which may cause temporary errors.");
+    expect(out.at(-1)).toBe(
+      "turn failed: We’re currently experiencing high demand, which may cause temporary errors.",
+    );
     expect(summary.turnCompleted).toBe(false);
     expect(summary.usage).toBeNull();
     expect(summary.turnFailedMessage).toMatch(/high demand/);
@@ -104,7 +108,9 @@ describe("createCodexAccumulator on recorded codex 0.169 output", () => {
   it("passes non-JSON lines through and sums usage over several turns", () => {
     const acc = createCodexAccumulator();
     expect(acc.push("plain text from codex")).toEqual(["plain text from codex"]);
-    acc.push('{"type":"turn.completed","usage":{"input_tokens":5,"cached_input_tokens":1,"output_tokens":2}}');
+    acc.push(
+      '{"type":"turn.completed","usage":{"input_tokens":5,"cached_input_tokens":1,"output_tokens":2}}',
+    );
     acc.push(
       '{"type":"turn.completed","usage":{"input_tokens":7,"cached_input_tokens":0,"output_tokens":3,"reasoning_output_tokens":2}}',
     );
@@ -122,7 +128,14 @@ describe("createCodexAccumulator on recorded codex 0.169 output", () => {
     const list = (done: boolean) =>
       JSON.stringify({
         type: "item.updated",
-        item: { id: "t", type: "todo_list", items: [{ text: "a", completed: done }, { text: "b", completed: false }] },
+        item: {
+          id: "t",
+          type: "todo_list",
+          items: [
+            { text: "a", completed: done },
+            { text: "b", completed: false },
+          ],
+        },
       });
     expect(acc.push(list(false))).toEqual(["plan: [ ] a | [ ] b"]);
     expect(acc.push(list(false))).toEqual([]);
@@ -132,15 +145,21 @@ describe("createCodexAccumulator on recorded codex 0.169 output", () => {
         '{"type":"item.completed","item":{"id":"m","type":"mcp_tool_call","server":"gh","tool":"search","status":"failed","error":{"message":"nope"}}}',
       ),
     ).toEqual(["tool: gh.search (failed: nope)"]);
-    expect(acc.push('{"type":"item.completed","item":{"id":"w","type":"web_search","query":"vitest"}}')).toEqual([
-      "search: vitest",
-    ]);
+    expect(
+      acc.push('{"type":"item.completed","item":{"id":"w","type":"web_search","query":"vitest"}}'),
+    ).toEqual(["search: vitest"]);
   });
 });
 
 describe("addTokenUsage", () => {
   it("treats null as nothing and recomputes the total", () => {
-    const u = { input_tokens: 1, cached_input_tokens: 0, output_tokens: 2, reasoning_output_tokens: 0, total_tokens: 3 };
+    const u = {
+      input_tokens: 1,
+      cached_input_tokens: 0,
+      output_tokens: 2,
+      reasoning_output_tokens: 0,
+      total_tokens: 3,
+    };
     expect(addTokenUsage(null, null)).toBeNull();
     expect(addTokenUsage(null, u)).toEqual(u);
     expect(addTokenUsage(u, u)?.total_tokens).toBe(6);

@@ -196,7 +196,11 @@ export function splitShellWords(line: string): string[] | null {
 /** `/bin/bash -lc '<cmd>'` (how codex reports shell calls, quoted in several ways) → `<cmd>`. */
 export function unwrapShellCommand(command: string): string {
   const words = splitShellWords(command);
-  if (words?.length === 3 && /^(?:\/usr)?(?:\/bin\/)?(?:ba|z|da)?sh$/.test(words[0] ?? "") && /^-l?c$/.test(words[1] ?? "")) {
+  if (
+    words?.length === 3 &&
+    /^(?:\/usr)?(?:\/bin\/)?(?:ba|z|da)?sh$/.test(words[0] ?? "") &&
+    /^-l?c$/.test(words[1] ?? "")
+  ) {
     return words[2] ?? command;
   }
   return command;
@@ -217,7 +221,13 @@ function num(v: unknown): number {
 }
 
 export function emptyTokenUsage(): TokenUsage {
-  return { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, reasoning_output_tokens: 0, total_tokens: 0 };
+  return {
+    input_tokens: 0,
+    cached_input_tokens: 0,
+    output_tokens: 0,
+    reasoning_output_tokens: 0,
+    total_tokens: 0,
+  };
 }
 
 /** a + b field by field; total_tokens is recomputed as input + output. */

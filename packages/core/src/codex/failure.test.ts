@@ -5,7 +5,8 @@ import { classifyCodexFailure, parseDurationText, parseRetryAfter } from "./fail
 
 function failedMessage(name: string): string {
   const acc = createCodexAccumulator();
-  for (const l of readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8").split("\n")) acc.push(l);
+  for (const l of readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8").split("\n"))
+    acc.push(l);
   const msg = acc.summary().turnFailedMessage;
   if (msg === null) throw new Error(`${name} has no turn.failed`);
   return msg;
@@ -26,7 +27,10 @@ describe("classifyCodexFailure on messages recorded from codex 0.169", () => {
   });
 
   it("reads the wait from a rate-limit message", () => {
-    expect(classifyCodexFailure(failedMessage("rate-limit.jsonl"))).toEqual({ kind: "rate_limit", retryAfterMs: 11_054 });
+    expect(classifyCodexFailure(failedMessage("rate-limit.jsonl"))).toEqual({
+      kind: "rate_limit",
+      retryAfterMs: 11_054,
+    });
   });
 
   it("turns a local clock time into the wait until its next occurrence", () => {

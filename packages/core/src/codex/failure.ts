@@ -79,7 +79,8 @@ const UNIT_MS: Record<string, number> = {
 
 /** "1m 30s", "11.054s", "2 hours", "1h2m" → milliseconds; null when nothing parses. */
 export function parseDurationText(text: string): number | null {
-  const re = /(\d+(?:\.\d+)?)\s*(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)\b/gi;
+  const re =
+    /(\d+(?:\.\d+)?)\s*(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)\b/gi;
   let total = 0;
   let matched = false;
   let lastEnd = -1;
@@ -127,14 +128,17 @@ function parseResetAt(text: string, now: Date): number | null {
 
 /** The wait a rate-limit message announces, in ms; undefined when it gives none. */
 export function parseRetryAfter(message: string, now: Date = new Date()): number | undefined {
-  const inMatch = /(?:try again|retry|resets?|reset|available|wait)\w*\s+(?:in|after|for)\s+([^.;]*(?:\.\d+[^.;]*)?)/i.exec(
-    message,
-  );
+  const inMatch =
+    /(?:try again|retry|resets?|reset|available|wait)\w*\s+(?:in|after|for)\s+([^.;]*(?:\.\d+[^.;]*)?)/i.exec(
+      message,
+    );
   if (inMatch?.[1]) {
     const ms = parseDurationText(inMatch[1]);
     if (ms !== null) return ms;
   }
-  const atMatch = /(?:try again|retry|resets?|reset|available)\w*\s+(?:at|on)\s+(.+?)(?:\.(?:\s|$)|$)/i.exec(message);
+  const atMatch = /(?:try again|retry|resets?|reset|available)\w*\s+(?:at|on)\s+(.+?)(?:\.(?:\s|$)|$)/i.exec(
+    message,
+  );
   if (atMatch?.[1]) {
     const ms = parseResetAt(atMatch[1], now);
     if (ms !== null) return ms;
@@ -144,7 +148,10 @@ export function parseRetryAfter(message: string, now: Date = new Date()): number
 
 /** Classify a codex failure message (turn.failed / error event / stderr). `now` anchors "at 4:48 PM". */
 export function classifyCodexFailure(message: string, now: Date = new Date()): CodexFailureClass {
-  if (RATE_LIMIT.some((re) => re.test(message)) && !/insufficient_quota|exceeded your current quota/i.test(message)) {
+  if (
+    RATE_LIMIT.some((re) => re.test(message)) &&
+    !/insufficient_quota|exceeded your current quota/i.test(message)
+  ) {
     const retryAfterMs = parseRetryAfter(message, now);
     return retryAfterMs === undefined ? { kind: "rate_limit" } : { kind: "rate_limit", retryAfterMs };
   }

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import type { AppContext } from "../context.js";
 import type { HubMessage, StreamHub, StreamEntry } from "../sse/hub.js";
 import { withIds } from "../sse/ids.js";
-import { SseWriter } from "../sse/writer.js";
+import { encodeFrame, SseWriter } from "../sse/writer.js";
 import { param } from "../validation.js";
 import { intString } from "./runs.js";
 import { readStateBody } from "./state.js";
@@ -28,6 +28,18 @@ export function entryFrame(item: StreamEntry) {
   }
 }
 
+/** Live entries are the same objects for every subscriber: encode each frame once. */
+const encoded = new WeakMap<StreamEntry, Uint8Array>();
+
+function entryBytes(item: StreamEntry): Uint8Array {
+  let bytes = encoded.get(item);
+  if (!bytes) {
+    bytes = encodeFrame(entryFrame(item));
+    encoded.set(item, bytes);
+  }
+  return bytes;
+}
+
 /**
  * `GET /api/logs/stream`: live log over SSE (see ids.ts for the id scheme). With `Last-Event-ID` (or
  * `?last_event_id=`) it first replays what the client missed from the log file, then goes live; live
@@ -43,7 +55,9 @@ export function streamRoutes(ctx: AppContext, hub: StreamHub): Hono {
         ? null
         : param("Last-Event-ID", lastRaw.trim(), intString(0, Number.MAX_SAFE_INTEGER, "an event id (an integer ≥ 0)"));
 
-    const sse = new SseWriter([c.req.raw.signal, ctx.signal], ctx.sseMaxQueuedBytes);
+    // With @hono/node-server the raw response is in c.env: a too-slow client's socket is cut directly.
+    const outgoing = (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing;
+    const sse = new SseWriter([c.req.raw.signal, ctx.signal], ctx.sseMaxQueuedBytes, outgoing && (() => outgoing.destroy()));
     let lastSent = -1;
     let replaying = true;
     const pending: HubMessage[] = [];
@@ -54,7 +68,7 @@ export function streamRoutes(ctx: AppContext, hub: StreamHub): Hono {
           for (const item of message.entries) {
             if (item.id <= lastSent) continue;
             lastSent = item.id;
-            if (!sse.send(entryFrame(item))) return;
+            if (!sse.sendBytes(entryBytes(item))) return;
           }
           return;
         case "reset":
@@ -65,6 +79,7 @@ export function streamRoutes(ctx: AppContext, hub: StreamHub): Hono {
           sse.send({ event: "state", id: lastSent >= 0 ? lastSent : undefined, data: message.body });
           return;
         case "ping":
+          sse.checkBacklog();
           sse.send({ event: "ping", data: { ts: message.ts } });
           return;
       }

@@ -1,10 +1,16 @@
 /**
  * A server-sent-events response body with backpressure and one cleanup path. It closes (and runs
  * `onClose` exactly once) when the client goes away (body cancelled or request aborted), when the
- * app shuts down, when the server ends it, or when the client reads so slowly that more than
- * `maxQueuedBytes` pile up: such a client is dropped and reconnects with `Last-Event-ID`, instead of
- * the server buffering without bound.
+ * app shuts down, when the server ends it, or when the client stops reading: more than
+ * `maxQueuedBytes` unread at two heartbeats in a row with nothing taken in between (`checkBacklog`),
+ * or more than `hardLimitBytes` at any time. Such a client is dropped and reconnects with
+ * `Last-Event-ID` (a replay is paced by the client's reading), instead of the server buffering
+ * without bound. A client that keeps reading survives bursts (a follower batch of long lines).
+ * Frames shared by all subscribers are encoded once (`sendBytes`), so queued data is shared too.
  */
+const encoder = new TextEncoder();
+const HIGH_WATER_MARK = 64 * 1024;
+
 export interface SseFrame {
   event?: string;
   id?: number | string;
@@ -27,6 +33,10 @@ export function formatFrame(frame: SseFrame): string {
   return `${out}\n`;
 }
 
+export function encodeFrame(frame: SseFrame): Uint8Array {
+  return encoder.encode(formatFrame(frame));
+}
+
 export const SSE_HEADERS: Record<string, string> = {
   "Content-Type": "text/event-stream; charset=utf-8",
   "Cache-Control": "no-cache, no-transform",
@@ -35,7 +45,6 @@ export const SSE_HEADERS: Record<string, string> = {
   "X-Accel-Buffering": "no",
 };
 
-const encoder = new TextEncoder();
 
 export class SseWriter {
   readonly readable: ReadableStream<Uint8Array>;
@@ -44,10 +53,20 @@ export class SseWriter {
   private readonly closeCallbacks: Array<() => void> = [];
   private drainWaiters: Array<() => void> = [];
   private readonly detach: Array<() => void> = [];
+  private lastBacklog = 0;
+  private enqueued = 0;
+  private lastConsumed = -1;
 
+  /**
+   * @param signals aborting any of them ends the stream (the request's, the app's lifetime)
+   * @param abortConnection cuts the client's connection when it is dropped for being too slow (with
+   *   node-server: the socket); without one the body stream is errored instead
+   */
   constructor(
     signals: AbortSignal[],
     private readonly maxQueuedBytes = 8 * 1024 * 1024,
+    private readonly abortConnection?: () => void,
+    private readonly hardLimitBytes = Math.max(maxQueuedBytes * 8, 64 * 1024 * 1024),
   ) {
     this.readable = new ReadableStream<Uint8Array>(
       {
@@ -61,7 +80,7 @@ export class SseWriter {
         },
         cancel: () => this.close(),
       },
-      { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
+      { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
     );
     for (const signal of signals) {
       if (signal.aborted) {
@@ -86,19 +105,56 @@ export class SseWriter {
   /** Queues a frame; returns false when the stream is closed (or was just closed for a slow reader). */
   send(frame: SseFrame): boolean {
     if (this.closedFlag) return false;
-    const bytes = encoder.encode(formatFrame(frame));
+    return this.sendBytes(encodeFrame(frame));
+  }
+
+  /** Queues an already encoded frame (see `encodeFrame`). */
+  sendBytes(bytes: Uint8Array): boolean {
+    if (this.closedFlag) return false;
     try {
       this.controller.enqueue(bytes);
     } catch {
       this.close();
       return false;
     }
-    const desired = this.controller.desiredSize;
-    if (desired !== null && -desired > this.maxQueuedBytes) {
-      this.close(new Error("SSE client too slow: dropped"));
+    this.enqueued += bytes.byteLength;
+    if (this.backlog() > this.hardLimitBytes) {
+      this.drop();
       return false;
     }
     return true;
+  }
+
+  /** Bytes queued and not yet taken by the client. */
+  backlog(): number {
+    return Math.max(0, HIGH_WATER_MARK - (this.controller.desiredSize ?? HIGH_WATER_MARK));
+  }
+
+  /** Called once per heartbeat: drops a client over the allowance that took nothing since the last call. */
+  checkBacklog(): void {
+    if (this.closedFlag) return;
+    const backlog = this.backlog();
+    const consumed = this.enqueued - backlog;
+    const over = (n: number) => n > this.maxQueuedBytes;
+    if (over(backlog) && over(this.lastBacklog) && consumed === this.lastConsumed) {
+      this.drop();
+      return;
+    }
+    this.lastBacklog = backlog;
+    this.lastConsumed = consumed;
+  }
+
+  private drop(): void {
+    if (this.abortConnection) {
+      this.close();
+      try {
+        this.abortConnection();
+      } catch {
+        // already gone
+      }
+    } else {
+      this.close(new Error("SSE client too slow: dropped"));
+    }
   }
 
   /** Resolves when the client has read enough that the queue is below its high-water mark. */

@@ -21,6 +21,8 @@ export function DashboardView() {
   const [confirmKill, setConfirmKill] = useState(false);
 
   const running = s?.running ?? false;
+  // Without a state (401, server down) no control can be judged safe.
+  const blocked = !s || busy !== null;
   const done = s?.done_count ?? 0;
   const total = done + (s?.outstanding_count ?? 0);
   const pct = total === 0 ? 0 : Math.round((done / total) * 100);
@@ -71,6 +73,11 @@ export function DashboardView() {
               ? `The agent exited with code ${s.last_exit_code}.`
               : "See the log for details.")}{" "}
           <a href={href("logs", [], s.last_run_id !== null ? { run: s.last_run_id } : {})}>Open its log</a>
+        </Banner>
+      )}
+      {running && s?.stop_requested && (
+        <Banner tone="info" testId="stop-requested">
+          Stop requested: the runner exits after the current run.
         </Banner>
       )}
       {s?.waiting && (
@@ -132,26 +139,21 @@ export function DashboardView() {
             <button
               type="button"
               class="btn btn-primary"
-              disabled={running || busy !== null}
+              disabled={running || blocked}
               onClick={() => act("start")}
             >
               {busy === "start" ? "Starting…" : "Start"}
             </button>
-            <button type="button" class="btn" disabled={running || busy !== null} onClick={() => act("once")}>
+            <button type="button" class="btn" disabled={running || blocked} onClick={() => act("once")}>
               {busy === "once" ? "Starting…" : "Run once"}
             </button>
-            <button
-              type="button"
-              class="btn"
-              disabled={!running || busy !== null}
-              onClick={() => act("stop")}
-            >
+            <button type="button" class="btn" disabled={!running || blocked} onClick={() => act("stop")}>
               {busy === "stop" ? "Stopping…" : "Stop"}
             </button>
             <button
               type="button"
               class="btn"
-              disabled={running || busy !== null}
+              disabled={running || blocked}
               onClick={() => act("resume")}
               title="Clear a stale lock and start again"
             >
@@ -160,7 +162,7 @@ export function DashboardView() {
             <button
               type="button"
               class="btn btn-danger"
-              disabled={!running || busy !== null}
+              disabled={!running || blocked}
               onClick={() => setConfirmKill(true)}
               aria-expanded={confirmKill}
             >

@@ -95,7 +95,12 @@ function DocEditor({ kind, label }: { kind: string; label: string }) {
       setError(null);
       setConflict(null);
     } catch (err) {
-      if (!quiet) setError(describeError(err));
+      if (err instanceof ApiError && err.code === "DOC_MISSING") {
+        // Not created yet: start empty; the first save creates it (no etag to match).
+        setBase({ kind, content: "", etag: "", mtime: "" });
+        setDraft("");
+        setNotice(`${label} does not exist yet; saving creates it.`);
+      } else if (!quiet) setError(describeError(err));
     } finally {
       setPhase("ready");
     }
@@ -125,7 +130,7 @@ function DocEditor({ kind, label }: { kind: string; label: string }) {
     setError(null);
     setNotice(null);
     try {
-      const doc = await api.saveDoc(kind, content, etag);
+      const doc = await api.saveDoc(kind, content, etag || null);
       setBase(doc);
       // Keep typing that happened during the request.
       if (draftRef.current === content) setDraft(doc.content);

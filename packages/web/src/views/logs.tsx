@@ -25,7 +25,7 @@ export function LogsView({ route }: { route: Route }) {
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [runs, setRuns] = useState<RunRecord[]>([]);
-  /** Live line count (lines + dropped) when the block was fetched: later lines are appended to it. */
+  /** `live.received` when the block was fetched: lines received later are appended to it. */
   const [mark, setMark] = useState<number | null>(null);
   const [follow, setFollow] = useState(true);
   const box = useRef<HTMLElement>(null);
@@ -43,7 +43,7 @@ export function LogsView({ route }: { route: Route }) {
     const abort = new AbortController();
     setLoading(true);
     setError(null);
-    const seen = liveRef.current.lines.length + liveRef.current.dropped;
+    const seen = liveRef.current.received;
     api
       .logs(runId !== null ? { run_id: runId } : { tail }, abort.signal)
       .then((res) => {
@@ -58,16 +58,16 @@ export function LogsView({ route }: { route: Route }) {
       })
       .finally(() => setLoading(false));
     return () => abort.abort();
-  }, [runId, tail]);
+  }, [runId, tail, live.resetVersion]);
 
   const { shown, dropped } = useMemo(() => {
-    const total = live.lines.length + live.dropped;
-    const fresh = mark === null ? [] : live.lines.slice(Math.max(0, live.lines.length - (total - mark)));
+    const fresh =
+      mark === null ? [] : live.lines.slice(Math.max(0, live.lines.length - (live.received - mark)));
     const liveLines = runId === null ? fresh : fresh.filter((l) => l.runId === runId);
     const all = appendCapped(dedupeOverlap(block, liveLines), liveLines, DOM_LINE_CAP);
     const filtered = filter ? all.lines.filter((l) => matchesFilter(l, filter)) : all.lines;
     return { shown: filtered, dropped: all.dropped };
-  }, [block, live.lines, live.dropped, mark, runId, filter]);
+  }, [block, live.lines, live.received, mark, runId, filter]);
 
   // Stay at the bottom while following; a user scrolling up pauses that.
   useLayoutEffect(() => {

@@ -80,20 +80,20 @@ export function RunsView() {
               const o = outcomeLabel(r);
               return (
                 <tr key={r.id} class="clickable" onClick={() => open(r.id)}>
-                  <td>
+                  <td data-label="Run">
                     <a href={href("logs", [], { run: r.id })} onClick={(e) => e.stopPropagation()}>
                       #{r.id}
                     </a>
                   </td>
-                  <td>
+                  <td data-label="Started">
                     <time dateTime={r.started_at}>{formatDateTime(r.started_at)}</time>
                   </td>
-                  <td>{formatDuration(r.duration_ms)}</td>
-                  <td>
+                  <td data-label="Duration">{formatDuration(r.duration_ms)}</td>
+                  <td data-label="Result">
                     <span class={`tag tag-${o.tone}`}>{o.text}</span>
                   </td>
-                  <td>{todoDelta(r.todo_before, r.todo_after)}</td>
-                  <td title={r.usage ? `${r.usage.total_tokens} tokens` : "not reported"}>
+                  <td data-label="TODO">{todoDelta(r.todo_before, r.todo_after)}</td>
+                  <td data-label="Tokens" title={r.usage ? `${r.usage.total_tokens} tokens` : "not reported"}>
                     {formatCount(r.usage?.total_tokens)}
                   </td>
                 </tr>

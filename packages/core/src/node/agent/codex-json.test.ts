@@ -12,9 +12,16 @@ function fixtureLines(name: string): string[] {
     .filter((l) => l.length > 0);
 }
 
-function runParser(stdout: string[], exit: { code: number | null; signal: string | null }, stderr: string[] = []) {
+function runParser(
+  stdout: string[],
+  exit: { code: number | null; signal: string | null },
+  stderr: string[] = [],
+) {
   const parser = codexJsonBackend.createParser();
-  const logged = [...stderr.flatMap((l) => parser.push("stderr", l)), ...stdout.flatMap((l) => parser.push("stdout", l))];
+  const logged = [
+    ...stderr.flatMap((l) => parser.push("stderr", l)),
+    ...stdout.flatMap((l) => parser.push("stdout", l)),
+  ];
   return { logged, summary: parser.finish(exit) };
 }
 
@@ -25,7 +32,10 @@ describe("codexJsonBackend", () => {
   });
 
   it("summarises a successful run", () => {
-    const { logged, summary } = runParser(fixtureLines("shell-then-message.jsonl"), { code: 0, signal: null });
+    const { logged, summary } = runParser(fixtureLines("shell-then-message.jsonl"), {
+      code: 0,
+      signal: null,
+    });
     expect(logged).toContain("agent: All done.");
     expect(summary.failure).toBeNull();
     expect(summary.final_message).toBe("All done.");
@@ -38,14 +48,19 @@ describe("codexJsonBackend", () => {
       kind: "transient",
       message: "We’re currently experiencing high demand, which may cause temporary errors.",
     });
-    expect(runParser(fixtureLines("unauthorized.jsonl"), { code: 1, signal: null }).summary.failure?.kind).toBe("fatal");
+    expect(
+      runParser(fixtureLines("unauthorized.jsonl"), { code: 1, signal: null }).summary.failure?.kind,
+    ).toBe("fatal");
     const rate = runParser(fixtureLines("rate-limit.jsonl"), { code: 1, signal: null }).summary.failure;
     expect(rate).toMatchObject({ kind: "rate_limit", retryAfterMs: 11_054 });
   });
 
   it("fails a run that exited non-zero without a completed turn, transient when the stream dropped", () => {
     const dropped = runParser(
-      ['{"type":"thread.started","thread_id":"t"}', '{"type":"error","message":"Reconnecting... 1/5 (stream disconnected)"}'],
+      [
+        '{"type":"thread.started","thread_id":"t"}',
+        '{"type":"error","message":"Reconnecting... 1/5 (stream disconnected)"}',
+      ],
       { code: null, signal: "SIGKILL" },
     ).summary.failure;
     expect(dropped?.kind).toBe("transient");
@@ -94,7 +109,9 @@ describe("probeCodex", () => {
   }
 
   it("reads the version and detects --json", async () => {
-    const probe = await probeCodex(fakeCodex("new", "Options:\n      --json\n          Print events to stdout as JSONL"));
+    const probe = await probeCodex(
+      fakeCodex("new", "Options:\n      --json\n          Print events to stdout as JSONL"),
+    );
     expect(probe).toEqual({ version: "0.169.0", jsonSupported: true, error: null });
   });
 

@@ -4,8 +4,9 @@
  * turn.completed / turn.failed first and the exit code second, because codex prints `error`
  * events ("Reconnecting… 1/5") in runs that then succeed.
  */
-import { classifyCodexFailure } from "../../codex/failure.js";
+
 import { createCodexAccumulator } from "../../codex/events.js";
+import { classifyCodexFailure } from "../../codex/failure.js";
 import type { AgentBackend, AgentFailure, AgentRunSummary, RunOutputParser } from "./backend.js";
 
 // Output that means the connection to the model dropped (worth a retry) rather than a bad setup.

@@ -346,6 +346,30 @@ describe("runLoop", () => {
     expect(state.runner_pid).toBeNull();
   });
 
+  it("a TODO deleted by the agent mid-run is DOC_MISSING after the run is closed properly", async () => {
+    const { repo, paths } = await setup();
+    const err = await runLoop({ root: repo.root, env: agentEnv(repo, { AGENT_MODE: "rm-todo" }) }).catch(
+      (e: unknown) => e,
+    );
+    expect(isCarError(err, "DOC_MISSING")).toBe(true);
+    expect(await readText(paths.log)).toContain("=== run 1 end (code 0) ===");
+    expect(await readRunRecord(paths, 1)).toMatchObject({ outcome: "completed", todo_after: null });
+    expect(await readState(paths)).toMatchObject({ status: "error", runner_pid: null });
+    expect(existsSync(paths.lock)).toBe(false);
+  });
+
+  it("the .codex-autorunner folder deleted mid-run: clear IO_ERROR, state and record recreated", async () => {
+    const { repo, paths } = await setup();
+    const err = await runLoop({ root: repo.root, env: agentEnv(repo, { AGENT_MODE: "rm-dir" }) }).catch(
+      (e: unknown) => e,
+    );
+    expect(isCarError(err, "IO_ERROR")).toBe(true);
+    expect((err as Error).message).toContain("was removed during run 1");
+    expect(await readState(paths)).toMatchObject({ status: "error", runner_pid: null, last_run_id: 1 });
+    expect(await readRunRecord(paths, 1)).toMatchObject({ id: 1, outcome: "completed" });
+    expect(existsSync(paths.lock)).toBe(false);
+  });
+
   it("commits each successful run when git.auto_commit is on", async () => {
     const { repo, paths } = await setup({ todo: "- [ ] one\n", extraYaml: "git:\n  auto_commit: true" });
     const result = await runLoop({ root: repo.root, env: agentEnv(repo) });

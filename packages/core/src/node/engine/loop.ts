@@ -78,7 +78,14 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
   let state: RunnerState | null = null;
   const setState = async (next: RunnerState) => {
     state = next;
-    await writeState(paths, next);
+    try {
+      await writeState(paths, next);
+    } catch (err) {
+      // The agent (or a user) removed .codex-autorunner/ mid-run: recreate the folder, keep the truth.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      await fsp.mkdir(paths.dir, { recursive: true });
+      await writeState(paths, next);
+    }
     emit({ type: "state", state: next });
   };
 
@@ -242,13 +249,22 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
       tokens_total: record.usage ? addUsage(prevTotal, record.usage) : prevTotal,
     });
 
+    if (!existsSync(paths.log)) {
+      throw new CarError(
+        "IO_ERROR",
+        `${relative(ctx.root, paths.log)} was removed during run ${runId} (was .codex-autorunner/ deleted?); ` +
+          `state.json and runs/${runId}.json were rewritten but that run's log lines are lost. ` +
+          "Check the folder (`car doctor`) before running again.",
+        { file: relative(ctx.root, paths.log), run_id: runId },
+      );
+    }
     if (result.error) throw result.error;
     if (result.aborted) return done("aborted");
     if (failed) return done("agent_failed", reason ?? undefined);
     if (todoAfterText === null) {
       throw new CarError(
         "DOC_MISSING",
-        `${relative(ctx.root, paths.todo)} was removed during run ${runId}.`,
+        `${relative(ctx.root, paths.todo)} was removed during run ${runId}; restore it (git checkout) or run \`car init\` to write a starter.`,
         {
           file: relative(ctx.root, paths.todo),
           path: paths.todo,

@@ -81,7 +81,6 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
     backend: ctx.backend.name,
     attempts: 1,
   });
-  await writeRunRecord(ctx.paths, record);
 
   const runner = ctx.config.runner;
   const maxRetries = runner.max_retries;
@@ -92,6 +91,8 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
   let error: unknown = null;
 
   try {
+    // Inside the try: whatever fails after the start marker, the end marker is still written.
+    await writeRunRecord(ctx.paths, record);
     for (let attempt = 1; ; attempt++) {
       record.attempts = attempt;
       ctx.emit({ type: "run.started", runId, at: isoSeconds(new Date()), attempt, todo: input.todoBefore });

@@ -24,9 +24,10 @@ export interface TestRepo {
  * - hang: prints "ready" and waits forever (ignores nothing);
  * - stall-once: the first call prints "stalling" then goes silent forever; later calls tick;
  * - wait-tick: prints "ready", waits until $SIDE/go exists, then ticks;
+ * - rm-todo / rm-dir: deletes the TODO / the whole .codex-autorunner folder;
  * - noop: prints a line and changes nothing.
  */
-export const STAND_IN_AGENT = `import { readFileSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+export const STAND_IN_AGENT = `import { readFileSync, writeFileSync, existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 const side = process.env.SIDE;
 const todoPath = process.env.TODO_PATH ?? ".codex-autorunner/TODO.md";
@@ -56,7 +57,9 @@ process.stdin.on("end", () => {
   } else if (mode === "wait-tick") {
     console.log("ready");
     const t = setInterval(() => { if (existsSync(join(side, "go"))) { clearInterval(t); tick(); } }, 50);
-  } else if (mode === "noop") console.log("looked around, changed nothing");
+  } else if (mode === "rm-todo") { console.log("removing the TODO"); rmSync(todoPath); }
+  else if (mode === "rm-dir") { console.log("removing .codex-autorunner"); rmSync(".codex-autorunner", { recursive: true, force: true }); console.log("gone"); }
+  else if (mode === "noop") console.log("looked around, changed nothing");
 });
 `;
 
