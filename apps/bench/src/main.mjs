@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm bench`: builds what it needs, runs each case several times, prints a table (median, min, max,
 // ratio to the case's in-run baseline, goal) or JSON. See apps/bench/README.md.
-import { cpus, freemem, totalmem } from "node:os";
+import { cpus, freemem, loadavg, totalmem } from "node:os";
 import { parseArgs, USAGE } from "./lib/args.mjs";
 import { buildWorkspace, missingProducts } from "./lib/build.mjs";
 import { renderTable } from "./lib/table.mjs";
@@ -15,8 +15,11 @@ if (opts.help) {
   process.exit(0);
 }
 const progress = (msg) => process.stderr.write(`${msg}\n`);
-const selected = opts.cases.length ? CASES.filter((c) => opts.cases.some((n) => c.includes(n) || n.includes(c))) : CASES;
-if (selected.length === 0) throw new Error(`no case matches ${opts.cases.join(", ")}; cases: ${CASES.join(", ")}`);
+const selected = opts.cases.length
+  ? CASES.filter((c) => opts.cases.some((n) => c.includes(n) || n.includes(c)))
+  : CASES;
+if (selected.length === 0)
+  throw new Error(`no case matches ${opts.cases.join(", ")}; cases: ${CASES.join(", ")}`);
 
 const missing = opts.build ? await buildWorkspace(progress) : missingProducts();
 if (missing.length) progress(`missing products (cases needing them will fail): ${missing.join(", ")}`);
@@ -37,6 +40,7 @@ const machine = {
   memFreeGB: +(freemem() / 2 ** 30).toFixed(1),
   node: process.version,
   platform: `${process.platform} ${process.arch}`,
+  loadavgStart: loadavg().map((l) => +l.toFixed(2)),
 };
 const started = new Date().toISOString();
 const rows = [];
@@ -55,11 +59,17 @@ for (const name of selected) {
 }
 
 const table = renderTable(rows);
-const header = `codex-autorunner bench ${opts.quick ? "(--quick) " : ""}${started} — ${machine.cpus}× ${machine.cpu}, ${machine.memTotalGB} GB RAM, node ${machine.node}`;
+machine.loadavgEnd = loadavg().map((l) => +l.toFixed(2));
+const header =
+  `codex-autorunner bench ${opts.quick ? "(--quick) " : ""}${started} — ${machine.cpus}× ${machine.cpu}, ` +
+  `${machine.memTotalGB} GB RAM, node ${machine.node}, load average ${machine.loadavgStart.join(" ")} at start, ` +
+  `${machine.loadavgEnd.join(" ")} at end`;
 const failText = failures.map((f) => `FAILED ${f.case}: ${f.error}`).join("\n");
 if (opts.json) {
   process.stderr.write(`${header}\n${table}\n${failText}\n`);
-  process.stdout.write(`${JSON.stringify({ started, quick: opts.quick, machine, rows, failures }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ started, quick: opts.quick, machine, rows, failures }, null, 2)}\n`,
+  );
 } else {
   process.stdout.write(`${header}\n\n${table}\n${failText ? `\n${failText}\n` : ""}`);
 }

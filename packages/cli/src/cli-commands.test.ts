@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeTempRepo, runCar, spawnCar, waitFor } from "@codex-autorunner/testkit";
@@ -57,7 +57,7 @@ describe("car init (built bin)", () => {
     const repo = makeTempRepo();
     try {
       const sub = join(repo.root, "src", "deep");
-      await import("node:fs").then((fs) => fs.mkdirSync(sub, { recursive: true }));
+      mkdirSync(sub, { recursive: true });
       const r = await runCar(["status", "--json", "--repo", sub], { cwd: tmpdir() });
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout).root).toBe(repo.root);
@@ -255,6 +255,19 @@ describe("car edit (built bin)", () => {
       });
       expect(visual.code).toBe(0);
       expect(readFileSync(join(repo.dir, "OPINIONS.md"), "utf8")).toContain("added by --flag");
+
+      // An extra doc, by its configured name (case-insensitive), at its configured path.
+      const cfg = join(repo.dir, "config.yml");
+      const config = JSON.parse(readFileSync(cfg, "utf8"));
+      config.docs = { extras: [{ name: "spec", path: "docs/spec.md" }] };
+      writeFileSync(cfg, JSON.stringify(config));
+      mkdirSync(join(repo.root, "docs"));
+      const extra = await runCar(["edit", "SPEC"], { cwd: repo.root, env: { VISUAL: editor } });
+      expect(extra.code).toBe(0);
+      expect(readFileSync(join(repo.root, "docs", "spec.md"), "utf8")).toContain("added by --flag");
+      const bad = await runCar(["edit", "nonsense"], { cwd: repo.root, env: { VISUAL: editor } });
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain("todo, progress, opinions, spec");
     } finally {
       repo.cleanup();
       t.cleanup();

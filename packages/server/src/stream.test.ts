@@ -122,6 +122,7 @@ describe("GET /api/logs/stream over a real server", () => {
     const many = [one];
     for (let i = 0; i < 99; i++) many.push(await open());
     const withMany = activeResources();
+    expect(server.stats()).toEqual({ sseSubscribers: 100, sharedWatchersActive: true });
     // Sockets grow with clients; the file watchers and timers do not.
     expect(withMany.FSEvent ?? 0).toBe(withOne.FSEvent ?? 0);
     expect(withMany.FileHandle ?? 0).toBe(withOne.FileHandle ?? 0);
@@ -188,6 +189,8 @@ describe("GET /api/logs/stream over a real server", () => {
       await Promise.all(batch.map((c) => c.closed));
     }
     for (const c of clients.splice(0)) c.close();
+    await waitFor("no subscribers", () => server.stats().sseSubscribers === 0);
+    expect(server.stats().sharedWatchersActive).toBe(false);
     await waitFor("resources back to baseline", () => sameResources(activeResources(), baseline), 20_000, 50).catch(() => {
       throw new Error(`resources ${JSON.stringify(activeResources())} != baseline ${JSON.stringify(baseline)}`);
     });

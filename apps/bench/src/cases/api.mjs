@@ -30,7 +30,8 @@ export default {
         for (const [k, t] of targets.entries()) {
           const r = await autocannon({ url: t.url, connections: 10, duration });
           const bad = r.non2xx + r.errors + r.timeouts;
-          if (bad > 0 || r.requests.total === 0) throw new Error(`${t.name}: ${bad} failed of ${r.requests.total} requests`);
+          if (bad > 0 || r.requests.total === 0)
+            throw new Error(`${t.name}: ${bad} failed of ${r.requests.total} requests`);
           samples[k].push(r.requests.average);
           ctx.progress(`  ${t.name}: ${r.requests.average.toFixed(0)} req/s (p99 ${r.latency.p99} ms)`);
         }
@@ -39,6 +40,13 @@ export default {
       await Promise.all([ours.stop(), hello.stop()]);
     }
     const base = row({ caseName: "api", name: targets[0].name, unit: "req/s", samples: samples[0] });
-    return [base, ...targets.slice(1).map((t, k) => row({ caseName: "api", name: t.name, unit: "req/s", samples: samples[k + 1], baseline: base }))];
+    return [
+      base,
+      ...targets
+        .slice(1)
+        .map((t, k) =>
+          row({ caseName: "api", name: t.name, unit: "req/s", samples: samples[k + 1], baseline: base }),
+        ),
+    ];
   },
 };

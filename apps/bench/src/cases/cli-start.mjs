@@ -19,7 +19,8 @@ export default {
     for (let i = 0; i < ctx.reps(15); i++) {
       for (const [k, c] of cmds.entries()) {
         const r = await runOk(process.execPath, c.args, { cwd: repo.root });
-        if (c.expect && !r.stdout.includes(c.expect)) throw new Error(`${c.name} printed no "${c.expect}": ${r.stdout.slice(0, 300)}`);
+        if (c.expect && !r.stdout.includes(c.expect))
+          throw new Error(`${c.name} printed no "${c.expect}": ${r.stdout.slice(0, 300)}`);
         samples[k].push(r.ms);
       }
     }
@@ -27,7 +28,16 @@ export default {
     const goal = { on: "ratio", max: 1.5, text: "≤ 1.5×" };
     return [
       base,
-      ...cmds.slice(1).map((c, k) => row({ caseName: "cli-start", name: c.name, unit: "ms", samples: samples[k + 1], baseline: base, goal })),
+      ...cmds.slice(1).map((c, k) =>
+        row({
+          caseName: "cli-start",
+          name: c.name,
+          unit: "ms",
+          samples: samples[k + 1],
+          baseline: base,
+          goal,
+        }),
+      ),
     ];
   },
 };

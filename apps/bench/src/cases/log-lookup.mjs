@@ -50,12 +50,19 @@ export default {
           const once = async () => {
             if (o.prev !== undefined) {
               const t0 = performance.now();
-              const text = await new LogReader(repo.log, repo.index).prevRunOutput(o.prev, PREV_RUN_MAX_CHARS);
+              const text = await new LogReader(repo.log, repo.index).prevRunOutput(
+                o.prev,
+                PREV_RUN_MAX_CHARS,
+              );
               const ms = performance.now() - t0;
-              if (!text.includes(`run ${o.prev}:`)) throw new Error(`prevRunOutput(${o.prev}) returned the wrong text`);
+              if (!text.includes(`run ${o.prev}:`))
+                throw new Error(`prevRunOutput(${o.prev}) returned the wrong text`);
               return ms;
             }
-            const r = await runOk(process.execPath, [CLI_BIN, ...o.args], { cwd: repo.root, timeoutMs: 120_000 });
+            const r = await runOk(process.execPath, [CLI_BIN, ...o.args], {
+              cwd: repo.root,
+              timeoutMs: 120_000,
+            });
             checkOutput(o, r.stdout);
             return r.ms;
           };
@@ -92,7 +99,9 @@ function checkOutput(o, stdout) {
   const lines = stdout.split("\n").filter((l) => l !== "");
   if (o.run !== undefined) {
     if (lines[0] !== `=== run ${o.run} start ===` || lines.length !== TARGET_RUN_LINES + 2) {
-      throw new Error(`car ${o.args.join(" ")} printed ${lines.length} lines starting ${JSON.stringify(lines[0])}`);
+      throw new Error(
+        `car ${o.args.join(" ")} printed ${lines.length} lines starting ${JSON.stringify(lines[0])}`,
+      );
     }
   } else if (lines.length !== o.lines) {
     throw new Error(`car ${o.args.join(" ")} printed ${lines.length} lines, expected ${o.lines}`);

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runChild, startChild } from "../lib/child.mjs";
 import { makeRepo } from "../lib/repo.mjs";
@@ -31,11 +32,17 @@ export default {
         const acc = { p50: [], p99med: [], p99max: [], lost: [], dup: [], reconnects: [] };
         for (let rep = 0; rep < ctx.reps(3); rep++) {
           const expected = RATE * seconds;
+          const cpu0 = { server: cpuMs(server.child.pid), bench: process.cpuUsage() };
+          const t0 = performance.now();
           const subs = Array.from({ length: SUBSCRIBERS }, () => subscribe(url, expected));
           await Promise.all(subs.map((s) => s.ready));
-          await runChild("appender", [repo.log, repo.index, mode, String(RATE), String(seconds), String(runId++)], {
-            timeoutMs: seconds * 1000 + 60_000,
-          });
+          await runChild(
+            "appender",
+            [repo.log, repo.index, mode, String(RATE), String(seconds), String(runId++)],
+            {
+              timeoutMs: seconds * 1000 + 60_000,
+            },
+          );
           // Wait for late lines while they keep coming: stop when all arrived, after 3 s without any
           // progress, or 60 s after the appender finished (so "lost" = never delivered, not just late).
           const deadline = performance.now() + 60_000;
@@ -51,6 +58,9 @@ export default {
             await new Promise((r) => setTimeout(r, 50));
           }
           for (const s of subs) s.close();
+          const wall = performance.now() - t0;
+          const benchCpu = process.cpuUsage(cpu0.bench);
+          const cpu = `server ${(((cpuMs(server.child.pid) - cpu0.server) / wall) * 100).toFixed(0)}%, subscribers ${(((benchCpu.user + benchCpu.system) / 1000 / wall) * 100).toFixed(0)}% of a core over ${(wall / 1000).toFixed(1)} s`;
           const p50s = [];
           const p99s = [];
           let lost = 0;
@@ -71,13 +81,18 @@ export default {
           acc.dup.push(dup);
           acc.reconnects.push(reconnects);
           ctx.progress(
-            `  ${mode} rep ${rep + 1}: p50 ${acc.p50.at(-1).toFixed(1)} ms, p99 median ${acc.p99med.at(-1).toFixed(1)} / worst ${acc.p99max.at(-1).toFixed(1)} ms, lost ${lost}, duplicates ${dup}, reconnects ${reconnects}`,
+            `  ${mode} rep ${rep + 1}: p50 ${acc.p50.at(-1).toFixed(1)} ms, p99 median ${acc.p99med.at(-1).toFixed(1)} / worst ${acc.p99max.at(-1).toFixed(1)} ms, lost ${lost}, duplicates ${dup}, reconnects ${reconnects}; cpu ${cpu}`,
           );
         }
         const what = `${SUBSCRIBERS} subs, ${RATE / 1000}k lines/s, ${seconds} s, ${mode}`;
         rows.push(
           row({ caseName: "sse", name: `latency p50 (median sub), ${what}`, unit: "ms", samples: acc.p50 }),
-          row({ caseName: "sse", name: `latency p99 (median sub), ${what}`, unit: "ms", samples: acc.p99med }),
+          row({
+            caseName: "sse",
+            name: `latency p99 (median sub), ${what}`,
+            unit: "ms",
+            samples: acc.p99med,
+          }),
           row({
             caseName: "sse",
             name: `latency p99 (worst sub), ${what}`,
@@ -101,3 +116,10 @@ export default {
     return rows;
   },
 };
+
+/** CPU time (user + system) of a process so far, in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}

@@ -22,9 +22,16 @@ export default {
       const r = await carOnce(repo, LINES, 300_000);
       car.push(r.ms);
       rss.push(r.hwmMB);
-      ctx.progress(`  rep ${i + 1}/${reps}: awk ${awk.at(-1).toFixed(0)} ms, car once ${r.ms.toFixed(0)} ms, peak RSS ${r.hwmMB.toFixed(1)} MB`);
+      ctx.progress(
+        `  rep ${i + 1}/${reps}: awk ${awk.at(-1).toFixed(0)} ms, car once ${r.ms.toFixed(0)} ms, peak RSS ${r.hwmMB.toFixed(1)} MB`,
+      );
     }
-    const base = row({ caseName: "throughput", name: "agent piped into awk > file, 1M lines", unit: "ms", samples: awk });
+    const base = row({
+      caseName: "throughput",
+      name: "agent piped into awk > file, 1M lines",
+      unit: "ms",
+      samples: awk,
+    });
     return [
       base,
       row({

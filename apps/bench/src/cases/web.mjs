@@ -23,7 +23,10 @@ export default {
       if (m[1].toLowerCase() === "link" && !/rel=["']?(stylesheet|modulepreload)/i.test(tag)) continue;
       refs.add(src);
     }
-    const files = [index, ...[...refs].map((r) => resolve(WEB_UI, r.replace(/^\//, "").replace(/^\.\//, "")))];
+    const files = [
+      index,
+      ...[...refs].map((r) => resolve(WEB_UI, r.replace(/^\//, "").replace(/^\.\//, ""))),
+    ];
     let raw = 0;
     let gz6 = 0;
     let gz9 = 0;
@@ -37,7 +40,14 @@ export default {
     const note = `${files.length} files: ${files.map((f) => f.slice(WEB_UI.length + 1)).join(", ")}`;
     return [
       row({ caseName: "web", name: "first load, raw", unit: "KB", samples: [raw / 1024] }),
-      row({ caseName: "web", name: "first load, gzip -6", unit: "KB", samples: [gz6 / 1024], goal: { on: "value", max: 30, text: "≤ 30 KB" }, note }),
+      row({
+        caseName: "web",
+        name: "first load, gzip -6",
+        unit: "KB",
+        samples: [gz6 / 1024],
+        goal: { on: "value", max: 30, text: "≤ 30 KB" },
+        note,
+      }),
       row({ caseName: "web", name: "first load, gzip -9", unit: "KB", samples: [gz9 / 1024] }),
     ];
   },

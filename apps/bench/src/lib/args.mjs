@@ -12,7 +12,15 @@ export const USAGE = `usage: pnpm bench [--quick] [--json] [--case NAME]... [--r
 `;
 
 export function parseArgs(argv) {
-  const opts = { quick: false, json: false, cases: [], reps: null, build: true, keepData: false, help: false };
+  const opts = {
+    quick: false,
+    json: false,
+    cases: [],
+    reps: null,
+    build: true,
+    keepData: false,
+    help: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") opts.quick = true;

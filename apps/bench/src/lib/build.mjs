@@ -18,11 +18,24 @@ const NEEDED = [
  */
 export async function buildWorkspace(progress) {
   progress("build: turbo run build --filter=@codex-autorunner/bench^... (cached when unchanged)");
-  const r = await run("pnpm", ["exec", "turbo", "run", "build", "--filter=@codex-autorunner/bench^...", "--concurrency=1", "--output-logs=errors-only"], {
-    cwd: WORKSPACE,
-    timeoutMs: 600_000,
-  });
-  if (r.code !== 0) progress(`build FAILED (going on with the current dist/):\n${(r.stdout + r.stderr).slice(-3000)}`);
+  const r = await run(
+    "pnpm",
+    [
+      "exec",
+      "turbo",
+      "run",
+      "build",
+      "--filter=@codex-autorunner/bench^...",
+      "--concurrency=1",
+      "--output-logs=errors-only",
+    ],
+    {
+      cwd: WORKSPACE,
+      timeoutMs: 600_000,
+    },
+  );
+  if (r.code !== 0)
+    progress(`build FAILED (going on with the current dist/):\n${(r.stdout + r.stderr).slice(-3000)}`);
   return missingProducts();
 }
 

@@ -12,7 +12,9 @@ export function countLines(path) {
   const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
   let n = 0;
   try {
-    for (let got; (got = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
+    for (;;) {
+      const got = readSync(fd, buf, 0, buf.length, null);
+      if (got === 0) break;
       for (let i = buf.indexOf(10, 0); i >= 0 && i < got; i = buf.indexOf(10, i + 1)) n++;
     }
   } finally {
@@ -51,10 +53,14 @@ export async function carOnce(repo, lines, timeoutMs) {
 export async function awkPipe(dir, lines, timeoutMs) {
   const out = join(dir, "awk.log");
   const awk = `{ print strftime("[%Y-%m-%dT%H:%M:%SZ]", systime(), 1) " run=1 stdout: " $0 }`;
-  const r = await runOk("sh", ["-c", `"$0" "$1" </dev/null | awk '${awk}' > "$2"`, process.execPath, FLOOD, out], {
-    env: { ...process.env, FLOOD_LINES: String(lines) },
-    timeoutMs,
-  });
+  const r = await runOk(
+    "sh",
+    ["-c", `"$0" "$1" </dev/null | awk '${awk}' > "$2"`, process.execPath, FLOOD, out],
+    {
+      env: { ...process.env, FLOOD_LINES: String(lines) },
+      timeoutMs,
+    },
+  );
   const logged = countLines(out);
   rmSync(out, { force: true });
   if (logged !== lines) throw new Error(`awk baseline wrote ${logged} lines, expected ${lines}`);

@@ -8,7 +8,9 @@ import { CHILDREN } from "./paths.mjs";
  */
 export function startChild(name, args = [], { timeoutMs = 30_000 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(CHILDREN, `${name}.mjs`), ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(CHILDREN, `${name}.mjs`), ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     const timer = setTimeout(() => {
@@ -50,7 +52,9 @@ export function startChild(name, args = [], { timeoutMs = 30_000 } = {}) {
 /** Run a child to completion; resolves its parsed last stdout line. */
 export function runChild(name, args, { timeoutMs = 120_000 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(CHILDREN, `${name}.mjs`), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(CHILDREN, `${name}.mjs`), ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (b) => {

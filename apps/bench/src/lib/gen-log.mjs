@@ -1,5 +1,11 @@
 import { closeSync, openSync, writeSync } from "node:fs";
-import { formatEndMarker, formatIndexEntry, formatLogLine, formatStartMarker, formatTimestamp } from "@codex-autorunner/core";
+import {
+  formatEndMarker,
+  formatIndexEntry,
+  formatLogLine,
+  formatStartMarker,
+  formatTimestamp,
+} from "@codex-autorunner/core";
 import { LogWriter } from "@codex-autorunner/core/node";
 
 /** Lines of the runs that lookups target, at every log size, so their output is the same size. */
@@ -26,7 +32,8 @@ function agentText(run, i) {
 export async function generateLog({ log, index = null, bytes, runs = 5000 }) {
   const middle = Math.floor(runs / 2);
   const last = runs;
-  const sample = formatLogLine(formatTimestamp(new Date(BASE)), 1000, "stdout", agentText(1000, 50)).length + 1;
+  const sample =
+    formatLogLine(formatTimestamp(new Date(BASE)), 1000, "stdout", agentText(1000, 50)).length + 1;
   const perRun = Math.max(1, Math.round((bytes / runs - 60) / sample));
   const bodies = Array.from({ length: perRun }, (_, i) => `${streamOf(i)}: ${agentText(0, i)}\n`);
   const check = formatLogLine(formatTimestamp(new Date(BASE)), 7, streamOf(0), agentText(0, 0));
@@ -57,7 +64,8 @@ export async function generateLog({ log, index = null, bytes, runs = 5000 }) {
     idxBuf.push(formatIndexEntry({ run, start, end: null }));
     push(`${formatStartMarker(run)}\n`);
     if (run === middle || run === last) {
-      for (let i = 0; i < TARGET_RUN_LINES; i++) push(`${formatLogLine(ts, run, streamOf(i), agentText(run, i))}\n`);
+      for (let i = 0; i < TARGET_RUN_LINES; i++)
+        push(`${formatLogLine(ts, run, streamOf(i), agentText(run, i))}\n`);
     } else {
       // Bulk runs: the same agent lines under each run's prefix (checked against formatLogLine above).
       const prefix = `[${ts}] run=${run} `;

@@ -7,7 +7,11 @@ import { readFileSync } from "node:fs";
  * `sampleMs` and `peak` = { hwmKB, rssKB } is the last VmHWM seen (the kernel's high-water mark of
  * the process's RSS, so the last reading before exit is the peak) and the largest VmRSS.
  */
-export function run(cmd, args, { cwd, env, timeoutMs = 120_000, stdin = "ignore", capture = true, sampleRss = false, sampleMs = 10 } = {}) {
+export function run(
+  cmd,
+  args,
+  { cwd, env, timeoutMs = 120_000, stdin = "ignore", capture = true, sampleRss = false, sampleMs = 10 } = {},
+) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(cmd, args, {
@@ -64,6 +68,7 @@ export function run(cmd, args, { cwd, env, timeoutMs = 120_000, stdin = "ignore"
 /** Like run() but throws (with stderr) on a non-zero exit. */
 export async function runOk(cmd, args, opts) {
   const r = await run(cmd, args, opts);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
+  if (r.code !== 0)
+    throw new Error(`${cmd} ${args.join(" ")} exited ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
   return r;
 }

@@ -14,7 +14,10 @@ export function row({ caseName, name, unit, samples, baseline = null, goal = nul
   if (goal) {
     const v = goal.on === "ratio" ? ratio : goal.stat === "max" ? s.max : s.median;
     const ok =
-      v !== null && Number.isFinite(v) && (goal.max === undefined || v <= goal.max) && (goal.min === undefined || v >= goal.min);
+      v !== null &&
+      Number.isFinite(v) &&
+      (goal.max === undefined || v <= goal.max) &&
+      (goal.min === undefined || v >= goal.min);
     status = ok ? "ok" : "MISS";
   }
   return {

@@ -10,7 +10,19 @@ function fmt(v, unit) {
 }
 
 export function renderTable(rows) {
-  const header = ["case", "measurement", "unit", "median", "min", "max", "n", "baseline", "ratio", "goal", ""];
+  const header = [
+    "case",
+    "measurement",
+    "unit",
+    "median",
+    "min",
+    "max",
+    "n",
+    "baseline",
+    "ratio",
+    "goal",
+    "",
+  ];
   const body = rows.map((r) => [
     r.case,
     r.name,

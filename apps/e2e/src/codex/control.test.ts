@@ -18,7 +18,14 @@ import {
   waitFor,
 } from "@codex-autorunner/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { type CodexRepo, makeCodexRepo, processesTagged, readLog, readState } from "./setup.js";
+import {
+  type CodexRepo,
+  makeCodexRepo,
+  processesTagged,
+  readLog,
+  readRunRecords,
+  readState,
+} from "./setup.js";
 
 let server: ModelServer | null = null;
 let repo: CodexRepo | null = null;
@@ -113,6 +120,32 @@ describe("car kill with the real codex", () => {
     expect(state.status).toBe("error");
     expect(state.agent_pid ?? null).toBeNull();
     expect(readLog(r)).toMatch(/=== run 1 end \((code \d+|interrupted)\) ===/);
+  });
+});
+
+describe("run timeout with the real codex", () => {
+  it("kills a run that takes too long (codex and its command), outcome timed_out, no retry", async () => {
+    const tag = `CAR_E2E_TAG=${randomUUID()}`;
+    const [tagKey, tagValue] = tag.split("=") as [string, string];
+    const srv = await startModelServer({
+      script: (req: ModelRequest) => (req.isFollowUp ? say("slept") : runCommand("sleep 121")),
+    });
+    server = srv;
+    repo = makeCodexRepo(srv, { runner: { run_timeout_seconds: 4, kill_grace_seconds: 1 } });
+    const r = await runCar(["run", "--quiet"], {
+      cwd: repo.root,
+      env: { ...repo.env, [tagKey]: tagValue },
+      timeoutMs: 100_000,
+    });
+    expect(r.code).not.toBe(0);
+    const rec = readRunRecords(repo);
+    expect(rec).toHaveLength(1);
+    expect(rec[0]).toMatchObject({ outcome: "timed_out", attempts: 1 });
+    expect(srv.requests).toHaveLength(1);
+    await waitFor(() => processesTagged(tag).length === 0, {
+      timeoutMs: 20_000,
+      what: "no process of the timed-out run left",
+    });
   });
 });
 

@@ -77,6 +77,11 @@ describe("car run with the real codex", () => {
       // Exactly what the server served to this run's codex thread.
       expect(rec.usage).toEqual(asTokenUsage(servedForThread(srv, rec.thread_id)));
     });
+    // The previous run's final agent message is the next prompt's {{PREV_RUN_OUTPUT}}.
+    const fresh = srv.requests.filter((q) => !q.isFollowUp);
+    expect(fresh[1]?.prompt).toContain("Ticked: first task");
+    expect(fresh[2]?.prompt).toContain("Ticked: second task");
+    expect(fresh[0]?.prompt).not.toContain("Ticked:");
     // Every run asked for a different item: the prompt carried the current TODO.
     expect(srv.requests.filter((q) => !q.isFollowUp).map((q) => /- \[ \] (.+)/.exec(q.prompt)?.[1])).toEqual(
       items,
@@ -219,6 +224,23 @@ describe("car run with the real codex", () => {
       outcome: "completed",
       final_message: "Ticked: only task",
     });
+  });
+
+  it("stops cleanly when the token budget is used up, counting what codex reported", async () => {
+    const srv = await startModelServer({ script: tickingModel });
+    server = srv;
+    // Each run is two requests of ~1,050 tokens each: the budget is crossed during run 2.
+    repo = makeCodexRepo(srv, { runner: { max_total_tokens: 2500 } });
+    const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
+    expect(r.code, `${r.stdout}\n${r.stderr}\n${readLog(repo)}`).toBe(0);
+    expect(`${r.stdout}\n${r.stderr}`).toMatch(/token budget/i);
+    const records = readRunRecords(repo);
+    expect(records.map((x) => x.outcome)).toEqual(["completed", "completed"]);
+    const used = records.reduce((n, x) => n + (x.usage?.total_tokens ?? 0), 0);
+    expect(used).toBe(asTokenUsage(served(srv)).total_tokens);
+    expect(records[0]?.usage?.total_tokens ?? 0).toBeLessThan(2500);
+    expect(used).toBeGreaterThanOrEqual(2500);
+    expect(readFileSync(join(repo.dir, "TODO.md"), "utf8")).toContain("- [ ] third task");
   });
 
   it("waits out a rate limit for the time the message gives, shown in state, then succeeds", async () => {

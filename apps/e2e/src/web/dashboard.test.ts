@@ -13,7 +13,7 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  repo = makeWebRepo({ items: ["first task", "second task"], lines: 8, lineDelayMs: 500 });
+  repo = makeWebRepo({ items: ["first task", "second task"], lines: 12, lineDelayMs: 500 });
   server = await startCarServe(repo.root);
   browser = await launchChromium();
   page = await openPage(browser, `${server.url}/#/dashboard`);

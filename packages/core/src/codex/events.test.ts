@@ -108,6 +108,9 @@ describe("createCodexAccumulator on recorded codex 0.169 output", () => {
   it("passes non-JSON lines through and sums usage over several turns", () => {
     const acc = createCodexAccumulator();
     expect(acc.push("plain text from codex")).toEqual(["plain text from codex"]);
+    expect(acc.push('{"not":"an event"}')).toEqual(['{"not":"an event"}']);
+    // An event type from a newer codex is kept out of the readable log (it is in runs/<id>.jsonl).
+    expect(acc.push('{"type":"item.delta","delta":"x"}')).toEqual([]);
     acc.push(
       '{"type":"turn.completed","usage":{"input_tokens":5,"cached_input_tokens":1,"output_tokens":2}}',
     );

@@ -120,6 +120,16 @@ export function parseCodexEvent(line: string): CodexEvent | null {
   return value as unknown as CodexEvent;
 }
 
+function looksLikeEvent(line: string): boolean {
+  if (!line.trimStart().startsWith("{")) return false;
+  try {
+    const v: unknown = JSON.parse(line);
+    return isRecord(v) && typeof v.type === "string";
+  } catch {
+    return false;
+  }
+}
+
 export interface CodexRunSummary {
   thread_id: string | null;
   /** Text of the last agent_message item. */
@@ -334,7 +344,8 @@ export function createCodexAccumulator(options: CodexAccumulatorOptions = {}): C
   return {
     push(line: string): string[] {
       const ev = parseCodexEvent(line);
-      if (!ev) return [line];
+      // Event types newer than this code (e.g. streaming deltas) stay in runs/<id>.jsonl only.
+      if (!ev) return looksLikeEvent(line) ? [] : [line];
       switch (ev.type) {
         case "thread.started":
           threadId = typeof ev.thread_id === "string" ? ev.thread_id : threadId;

@@ -5,6 +5,7 @@ import { readChatResponse } from "../chat/stream.js";
 import { appendTodoRemote } from "../docs/remote-todo.js";
 import { todoTextFromReply } from "../docs/todo-edit.js";
 import { href } from "../router.js";
+import { useAutoFocus } from "../ui/autofocus.js";
 
 interface Turn {
   id: number;
@@ -193,30 +194,14 @@ function AgentTurn({ turn }: { turn: Turn }) {
         </button>
       )}
       {adding && (
-        <form
-          class="row add-item"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void add();
-          }}
-        >
-          <label for={`todo-from-${turn.id}`} class="sr-only">
-            TODO item text
-          </label>
-          <input
-            id={`todo-from-${turn.id}`}
-            type="text"
-            value={item}
-            onInput={(e) => setItem(e.currentTarget.value)}
-            ref={(el) => el?.focus()}
-          />
-          <button type="submit" class="btn btn-primary" disabled={saving || !item.trim()}>
-            {saving ? "Adding…" : "Add"}
-          </button>
-          <button type="button" class="btn" onClick={() => setAdding(false)}>
-            Cancel
-          </button>
-        </form>
+        <AddTodoForm
+          id={`todo-from-${turn.id}`}
+          value={item}
+          saving={saving}
+          onInput={setItem}
+          onSubmit={() => void add()}
+          onCancel={() => setAdding(false)}
+        />
       )}
       {status && (
         <output class={`block small ${status.tone === "ok" ? "text-ok" : "text-error"}`}>
@@ -224,5 +209,42 @@ function AgentTurn({ turn }: { turn: Turn }) {
         </output>
       )}
     </div>
+  );
+}
+
+function AddTodoForm(props: {
+  id: string;
+  value: string;
+  saving: boolean;
+  onInput: (v: string) => void;
+  onSubmit: () => void;
+  onCancel: () => void;
+}) {
+  const input = useAutoFocus<HTMLInputElement>();
+  return (
+    <form
+      class="row add-item"
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onSubmit();
+      }}
+    >
+      <label for={props.id} class="sr-only">
+        TODO item text
+      </label>
+      <input
+        id={props.id}
+        ref={input}
+        type="text"
+        value={props.value}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+      />
+      <button type="submit" class="btn btn-primary" disabled={props.saving || !props.value.trim()}>
+        {props.saving ? "Adding…" : "Add"}
+      </button>
+      <button type="button" class="btn" onClick={props.onCancel}>
+        Cancel
+      </button>
+    </form>
   );
 }

@@ -5,6 +5,7 @@ import { stateTodo } from "../api/types.js";
 import { formatDateTime } from "../format.js";
 import { refreshState, useLive } from "../live.js";
 import { href } from "../router.js";
+import { useAutoFocus } from "../ui/autofocus.js";
 import { Banner } from "../ui/banner.js";
 import { LogLines } from "../ui/log-lines.js";
 import { StatusPill } from "../ui/status.js";
@@ -170,24 +171,11 @@ export function DashboardView() {
             </button>
           </fieldset>
           {confirmKill && (
-            <div class="confirm" role="alertdialog" aria-labelledby="kill-q" data-testid="kill-confirm">
-              <p id="kill-q">
-                Kill the runner and its agent now? The current run is interrupted (SIGTERM, then SIGKILL).
-              </p>
-              <div class="row">
-                <button
-                  type="button"
-                  class="btn btn-danger"
-                  onClick={() => act("kill")}
-                  ref={(el) => el?.focus()}
-                >
-                  {busy === "kill" ? "Killing…" : "Kill now"}
-                </button>
-                <button type="button" class="btn" onClick={() => setConfirmKill(false)}>
-                  Cancel
-                </button>
-              </div>
-            </div>
+            <KillConfirm
+              busy={busy === "kill"}
+              onKill={() => act("kill")}
+              onCancel={() => setConfirmKill(false)}
+            />
           )}
           <div aria-live="polite">
             {message && (
@@ -244,5 +232,39 @@ export function DashboardView() {
         )}
       </div>
     </section>
+  );
+}
+
+/** Inline confirmation: focus starts on "Kill now"; Escape or Cancel backs out. */
+function KillConfirm({
+  busy,
+  onKill,
+  onCancel,
+}: {
+  busy: boolean;
+  onKill: () => void;
+  onCancel: () => void;
+}) {
+  const first = useAutoFocus<HTMLButtonElement>();
+  return (
+    <div
+      class="confirm"
+      role="alertdialog"
+      aria-labelledby="kill-q"
+      data-testid="kill-confirm"
+      onKeyDown={(e) => e.key === "Escape" && onCancel()}
+    >
+      <p id="kill-q">
+        Kill the runner and its agent now? The current run is interrupted (SIGTERM, then SIGKILL).
+      </p>
+      <div class="row">
+        <button type="button" class="btn btn-danger" onClick={onKill} ref={first} disabled={busy}>
+          {busy ? "Killing…" : "Kill now"}
+        </button>
+        <button type="button" class="btn" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </div>
   );
 }
