@@ -58,6 +58,16 @@ const GITIGNORE = "state.json\n*.log\n*.idx\nlock\nstop\nruns/\n";
 /** A temp git repo set up for the loop with the stand-in agent. Config is written as JSON (valid YAML). */
 export function makeTempRepo(opts: TempRepoOptions = {}): TempRepo {
   const root = mkdtempSync(join(tmpdir(), opts.prefix ?? "car-test-"));
+  const cleanup = () => rmSync(root, { recursive: true, force: true });
+  try {
+    return fill(root, opts, cleanup);
+  } catch (err) {
+    cleanup(); // a half-made repo is no use to the caller, who never got `cleanup`
+    throw err;
+  }
+}
+
+function fill(root: string, opts: TempRepoOptions, cleanup: () => void): TempRepo {
   const dir = join(root, ".codex-autorunner");
   const git = (...args: string[]) => execFileSync("git", args, { cwd: root, stdio: "pipe" });
   if (!opts.noGit) {
@@ -77,5 +87,5 @@ export function makeTempRepo(opts: TempRepoOptions = {}): TempRepo {
   const config = deepMerge(standInConfig(), opts.config ?? {});
   writeFileSync(join(dir, "config.yml"), `${JSON.stringify(config, null, 2)}\n`);
   writeFileSync(join(dir, "TODO.md"), todoText(opts.todo ?? DEFAULT_TODO_ITEMS));
-  return { root, dir, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  return { root, dir, cleanup };
 }

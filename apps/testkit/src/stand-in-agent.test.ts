@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { standInAgentPath } from "./paths.js";
 
-let dirs: string[] = [];
+const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -35,7 +35,9 @@ describe("stand-in agent", () => {
     const dir = workdir("# T\n```\n- [ ] fenced\n```\n- [x] done\n  1. [ ] first open\n- [ ] second open\n");
     const r = agent(dir);
     expect(r.status).toBe(0);
-    expect(todoOf(dir)).toBe("# T\n```\n- [ ] fenced\n```\n- [x] done\n  1. [x] first open\n- [ ] second open\n");
+    expect(todoOf(dir)).toBe(
+      "# T\n```\n- [ ] fenced\n```\n- [x] done\n  1. [x] first open\n- [ ] second open\n",
+    );
     expect(readFileSync(join(dir, ".codex-autorunner", "PROGRESS.md"), "utf8")).toBe("- done: first open\n");
     expect(r.stdout).toContain("ticked: first open");
     expect(r.stdout).toContain(`read a prompt of ${"the prompt".length} characters`);

@@ -22,9 +22,11 @@ export interface WebRepoOptions {
   /** Lines the agent prints per run, one every `lineDelayMs`. */
   lines?: number;
   lineDelayMs?: number;
+  /** Exit code of the agent (non-zero: the run fails and the loop stops in error). */
+  exitCode?: number;
 }
 
-function agentScript(todoPath: string, lines: number, delayMs: number): string {
+function agentScript(todoPath: string, lines: number, delayMs: number, exitCode: number): string {
   return `// stand-in agent for the web e2e tests
 import { readFileSync, writeFileSync } from "node:fs";
 const todo = ${JSON.stringify(todoPath)};
@@ -44,6 +46,10 @@ if (m) {
   console.log("stand-in: ticked" + m[2].slice(1));
 } else {
   console.log("stand-in: nothing left to do");
+}
+if (${exitCode} !== 0) {
+  console.error("stand-in: failing on purpose");
+  process.exit(${exitCode});
 }
 `;
 }
@@ -67,7 +73,7 @@ export function makeWebRepo(opts: WebRepoOptions = {}): WebRepo {
   writeFileSync(join(dir, "PROGRESS.md"), "# Progress\n");
   writeFileSync(join(dir, "OPINIONS.md"), "# Opinions\n\n- Keep it small.\n");
   const agent = join(root, "..", `${root.split("/").pop()}-agent.mjs`);
-  writeFileSync(agent, agentScript(todoPath, opts.lines ?? 6, opts.lineDelayMs ?? 400));
+  writeFileSync(agent, agentScript(todoPath, opts.lines ?? 6, opts.lineDelayMs ?? 400, opts.exitCode ?? 0));
   const chatAgent = agent.replace(/-agent\.mjs$/, "-chat.mjs");
   writeFileSync(chatAgent, CHAT_AGENT);
   // JSON is valid YAML; the path to node and the script need no quoting rules this way.

@@ -69,10 +69,11 @@ export function DashboardView() {
       {s?.status === "error" && !running && (
         <Banner tone="error" testId="run-error">
           <strong>Last run failed.</strong>{" "}
-          {s.reason ??
-            (s.last_exit_code !== null
+          {s.reason
+            ? sentence(s.reason)
+            : s.last_exit_code !== null
               ? `The agent exited with code ${s.last_exit_code}.`
-              : "See the log for details.")}{" "}
+              : "See the log for details."}{" "}
           <a href={href("logs", [], s.last_run_id !== null ? { run: s.last_run_id } : {})}>Open its log</a>
         </Banner>
       )}
@@ -267,4 +268,10 @@ function KillConfirm({
       </div>
     </div>
   );
+}
+
+/** "agent exited 3" → "Agent exited 3." for a banner. */
+function sentence(text: string): string {
+  const t = text.trim();
+  return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? "" : ".");
 }

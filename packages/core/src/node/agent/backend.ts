@@ -36,5 +36,6 @@ export interface AgentBackend {
   readonly name: "plain" | "codex-json";
   /** Whether raw stdout lines should also be kept verbatim in runs/<id>.jsonl. */
   readonly keepsRawEvents: boolean;
-  createParser(): RunOutputParser;
+  /** `cwd` (the repo root) lets a backend report changed files relative to the repo. */
+  createParser(options?: { cwd?: string }): RunOutputParser;
 }

@@ -249,7 +249,7 @@ export function sleepUnlessAborted(ms: number, signal: AbortSignal, poll?: () =>
 async function runAttempt(ctx: RunContext, runId: number, prompt: string): Promise<AttemptResult> {
   const { config, backend, writer } = ctx;
   const runner = config.runner;
-  const parser = backend.createParser();
+  const parser = backend.createParser({ cwd: ctx.root });
   const keepRaw = backend.keepsRawEvents;
   let raw: string[] = [];
   let rawFlush: Promise<void> = Promise.resolve();
