@@ -184,6 +184,49 @@ describe(G, () => {
 
   scenario(
     G,
+    "kill -9 of the runner at 5 pseudo-random points of a multi-run loop",
+    "stand-in agent (1 s of heartbeats per run, 20 items, auto-commit); kill -9 the runner 0.1–2 s (seeded) after it took the lock; recover; repeat",
+    async (ctx) => {
+      const repo = makeRepo({
+        agent: "stand-in",
+        todo: Array.from({ length: 20 }, (_, i) => `item ${i + 1}`),
+        config: { git: { auto_commit: true } },
+      });
+      ctx.defer(() => repo.cleanup());
+      let seed = 20261125;
+      const rand = () => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return seed / 2147483648;
+      };
+      const hits: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const car = spawnCar(["run", "--quiet", "--repo", repo.root], {
+          cwd: repo.root,
+          env: { STAND_IN_MODE: "sleep", STAND_IN_SLEEP_MS: "1000" },
+        });
+        ctx.defer(() => killTree(car.pid));
+        await lockHolder(repo);
+        const delay = 100 + Math.floor(rand() * 1900);
+        await new Promise((r) => setTimeout(r, delay));
+        signalQuietly(car.pid, "SIGKILL");
+        await car.exited;
+        const log = readLog(repo);
+        const last = Math.max(0, ...startMarkers(log));
+        const open = last > 0 && !endMarker(log, last) ? last : null;
+        hits.push(`${delay} ms: ${open ? `run ${open} open` : "between runs"}`);
+        await assertRecovers(repo, ctx, { crashedRun: open });
+      }
+      const done = (readFileSync(repo.file("todo"), "utf8").match(/- \[x\]/g) ?? []).length;
+      expect(done, "TODO items ticked never exceed the runs made").toBeLessThanOrEqual(
+        Math.max(...startMarkers(readLog(repo))),
+      );
+      ctx.note(hits.join("; "));
+    },
+    180_000,
+  );
+
+  scenario(
+    G,
     "kill -9 of the server mid-run: the run goes on, a new server reports it",
     "POST /api/run/start with a gate agent; kill -9 `car serve`; start a new server; release the agent",
     async (ctx) => {

@@ -17,8 +17,8 @@ import { makeRepo, type Repo } from "../reliability-helpers/repo.js";
 
 const G = "Hostile HTTP";
 const JSON_HEADERS = { "content-type": "application/json" };
-/** RSS the server may keep after slow SSE clients left (allocator slack, JIT): generous on purpose. */
-const SERVER_RSS_GROWTH_MB = 120;
+/** Growth allowed between two identical rounds of slow SSE clients (allocator slack): generous on purpose. */
+const SERVER_RSS_GROWTH_MB = 60;
 
 function expectError(res: HttpResponse, statuses: number[], what: string): void {
   expect(statuses, `${what}: ${res.status} ${res.text.slice(0, 200)}`).toContain(res.status);
@@ -309,51 +309,57 @@ async function settle(pid: number, target?: number): Promise<{ fds: number; rssM
 describe("Hostile HTTP: slow SSE clients", () => {
   scenario(
     G,
-    "slow SSE clients holding the stream open during a 200,000-line run",
-    "20 SSE clients that never read + 1 normal client while the agent prints 200,000 lines; then all dropped",
+    "slow SSE clients holding the stream open during a 200,000-line run (twice)",
+    "20 SSE clients that never read + 1 normal client while the agent prints 200,000 lines, then all dropped; the whole round repeated",
     async (ctx) => {
       const repo = makeRepo({ config: { runner: { stop_after_runs: 1 } } });
       ctx.defer(() => repo.cleanup());
       const server = await startCarServe(repo, { env: repo.env("lines", { HOSTILE_LINES: "200000" }) });
       ctx.defer(() => server.stop());
       const base = await settle(server.pid);
-      const slow: SseClient[] = [];
-      for (let i = 0; i < 20; i++) slow.push(await sse(server.port, "/api/logs/stream", { paused: true }));
-      const normal = await sse(server.port, "/api/logs/stream");
-      ctx.defer(() => {
-        for (const c of [...slow, normal]) c.close();
-      });
-      const start = await request(server.port, "/api/run/start", {
-        method: "POST",
-        body: JSON.stringify({ once: true }),
-        headers: JSON_HEADERS,
-      });
-      expect(start.status, start.text).toBe(202);
-      ctx.defer(() => killTree(Number(json(start).pid)));
-      await waitFor(
-        async () => {
-          const st = json(await request(server.port, "/api/state", { timeoutMs: 10_000 }));
-          return st.last_run_id === 1 && st.running === false;
-        },
-        { timeoutMs: 180_000, intervalMs: 500, what: "run 1 finished (server stays responsive)" },
+      const rounds: Array<{ fds: number; rssMb: number; peakMb: number }> = [];
+      for (let round = 1; round <= 2; round++) {
+        const slow: SseClient[] = [];
+        for (let i = 0; i < 20; i++) slow.push(await sse(server.port, "/api/logs/stream", { paused: true }));
+        const normal = await sse(server.port, "/api/logs/stream");
+        ctx.defer(() => {
+          for (const c of [...slow, normal]) c.close();
+        });
+        const start = await request(server.port, "/api/run/start", {
+          method: "POST",
+          body: JSON.stringify({ once: true }),
+          headers: JSON_HEADERS,
+        });
+        expect(start.status, start.text).toBe(202);
+        ctx.defer(() => killTree(Number(json(start).pid)));
+        await waitFor(
+          async () => {
+            const st = json(await request(server.port, "/api/state", { timeoutMs: 10_000 }));
+            return st.last_run_id === round && st.running === false;
+          },
+          { timeoutMs: 180_000, intervalMs: 500, what: `run ${round} finished (server stays responsive)` },
+        );
+        await waitFor(() => normal.received().split("hostile: printed 200000 lines").length > 1, {
+          timeoutMs: 60_000,
+          what: "normal client got the last line",
+        });
+        const peakMb = Math.round((procMemory(server.pid)?.hwmKb ?? 0) / 102.4) / 10;
+        for (const c of slow) c.close();
+        normal.close();
+        const after = await settle(server.pid, base.fds);
+        rounds.push({ ...after, peakMb });
+        expect(after.fds, `fds after round ${round}'s clients left`).toBeLessThanOrEqual(base.fds + 3);
+      }
+      const [r1, r2] = rounds as [(typeof rounds)[0], (typeof rounds)[0]];
+      ctx.metric("server_peak_rss_mb", r2.peakMb);
+      ctx.metric("server_rss_after_mb", r2.rssMb);
+      // RSS rarely shrinks right away (allocator slack, GC timing), so "back to baseline" is checked as
+      // "nothing accumulates": a second identical round must not grow the process by more than slack.
+      expect(r2.rssMb - r1.rssMb, "RSS growth from round 1 to round 2 (MB)").toBeLessThan(
+        SERVER_RSS_GROWTH_MB,
       );
-      await waitFor(() => normal.received().includes("hostile: printed 200000 lines"), {
-        timeoutMs: 60_000,
-        what: "normal client got the last line",
-      });
-      let peak = procMemory(server.pid)?.hwmKb ?? 0;
-      ctx.metric("server_peak_rss_mb", Math.round(peak / 102.4) / 10);
-      for (const c of slow) c.close();
-      normal.close();
-      const after = await settle(server.pid, base.fds);
-      peak = Math.max(peak, procMemory(server.pid)?.hwmKb ?? 0);
-      expect(after.fds, "fds after the slow clients left").toBeLessThanOrEqual(base.fds + 3);
-      ctx.metric("server_rss_after_mb", after.rssMb);
-      // Peak is reported, not bounded here: the server's per-client cap is enforced at heartbeats (15 s).
-      // What must hold is that memory comes back once the slow clients are gone.
-      expect(after.rssMb - base.rssMb, "server RSS growth after the slow clients left (MB)").toBeLessThan(SERVER_RSS_GROWTH_MB);
       ctx.note(
-        `normal client got every line; server RSS ${base.rssMb} MB → peak ${Math.round(peak / 1024)} MB → ${after.rssMb} MB after; fds ${base.fds} → ${after.fds}`,
+        `normal client got every line; server RSS ${base.rssMb} MB → ${r1.rssMb} MB after round 1 → ${r2.rssMb} MB after round 2 (peak ${r2.peakMb} MB); fds ${base.fds} → ${r1.fds} → ${r2.fds}`,
       );
     },
     300_000,

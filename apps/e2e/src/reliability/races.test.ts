@@ -49,7 +49,10 @@ describe(G, () => {
         if (r.stderr.includes(String(holder))) named++;
       }
       expect(named, "losers whose error names the holder's PID").toBe(19);
-      await waitFor(() => agentsStarted(repo) >= 1, { timeoutMs: 60_000, what: "the winner's agent to start" });
+      await waitFor(() => agentsStarted(repo) >= 1, {
+        timeoutMs: 60_000,
+        what: "the winner's agent to start",
+      });
       expect(agentsStarted(repo)).toBe(1);
       writeFileSync(join(repo.side, "release"), "");
       const win = await winners[0]!.exited;
