@@ -36,7 +36,11 @@ const json = (body: unknown, headers: Record<string, string> = {}) => ({
   headers: { "Content-Type": "application/json", ...headers },
 });
 
-async function expectError(res: Response, status: number, code: string): Promise<{ detail: string; code: string }> {
+async function expectError(
+  res: Response,
+  status: number,
+  code: string,
+): Promise<{ detail: string; code: string }> {
   expect(res.status).toBe(status);
   expect(res.headers.get("content-type")).toMatch(/application\/json/);
   const body = (await res.json()) as { detail: string; code: string };
@@ -47,7 +51,10 @@ async function expectError(res: Response, status: number, code: string): Promise
 }
 
 beforeAll(() => {
-  repo = makeRepo({ server: { max_body_bytes: 4096 }, docs: { extras: [{ name: "NOTES", path: "NOTES.md" }] } });
+  repo = makeRepo({
+    server: { max_body_bytes: 4096 },
+    docs: { extras: [{ name: "NOTES", path: "NOTES.md" }] },
+  });
   writeFileSync(join(repo.root, "NOTES.md"), "notes here\n");
   repo.appendLog(logBlock(1, ["hello", "world"]) + logBlock(2, ["second run"], 3));
   mkdirSync(join(repo.dir, "runs"), { recursive: true });
@@ -107,30 +114,52 @@ describe("docs", () => {
   it("unknown kind and path traversal → 400 UNKNOWN_DOC", async () => {
     await expectError(await app.request("/api/docs/secrets"), 400, "UNKNOWN_DOC");
     await expectError(await app.request("/api/docs/..%2f..%2fetc%2fpasswd"), 400, "UNKNOWN_DOC");
-    await expectError(await app.request("/api/docs/..%2fconfig.yml", json({ content: "x" })), 400, "UNKNOWN_DOC");
+    await expectError(
+      await app.request("/api/docs/..%2fconfig.yml", json({ content: "x" })),
+      400,
+      "UNKNOWN_DOC",
+    );
   });
 
   it("PUT writes the doc; If-Match mismatch → 409 and nothing written", async () => {
     const before = (await (await app.request("/api/docs/progress")).json()) as { etag: string };
-    const put = await app.request("/api/docs/progress", json({ content: "# Progress\n\nstep 1\n" }, { "If-Match": before.etag }));
+    const put = await app.request(
+      "/api/docs/progress",
+      json({ content: "# Progress\n\nstep 1\n" }, { "If-Match": before.etag }),
+    );
     expect(put.status).toBe(200);
     const after = (await put.json()) as { etag: string; content: string };
     expect(after.content).toBe("# Progress\n\nstep 1\n");
     expect(after.etag).not.toBe(before.etag);
     expect(readFileSync(join(repo.dir, "PROGRESS.md"), "utf8")).toBe("# Progress\n\nstep 1\n");
 
-    const stale = await app.request("/api/docs/progress", json({ content: "lost edit" }, { "If-Match": before.etag }));
+    const stale = await app.request(
+      "/api/docs/progress",
+      json({ content: "lost edit" }, { "If-Match": before.etag }),
+    );
     await expectError(stale, 409, "DOC_CONFLICT");
     expect(readFileSync(join(repo.dir, "PROGRESS.md"), "utf8")).toBe("# Progress\n\nstep 1\n");
   });
 
   it("PUT validation: missing/non-string content, invalid JSON, empty body → 400; big body → 413", async () => {
     const before = readFileSync(join(repo.dir, "OPINIONS.md"), "utf8");
-    const missing = await expectError(await app.request("/api/docs/opinions", json({})), 400, "INVALID_ARGUMENT");
+    const missing = await expectError(
+      await app.request("/api/docs/opinions", json({})),
+      400,
+      "INVALID_ARGUMENT",
+    );
     expect(missing.detail).toMatch(/content/);
-    await expectError(await app.request("/api/docs/opinions", json({ content: 42 })), 400, "INVALID_ARGUMENT");
+    await expectError(
+      await app.request("/api/docs/opinions", json({ content: 42 })),
+      400,
+      "INVALID_ARGUMENT",
+    );
     await expectError(await app.request("/api/docs/opinions", json(["content"])), 400, "INVALID_ARGUMENT");
-    const bad = await app.request("/api/docs/opinions", { method: "PUT", body: "{not json", headers: { "Content-Type": "application/json" } });
+    const bad = await app.request("/api/docs/opinions", {
+      method: "PUT",
+      body: "{not json",
+      headers: { "Content-Type": "application/json" },
+    });
     expect((await expectError(bad, 400, "INVALID_ARGUMENT")).detail).toMatch(/JSON/);
     await expectError(await app.request("/api/docs/opinions", { method: "PUT" }), 400, "INVALID_ARGUMENT");
     const big = await app.request("/api/docs/opinions", json({ content: "x".repeat(5000) }));
@@ -162,8 +191,13 @@ describe("docs", () => {
 
   it("concurrent PUTs with the same If-Match: exactly one 200, the rest 409, no torn file", async () => {
     const { etag } = (await (await app.request("/api/docs/todo")).json()) as { etag: string };
-    const contents = Array.from({ length: 8 }, (_, i) => `# TODO\n\n- [ ] writer ${i}\n${"z".repeat(300 + i)}\n`);
-    const results = await Promise.all(contents.map((content) => app.request("/api/docs/todo", json({ content }, { "If-Match": etag }))));
+    const contents = Array.from(
+      { length: 8 },
+      (_, i) => `# TODO\n\n- [ ] writer ${i}\n${"z".repeat(300 + i)}\n`,
+    );
+    const results = await Promise.all(
+      contents.map((content) => app.request("/api/docs/todo", json({ content }, { "If-Match": etag }))),
+    );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(7);
@@ -180,7 +214,13 @@ describe("state", () => {
     const res = await app.request("/api/state");
     expect(res.status).toBe(200);
     const s = (await res.json()) as Record<string, unknown>;
-    expect(s).toMatchObject({ last_run_id: null, status: "idle", last_exit_code: null, running: false, runner_pid: null });
+    expect(s).toMatchObject({
+      last_run_id: null,
+      status: "idle",
+      last_exit_code: null,
+      running: false,
+      runner_pid: null,
+    });
     expect(s.outstanding_count).toBe(2);
     expect(s.done_count).toBe(1);
     expect(s.todo_items).toEqual([
@@ -204,15 +244,46 @@ describe("state", () => {
   });
 });
 
+describe("configuration errors", () => {
+  it("a broken config.yml → 500 with a specific code and detail, on plain routes and the stream", async () => {
+    const path = join(repo.dir, "config.yml");
+    const good = readFileSync(path, "utf8");
+    try {
+      writeFileSync(path, "version: 1\nrunner:\n  sleep_seconds: soon\n");
+      for (const route of ["/api/state", "/api/docs/todo", "/api/logs/stream"]) {
+        const body = await expectError(await app.request(route), 500, "CONFIG_INVALID");
+        expect(body.detail).toMatch(/runner\.sleep_seconds/);
+      }
+      writeFileSync(path, "version: 1\nrunner: [unclosed\n");
+      const yaml = await expectError(await app.request("/api/runs"), 500, "CONFIG_YAML");
+      expect(yaml.detail).toMatch(/line/);
+    } finally {
+      writeFileSync(path, good);
+    }
+    expect((await app.request("/api/state")).status).toBe(200);
+  });
+});
+
 describe("runs", () => {
   it("GET /api/runs → newest first, paginated", async () => {
     const res = await app.request("/api/runs");
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { runs: Array<{ id: number }>; total: number };
+    const body = (await res.json()) as { runs: Array<{ id: number }>; total: number; next: number | null };
     expect(body.runs.map((r) => r.id)).toEqual([2, 1]);
     expect(body.total).toBe(2);
-    const page = (await (await app.request("/api/runs?limit=1&offset=1")).json()) as { runs: Array<{ id: number }> };
+    expect(body.next).toBeNull();
+    const first = (await (await app.request("/api/runs?limit=1")).json()) as {
+      runs: Array<{ id: number }>;
+      next: number | null;
+    };
+    expect(first.runs.map((r) => r.id)).toEqual([2]);
+    expect(first.next).toBe(1);
+    const page = (await (await app.request("/api/runs?limit=1&offset=1")).json()) as {
+      runs: Array<{ id: number }>;
+      next: number | null;
+    };
     expect(page.runs.map((r) => r.id)).toEqual([1]);
+    expect(page.next).toBeNull();
   });
 
   it("GET /api/runs/:id → the record; unknown → 404; bad ids → 400", async () => {
@@ -253,7 +324,15 @@ describe("logs", () => {
 
   it("unknown run → 404; bad numbers → 400", async () => {
     await expectError(await app.request("/api/logs?run_id=42"), 404, "RUN_NOT_FOUND");
-    for (const q of ["tail=-1", "tail=abc", "tail=1e9", "tail=99999999999", "run_id=x", "run_id=-2", "tail="]) {
+    for (const q of [
+      "tail=-1",
+      "tail=abc",
+      "tail=1e9",
+      "tail=99999999999",
+      "run_id=x",
+      "run_id=-2",
+      "tail=",
+    ]) {
       await expectError(await app.request(`/api/logs?${q}`), 400, "INVALID_ARGUMENT");
     }
   });
@@ -266,16 +345,32 @@ describe("run control without a runner", () => {
   });
 
   it("start with a bad body → 400", async () => {
-    await expectError(await app.request("/api/run/start", { method: "POST", body: '{"once": "yes"}' }), 400, "INVALID_ARGUMENT");
-    await expectError(await app.request("/api/run/start", { method: "POST", body: "{" }), 400, "INVALID_ARGUMENT");
-    await expectError(await app.request("/api/run/resume", { method: "POST", body: "[]" }), 400, "INVALID_ARGUMENT");
+    await expectError(
+      await app.request("/api/run/start", { method: "POST", body: '{"once": "yes"}' }),
+      400,
+      "INVALID_ARGUMENT",
+    );
+    await expectError(
+      await app.request("/api/run/start", { method: "POST", body: "{" }),
+      400,
+      "INVALID_ARGUMENT",
+    );
+    await expectError(
+      await app.request("/api/run/resume", { method: "POST", body: "[]" }),
+      400,
+      "INVALID_ARGUMENT",
+    );
   });
 
   it("start while a live process holds the lock → 409 LOCK_HELD with its pid", async () => {
     const lock = join(repo.dir, "lock");
     writeFileSync(lock, String(process.pid)); // the original's bare-PID format, held by this live process
     try {
-      const body = (await expectError(await app.request("/api/run/start", { method: "POST" }), 409, "LOCK_HELD")) as { pid?: number };
+      const body = (await expectError(
+        await app.request("/api/run/start", { method: "POST" }),
+        409,
+        "LOCK_HELD",
+      )) as { pid?: number };
       expect(body.pid).toBe(process.pid);
     } finally {
       rmSync(lock, { force: true });
@@ -285,11 +380,16 @@ describe("run control without a runner", () => {
 
 describe("chat validation", () => {
   it("empty or missing message → 400", async () => {
-    const post = (body: string) => app.request("/api/chat", { method: "POST", body, headers: { "Content-Type": "application/json" } });
+    const post = (body: string) =>
+      app.request("/api/chat", { method: "POST", body, headers: { "Content-Type": "application/json" } });
     await expectError(await post(JSON.stringify({ message: "" })), 400, "INVALID_ARGUMENT");
     await expectError(await post(JSON.stringify({ message: "   \n" })), 400, "INVALID_ARGUMENT");
     await expectError(await post(JSON.stringify({})), 400, "INVALID_ARGUMENT");
-    await expectError(await post(JSON.stringify({ message: "hi", include_todo: "yes" })), 400, "INVALID_ARGUMENT");
+    await expectError(
+      await post(JSON.stringify({ message: "hi", include_todo: "yes" })),
+      400,
+      "INVALID_ARGUMENT",
+    );
     await expectError(await post("nope"), 400, "INVALID_ARGUMENT");
   });
 });

@@ -30,7 +30,12 @@ function maxBody(ctx: AppContext) {
     const maxSize = (await ctx.getConfig()).server.max_body_bytes;
     return bodyLimit({
       maxSize,
-      onError: (cx) => errorJson(cx, "PAYLOAD_TOO_LARGE", `Request body is larger than ${maxSize} bytes (server.max_body_bytes)`),
+      onError: (cx) =>
+        errorJson(
+          cx,
+          "PAYLOAD_TOO_LARGE",
+          `Request body is larger than ${maxSize} bytes (server.max_body_bytes)`,
+        ),
     })(c, next);
   };
 }

@@ -57,7 +57,13 @@ export function errorResponseParts(err: unknown): { status: ErrorStatus; body: A
   if (err instanceof HTTPException) {
     const status = ([400, 401, 403, 404, 409, 413].includes(err.status) ? err.status : 500) as ErrorStatus;
     const code: ApiErrorCode =
-      status === 413 ? "PAYLOAD_TOO_LARGE" : status === 404 ? "NOT_FOUND" : status < 500 ? "INVALID_ARGUMENT" : "INTERNAL";
+      status === 413
+        ? "PAYLOAD_TOO_LARGE"
+        : status === 404
+          ? "NOT_FOUND"
+          : status < 500
+            ? "INVALID_ARGUMENT"
+            : "INTERNAL";
     return { status, body: { detail: err.message || "Request failed", code } };
   }
   if (isCarError(err)) {

@@ -14,7 +14,12 @@ function sameResources(a: Record<string, number>, b: Record<string, number>): bo
 }
 
 async function backToBaseline(): Promise<void> {
-  await waitFor("resources back to baseline", () => sameResources(activeResources(), baseline), 30_000, 50).catch(() => {
+  await waitFor(
+    "resources back to baseline",
+    () => sameResources(activeResources(), baseline),
+    30_000,
+    50,
+  ).catch(() => {
     throw new Error(`resources ${JSON.stringify(activeResources())} != baseline ${JSON.stringify(baseline)}`);
   });
 }
@@ -95,7 +100,12 @@ describe("hostile SSE clients", () => {
     // ~24 MB of log: far more than the socket buffers plus the 64 KiB allowance.
     const line = "x".repeat(1000);
     for (let chunk = 0; chunk < 8; chunk++) {
-      repo.appendLog(logBlock(100 + chunk, Array.from({ length: 3000 }, () => line)));
+      repo.appendLog(
+        logBlock(
+          100 + chunk,
+          Array.from({ length: 3000 }, () => line),
+        ),
+      );
     }
     // The reading client gets everything, in order, and is never dropped.
     await reader.waitFor("all lines", (ev) => ev.filter((e) => e.event === "log").length >= 24_000, 120_000);

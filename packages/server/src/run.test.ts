@@ -22,24 +22,45 @@ let repo: TestRepo;
 let server: RunningServer;
 const started = new Set<number>();
 
-async function api(path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+async function api(
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${server.url}${path}`, {
     ...init,
-    headers: { "Content-Type": "application/json", Connection: "close", ...(init.headers as Record<string, string>) },
+    headers: {
+      "Content-Type": "application/json",
+      Connection: "close",
+      ...(init.headers as Record<string, string>),
+    },
   });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-const state = async () => (await api("/api/state")).body as Record<string, unknown> & { lock: { info: { pid: number } | null } };
+const state = async () =>
+  (await api("/api/state")).body as Record<string, unknown> & { lock: { info: { pid: number } | null } };
 
 beforeAll(async () => {
-  repo = makeRepo({ runner: { kill_grace_seconds: 1, sleep_seconds: 0 } }, "# TODO\n\n- [ ] one\n- [ ] two\n- [ ] three\n");
+  repo = makeRepo(
+    { runner: { kill_grace_seconds: 1, sleep_seconds: 0 } },
+    "# TODO\n\n- [ ] one\n- [ ] two\n- [ ] three\n",
+  );
   // A run that prints a few lines then stays busy, so the test controls when it ends.
   const agent = standInAgent(repo.dir, { lines: 5, intervalMs: 50, holdMs: 120_000 });
   const config = JSON.parse(readFileSync(join(repo.dir, "config.yml"), "utf8")) as Record<string, unknown>;
-  writeFileSync(join(repo.dir, "config.yml"), JSON.stringify({ ...config, codex: { binary: process.execPath, args: [agent] } }));
-  server = await startServer({ root: repo.root, host: "127.0.0.1", port: 0, token: null, webRoot: null, sseHeartbeatMs: 1000 });
+  writeFileSync(
+    join(repo.dir, "config.yml"),
+    JSON.stringify({ ...config, codex: { binary: process.execPath, args: [agent] } }),
+  );
+  server = await startServer({
+    root: repo.root,
+    host: "127.0.0.1",
+    port: 0,
+    token: null,
+    webRoot: null,
+    sseHeartbeatMs: 1000,
+  });
 });
 
 afterAll(async () => {
@@ -82,14 +103,28 @@ describe("run control with a real runner", () => {
     expect(runId).toBeGreaterThanOrEqual(1);
 
     await sse.waitFor("agent lines", (ev) =>
-      ev.filter((e) => e.event === "log").some((e) => (JSON.parse(e.data) as { line: string }).line === "line 5"),
+      ev
+        .filter((e) => e.event === "log")
+        .some((e) => (JSON.parse(e.data) as { line: string }).line === "line 5"),
     );
-    const lines = sse.events.filter((e) => e.event === "log").map((e) => (JSON.parse(e.data) as { line: string; run_id: number }));
-    expect(lines.map((l) => l.line).filter((l) => /^line \d$/.test(l))).toEqual(["line 1", "line 2", "line 3", "line 4", "line 5"]);
+    const lines = sse.events
+      .filter((e) => e.event === "log")
+      .map((e) => JSON.parse(e.data) as { line: string; run_id: number });
+    expect(lines.map((l) => l.line).filter((l) => /^line \d$/.test(l))).toEqual([
+      "line 1",
+      "line 2",
+      "line 3",
+      "line 4",
+      "line 5",
+    ]);
     expect(new Set(lines.map((l) => l.run_id))).toEqual(new Set([runId]));
-    const starts = sse.events.filter((e) => e.event === "run").map((e) => JSON.parse(e.data) as { phase: string; run_id: number });
+    const starts = sse.events
+      .filter((e) => e.event === "run")
+      .map((e) => JSON.parse(e.data) as { phase: string; run_id: number });
     expect(starts).toContainEqual(expect.objectContaining({ phase: "start", run_id: runId }));
-    expect(sse.events.some((e) => e.event === "state" && (JSON.parse(e.data) as { running: boolean }).running)).toBe(true);
+    expect(
+      sse.events.some((e) => e.event === "state" && (JSON.parse(e.data) as { running: boolean }).running),
+    ).toBe(true);
     sse.close();
   });
 
@@ -104,7 +139,13 @@ describe("run control with a real runner", () => {
     expect(alive(runnerPid)).toBe(true);
     server = await startServer({ root: repo.root, host: "127.0.0.1", port: 0, token: null, webRoot: null });
     const s = await state();
-    expect(s).toMatchObject({ running: true, runner_pid: runnerPid, last_run_id: runId, agent_pid: agentPid, status: "running" });
+    expect(s).toMatchObject({
+      running: true,
+      runner_pid: runnerPid,
+      last_run_id: runId,
+      agent_pid: agentPid,
+      status: "running",
+    });
     const log = await api(`/api/logs?run_id=${runId}`);
     expect(log.status).toBe(200);
     expect(log.body.log).toContain("line 5");
@@ -139,7 +180,10 @@ describe("run control with a real runner", () => {
     const release = join(repo.dir, "release-run");
     const quick = standInAgent(repo.dir, { lines: 2, intervalMs: 10, tick: true, waitFile: release });
     const config = JSON.parse(readFileSync(join(repo.dir, "config.yml"), "utf8")) as Record<string, unknown>;
-    writeFileSync(join(repo.dir, "config.yml"), JSON.stringify({ ...config, codex: { binary: process.execPath, args: [quick] } }));
+    writeFileSync(
+      join(repo.dir, "config.yml"),
+      JSON.stringify({ ...config, codex: { binary: process.execPath, args: [quick] } }),
+    );
     const res = await api("/api/run/resume", { method: "POST", body: "{}" });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ running: true, once: false, resumed: true });
@@ -168,6 +212,32 @@ describe("run control with a real runner", () => {
   });
 });
 
+describe("start races", () => {
+  it("five concurrent starts → exactly one runner (one 202, the rest 409 LOCK_HELD naming it)", async () => {
+    const agent = standInAgent(repo.dir, { lines: 1, holdMs: 120_000 });
+    const config = JSON.parse(readFileSync(join(repo.dir, "config.yml"), "utf8")) as Record<string, unknown>;
+    writeFileSync(
+      join(repo.dir, "config.yml"),
+      JSON.stringify({ ...config, codex: { binary: process.execPath, args: [agent] } }),
+    );
+    writeFileSync(join(repo.dir, "TODO.md"), "# TODO\n\n- [ ] race\n");
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => api("/api/run/start", { method: "POST", body: '{"once": true}' })),
+    );
+    const ok = results.filter((r) => r.status === 202);
+    expect(ok).toHaveLength(1);
+    const pid = ok[0]!.body.pid as number;
+    started.add(pid);
+    for (const r of results.filter((x) => x.status !== 202)) {
+      expect(r.status).toBe(409);
+      expect(r.body).toMatchObject({ code: "LOCK_HELD", pid });
+    }
+    const kill = await api("/api/run/kill", { method: "POST" });
+    expect(kill.status).toBe(200);
+    await waitFor("runner gone", () => !alive(pid));
+  });
+});
+
 describe("chat", () => {
   it("runs the chat agent once with the docs and the message, outside the loop's state", async () => {
     const script = join(repo.dir, "chat-agent.mjs");
@@ -189,7 +259,10 @@ console.log("done");
     const stateBefore = readFileSync(join(repo.dir, "state.json"), "utf8");
     const stateMtime = statSync(join(repo.dir, "state.json")).mtimeMs;
 
-    const chat = api("/api/chat", { method: "POST", body: JSON.stringify({ message: "what is next?", include_todo: true }) });
+    const chat = api("/api/chat", {
+      method: "POST",
+      body: JSON.stringify({ message: "what is next?", include_todo: true }),
+    });
     // Other requests are answered while the chat agent runs.
     let chatDone = false;
     void chat.then(() => {
@@ -208,7 +281,10 @@ console.log("done");
     const chatLog = readFileSync(join(repo.dir, "chats", `${res.body.chat_id}.log`), "utf8");
     expect(chatLog).toContain("stdout: message: what is next?");
 
-    const without = await api("/api/chat", { method: "POST", body: JSON.stringify({ message: "hi", include_todo: false }) });
+    const without = await api("/api/chat", {
+      method: "POST",
+      body: JSON.stringify({ message: "hi", include_todo: false }),
+    });
     expect(without.body.response).toBe("has todo: false\nmessage: hi\ndone");
   });
 
@@ -226,6 +302,32 @@ console.log("done");
     expect(kinds).toEqual(["line", "line", "line", "done"]);
     expect(events[1]).toContain('"line":"message: stream please"');
     expect(events[3]).toContain('"chat_id":"chat-');
+  });
+
+  it("a streaming client that disconnects stops the chat agent", async () => {
+    const script = join(repo.dir, "chat-forever.mjs");
+    writeFileSync(script, `console.log("pid " + process.pid);\nsetInterval(() => {}, 1000);\n`);
+    const config = JSON.parse(readFileSync(join(repo.dir, "config.yml"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(repo.dir, "config.yml"), JSON.stringify({ ...config, chat: { args: [script] } }));
+    const abort = new AbortController();
+    const res = await fetch(`${server.url}/api/chat`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+      body: JSON.stringify({ message: "never ends" }),
+      signal: abort.signal,
+    });
+    const reader = res.body!.getReader();
+    let text = "";
+    while (!/pid \d+/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    const pid = Number(/pid (\d+)/.exec(text)![1]);
+    started.add(pid);
+    expect(alive(pid)).toBe(true);
+    abort.abort();
+    await waitFor("chat agent stopped", () => !alive(pid));
   });
 
   it("a failing chat agent → 500 AGENT_FAILED with the log's path", async () => {

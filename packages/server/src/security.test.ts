@@ -63,7 +63,12 @@ afterAll(() => {
 
 describe("auth on every /api route", () => {
   it.each(ROUTES)("$method $path: none → 401, wrong → 401, right → $ok", async (route) => {
-    for (const headers of [{} as Record<string, string>, { Authorization: `Bearer wrong` }, { Authorization: `Bearer ${TOKEN}x` }, { Authorization: TOKEN }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { Authorization: `Bearer wrong` },
+      { Authorization: `Bearer ${TOKEN}x` },
+      { Authorization: TOKEN },
+    ]) {
       const res = await call(route, headers);
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
@@ -89,30 +94,60 @@ describe("auth on every /api route", () => {
   });
 
   it("a wrong token in the query does not override a right bearer, and vice versa", async () => {
-    const res = await app.request(`/api/state?token=wrong`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    const res = await app.request(`/api/state?token=wrong`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
     expect(res.status).toBe(200);
-    const res2 = await app.request(`/api/state?token=${TOKEN}`, { headers: { Authorization: `Bearer wrong` } });
+    const res2 = await app.request(`/api/state?token=${TOKEN}`, {
+      headers: { Authorization: `Bearer wrong` },
+    });
     expect(res2.status).toBe(401);
   });
 });
 
 describe("Host allowlist", () => {
-  it.each(["evil.com", "evil.com:4173", "127.0.0.1.evil.com", "localhost.evil.com", "[::2]:80"])("Host %s → 403", async (host) => {
+  it.each([
+    "evil.com",
+    "evil.com:4173",
+    "127.0.0.1.evil.com",
+    "localhost.evil.com",
+    "[::2]:80",
+  ])("Host %s → 403", async (host) => {
     for (const path of ["/api/state", "/health", "/"]) {
-      const res = await app.request(`http://${host}${path}`, { headers: { Authorization: `Bearer ${TOKEN}`, Host: host } });
+      const res = await app.request(`http://${host}${path}`, {
+        headers: { Authorization: `Bearer ${TOKEN}`, Host: host },
+      });
       expect(res.status).toBe(403);
       expect(((await res.json()) as { code: string }).code).toBe("FORBIDDEN_HOST");
     }
   });
 
-  it.each(["localhost", "localhost:4173", "127.0.0.1", "127.0.0.1:9", "[::1]", "[::1]:4173", "LOCALHOST:1"])("Host %s → allowed", async (host) => {
-    const res = await app.request(`http://${host}/api/state`, { headers: { Authorization: `Bearer ${TOKEN}`, Host: host } });
+  it.each([
+    "localhost",
+    "localhost:4173",
+    "127.0.0.1",
+    "127.0.0.1:9",
+    "[::1]",
+    "[::1]:4173",
+    "LOCALHOST:1",
+  ])("Host %s → allowed", async (host) => {
+    const res = await app.request(`http://${host}/api/state`, {
+      headers: { Authorization: `Bearer ${TOKEN}`, Host: host },
+    });
     expect(res.status).toBe(200);
   });
 
   it("the configured host is allowed", async () => {
-    const other = createApp({ root: repo.root, version: "1", webRoot: null, token: null, allowedHosts: ["car.example.lan"] });
-    const res = await other.request("http://car.example.lan:4173/health", { headers: { Host: "car.example.lan:4173" } });
+    const other = createApp({
+      root: repo.root,
+      version: "1",
+      webRoot: null,
+      token: null,
+      allowedHosts: ["car.example.lan"],
+    });
+    const res = await other.request("http://car.example.lan:4173/health", {
+      headers: { Host: "car.example.lan:4173" },
+    });
     expect(res.status).toBe(200);
     other.dispose();
   });
@@ -124,10 +159,18 @@ describe("token source", () => {
     process.env.CAR_AUTH_TOKEN = "env-token";
     const envApp = createApp({ root: repo.root, version: "1", webRoot: null });
     try {
-      expect((await envApp.request("/api/state", { headers: { Authorization: "Bearer from-config-not-used" } })).status).toBe(401);
-      expect((await envApp.request("/api/state", { headers: { Authorization: "Bearer env-token" } })).status).toBe(200);
+      expect(
+        (await envApp.request("/api/state", { headers: { Authorization: "Bearer from-config-not-used" } }))
+          .status,
+      ).toBe(401);
+      expect(
+        (await envApp.request("/api/state", { headers: { Authorization: "Bearer env-token" } })).status,
+      ).toBe(200);
       delete process.env.CAR_AUTH_TOKEN;
-      expect((await envApp.request("/api/state", { headers: { Authorization: "Bearer from-config-not-used" } })).status).toBe(200);
+      expect(
+        (await envApp.request("/api/state", { headers: { Authorization: "Bearer from-config-not-used" } }))
+          .status,
+      ).toBe(200);
     } finally {
       if (saved === undefined) delete process.env.CAR_AUTH_TOKEN;
       else process.env.CAR_AUTH_TOKEN = saved;
@@ -144,8 +187,10 @@ describe("helpers", () => {
   });
 
   it("isLoopbackHost", () => {
-    for (const h of ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"]) expect(isLoopbackHost(h)).toBe(true);
-    for (const h of ["0.0.0.0", "192.168.1.4", "::", "example.com", "127.0.0.1.evil.com"]) expect(isLoopbackHost(h)).toBe(false);
+    for (const h of ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"])
+      expect(isLoopbackHost(h)).toBe(true);
+    for (const h of ["0.0.0.0", "192.168.1.4", "::", "example.com", "127.0.0.1.evil.com"])
+      expect(isLoopbackHost(h)).toBe(false);
   });
 
   it("tokenMatches compares whole values of any length", () => {

@@ -62,7 +62,10 @@ export function tokenMatches(given: string, expected: string): boolean {
 }
 
 /** The token a request presents: the Authorization bearer, else `?token=`. */
-export function presentedToken(authorization: string | undefined, queryToken: string | undefined): string | null {
+export function presentedToken(
+  authorization: string | undefined,
+  queryToken: string | undefined,
+): string | null {
   if (authorization) {
     const m = /^Bearer\s+(.+)$/i.exec(authorization.trim());
     return m ? m[1]!.trim() : null;

@@ -2,7 +2,7 @@ import { request } from "node:http";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, serverVersion, startServer } from "./start.js";
-import { makeRepo, type TestRepo } from "./test-support.js";
+import { connectSse, makeRepo, type TestRepo } from "./test-support.js";
 
 let repo: TestRepo;
 
@@ -23,7 +23,9 @@ function get(server: RunningServer, path: string, headers: Record<string, string
       res.on("data", (c: string) => {
         text += c;
       });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }),
+      );
     });
     req.on("error", reject);
     req.end();
@@ -32,7 +34,13 @@ function get(server: RunningServer, path: string, headers: Record<string, string
 
 describe("startServer", () => {
   it("listens on 127.0.0.1 with port 0 and serves /health with the package version", async () => {
-    const server = await startServer({ root: repo.root, host: "127.0.0.1", port: 0, token: null, webRoot: null });
+    const server = await startServer({
+      root: repo.root,
+      host: "127.0.0.1",
+      port: 0,
+      token: null,
+      webRoot: null,
+    });
     try {
       expect(server.port).toBeGreaterThan(0);
       expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
@@ -45,12 +53,30 @@ describe("startServer", () => {
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
   });
 
+  it("close() ends open SSE streams and frees the port's connections", async () => {
+    const server = await startServer({
+      root: repo.root,
+      host: "127.0.0.1",
+      port: 0,
+      token: null,
+      webRoot: null,
+    });
+    const client = await connectSse(`${server.url}/api/logs/stream`);
+    await client.waitFor("state", (ev) => ev.some((e) => e.event === "state"));
+    expect(server.stats().sseSubscribers).toBe(1);
+    await server.close();
+    await client.closed;
+    expect(server.stats()).toEqual({ sseSubscribers: 0, sharedWatchersActive: false });
+  });
+
   it("refuses a non-loopback host without a token", async () => {
     const saved = process.env.CAR_AUTH_TOKEN;
     delete process.env.CAR_AUTH_TOKEN;
     try {
       for (const host of ["0.0.0.0", "::", "192.168.1.20"]) {
-        const err = await startServer({ root: repo.root, host, port: 0, webRoot: null }).catch((e: unknown) => e);
+        const err = await startServer({ root: repo.root, host, port: 0, webRoot: null }).catch(
+          (e: unknown) => e,
+        );
         expect(err).toMatchObject({ name: "CarError", code: "INVALID_ARGUMENT" });
         expect((err as Error).message).toMatch(/without an auth token/);
         expect((err as Error).message).toContain(host);
@@ -61,7 +87,13 @@ describe("startServer", () => {
   });
 
   it("a wildcard host with a token listens, requires the token, and accepts loopback Host values", async () => {
-    const server = await startServer({ root: repo.root, host: "0.0.0.0", port: 0, token: "tok", webRoot: null });
+    const server = await startServer({
+      root: repo.root,
+      host: "0.0.0.0",
+      port: 0,
+      token: "tok",
+      webRoot: null,
+    });
     try {
       expect((await get(server, "/api/state")).status).toBe(401);
       expect((await get(server, "/api/state", { Authorization: "Bearer tok" })).status).toBe(200);
@@ -92,7 +124,13 @@ describe("startServer", () => {
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const err = await startServer({ root: repo.root, host: "127.0.0.1", port, token: null, webRoot: null }).catch((e: unknown) => e);
+      const err = await startServer({
+        root: repo.root,
+        host: "127.0.0.1",
+        port,
+        token: null,
+        webRoot: null,
+      }).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: "INVALID_ARGUMENT" });
       expect((err as Error).message).toMatch(/already in use/);
     } finally {

@@ -36,7 +36,9 @@ export interface RunningServer {
 export function serverVersion(): string {
   try {
     // src/start.ts and dist/index.js both sit one level below the package root.
-    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+      version?: string;
+    };
     return pkg.version ?? "0.0.0";
   } catch {
     return "0.0.0";
@@ -97,7 +99,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           : err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND"
             ? `${host} is not an address of this machine`
             : err.message;
-      reject(new CarError("INVALID_ARGUMENT", `Cannot listen on ${host}:${port}: ${why}`, { found: `${host}:${port}` }, { cause: err }));
+      reject(
+        new CarError(
+          "INVALID_ARGUMENT",
+          `Cannot listen on ${host}:${port}: ${why}`,
+          { found: `${host}:${port}` },
+          { cause: err },
+        ),
+      );
     });
   });
 
@@ -113,7 +122,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       closing ??= new Promise<void>((resolve) => {
         app.dispose();
         server.close(() => resolve());
-        const http = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+        const http = server as unknown as {
+          closeIdleConnections?: () => void;
+          closeAllConnections?: () => void;
+        };
         http.closeIdleConnections?.();
         // SSE responses were ended by dispose(); anything still open after a moment is cut.
         setTimeout(() => http.closeAllConnections?.(), 1000).unref();

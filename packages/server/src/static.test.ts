@@ -58,7 +58,12 @@ describe("web UI", () => {
   });
 
   it("never serves files outside the web root", async () => {
-    for (const path of ["/..%2fsecret.txt", "/assets/..%2f..%2fsecret.txt", "/%2e%2e/secret.txt", "/..%5csecret.txt"]) {
+    for (const path of [
+      "/..%2fsecret.txt",
+      "/assets/..%2f..%2fsecret.txt",
+      "/%2e%2e/secret.txt",
+      "/..%5csecret.txt",
+    ]) {
       const res = await app.request(path);
       const text = await res.text();
       expect(text).not.toContain("do not serve");

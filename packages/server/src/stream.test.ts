@@ -2,7 +2,16 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "./start.js";
-import { activeResources, connectSse, logBlock, makeRepo, type SseClient, type SseEvent, type TestRepo, waitFor } from "./test-support.js";
+import {
+  activeResources,
+  connectSse,
+  logBlock,
+  makeRepo,
+  type SseClient,
+  type SseEvent,
+  type TestRepo,
+  waitFor,
+} from "./test-support.js";
 
 let repo: TestRepo;
 let server: RunningServer;
@@ -42,7 +51,14 @@ function sameResources(a: Record<string, number>, b: Record<string, number>): bo
 beforeAll(async () => {
   repo = makeRepo();
   repo.appendLog(logBlock(1, ["old line a", "old line b"]));
-  server = await startServer({ root: repo.root, host: "127.0.0.1", port: 0, token: null, webRoot: null, sseHeartbeatMs: 300 });
+  server = await startServer({
+    root: repo.root,
+    host: "127.0.0.1",
+    port: 0,
+    token: null,
+    webRoot: null,
+    sseHeartbeatMs: 300,
+  });
   expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   // Let the server settle, then record its resting handles (no subscribers yet).
   await new Promise((r) => setTimeout(r, 100));
@@ -65,7 +81,9 @@ describe("GET /api/logs/stream over a real server", () => {
     const lines = Array.from({ length: 50 }, (_, i) => `live ${run} #${i}`);
     repo.appendLog(logBlock(run, lines.slice(0, 25), null));
     repo.appendLog(logBlock(run, lines.slice(25)).replace(`=== run ${run} start ===\n`, ""));
-    await c.waitFor("run end", (ev) => ev.some((e) => e.event === "run" && JSON.parse(e.data).phase === "end"));
+    await c.waitFor("run end", (ev) =>
+      ev.some((e) => e.event === "run" && JSON.parse(e.data).phase === "end"),
+    );
     expect(logLines(c.events)).toEqual(lines);
     const runEvents = c.of("run").map((e) => JSON.parse(e.data));
     expect(runEvents).toEqual([
@@ -85,14 +103,18 @@ describe("GET /api/logs/stream over a real server", () => {
     const run = ++runCounter;
     repo.appendLog(logBlock(run, ["before 1", "before 2"], null));
     await a.waitFor("before lines", (ev) => logLines(ev).includes("before 2"));
-    const lastId = a.events.filter((e) => e.id !== undefined).at(-1)!.id!;
+    const withIds = a.events.filter((e) => e.id !== undefined);
+    const lastId = String(withIds[withIds.length - 1]?.id);
     a.close();
     await a.closed;
     const missed = Array.from({ length: 30 }, (_, i) => `missed ${i}`);
     repo.appendLog(logBlock(run, missed, null).replace(`=== run ${run} start ===\n`, ""));
 
     for (const how of ["header", "query"] as const) {
-      const b = how === "header" ? await open({ "Last-Event-ID": lastId }) : await open({}, `?last_event_id=${lastId}`);
+      const b =
+        how === "header"
+          ? await open({ "Last-Event-ID": lastId })
+          : await open({}, `?last_event_id=${lastId}`);
       await b.waitFor("replay", (ev) => logLines(ev).includes("missed 29"));
       expect(logLines(b.events)).toEqual(missed);
       b.close();
@@ -129,7 +151,9 @@ describe("GET /api/logs/stream over a real server", () => {
     const run = ++runCounter;
     const lines = Array.from({ length: 200 }, (_, i) => `fanout ${i}`);
     repo.appendLog(logBlock(run, lines));
-    await Promise.all(many.map((c) => c.waitFor("fan-out", (ev) => logLines(ev).includes("fanout 199"), 60_000)));
+    await Promise.all(
+      many.map((c) => c.waitFor("fan-out", (ev) => logLines(ev).includes("fanout 199"), 60_000)),
+    );
     const reference = many[0]!.events.filter((e) => e.event === "log").map((e) => `${e.id}:${e.data}`);
     expect(reference).toHaveLength(200);
     for (const c of many) {
@@ -153,7 +177,9 @@ describe("GET /api/logs/stream over a real server", () => {
     writeFileSync(tmp, JSON.stringify({ ...state, last_run_id: 77, status: "error", last_exit_code: 5 }));
     renameSync(tmp, path);
     await c.waitFor("state event", (ev) =>
-      ev.some((e) => e.event === "state" && (JSON.parse(e.data) as { last_run_id: number }).last_run_id === 77),
+      ev.some(
+        (e) => e.event === "state" && (JSON.parse(e.data) as { last_run_id: number }).last_run_id === 77,
+      ),
     );
     const last = JSON.parse(c.of("state").at(-1)!.data) as Record<string, unknown>;
     expect(last).toMatchObject({ status: "error", last_exit_code: 5, running: false });
@@ -191,8 +217,15 @@ describe("GET /api/logs/stream over a real server", () => {
     for (const c of clients.splice(0)) c.close();
     await waitFor("no subscribers", () => server.stats().sseSubscribers === 0);
     expect(server.stats().sharedWatchersActive).toBe(false);
-    await waitFor("resources back to baseline", () => sameResources(activeResources(), baseline), 20_000, 50).catch(() => {
-      throw new Error(`resources ${JSON.stringify(activeResources())} != baseline ${JSON.stringify(baseline)}`);
+    await waitFor(
+      "resources back to baseline",
+      () => sameResources(activeResources(), baseline),
+      20_000,
+      50,
+    ).catch(() => {
+      throw new Error(
+        `resources ${JSON.stringify(activeResources())} != baseline ${JSON.stringify(baseline)}`,
+      );
     });
   });
 });

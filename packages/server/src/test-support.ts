@@ -29,7 +29,14 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
  */
 export function standInAgent(
   dir: string,
-  opts: { lines?: number; intervalMs?: number; holdMs?: number; code?: number; tick?: boolean; waitFile?: string } = {},
+  opts: {
+    lines?: number;
+    intervalMs?: number;
+    holdMs?: number;
+    code?: number;
+    tick?: boolean;
+    waitFile?: string;
+  } = {},
 ): string {
   const path = join(dir, `agent-${Math.random().toString(36).slice(2)}.mjs`);
   writeFileSync(
@@ -42,8 +49,12 @@ for (let i = 1; i <= lines; i++) {
   console.log("line " + i);
   await new Promise((r) => setTimeout(r, interval));
 }
-${opts.tick ? `const todo = ".codex-autorunner/TODO.md";
-writeFileSync(todo, readFileSync(todo, "utf8").replace("- [ ]", "- [x]"));` : ""}
+${
+  opts.tick
+    ? `const todo = ".codex-autorunner/TODO.md";
+writeFileSync(todo, readFileSync(todo, "utf8").replace("- [ ]", "- [x]"));`
+    : ""
+}
 if (hold > 0) await new Promise((r) => setTimeout(r, hold));
 ${opts.waitFile ? `while (!existsSync(${JSON.stringify(opts.waitFile)})) await new Promise((r) => setTimeout(r, 20));` : ""}
 process.exit(${opts.code ?? 0});
@@ -53,12 +64,22 @@ process.exit(${opts.code ?? 0});
 }
 
 /** A temp git repo with `.codex-autorunner/` written by hand (config as JSON, which is YAML). */
-export function makeRepo(config: Record<string, unknown> = {}, todo = "# TODO\n\n- [ ] first\n- [x] second\n- [ ] third\n"): TestRepo {
+export function makeRepo(
+  config: Record<string, unknown> = {},
+  todo = "# TODO\n\n- [ ] first\n- [x] second\n- [ ] third\n",
+): TestRepo {
   const root = mkdtempSync(join(tmpdir(), "car-server-"));
   const dir = join(root, ".codex-autorunner");
   execFileSync("git", ["init", "-q"], { cwd: root, stdio: "pipe" });
   mkdirSync(dir, { recursive: true });
-  const full = merge({ version: 1, codex: { binary: process.execPath, args: [standInAgent(dir)] }, runner: { sleep_seconds: 0 } }, config);
+  const full = merge(
+    {
+      version: 1,
+      codex: { binary: process.execPath, args: [standInAgent(dir)] },
+      runner: { sleep_seconds: 0 },
+    },
+    config,
+  );
   writeFileSync(join(dir, "config.yml"), `${JSON.stringify(full, null, 2)}\n`);
   writeFileSync(join(dir, "TODO.md"), todo);
   writeFileSync(join(dir, "PROGRESS.md"), "# Progress\n");
@@ -88,7 +109,12 @@ export function logBlock(runId: number, lines: string[], code: number | null = 0
   );
 }
 
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 20_000, stepMs = 25): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | Promise<T>,
+  timeoutMs = 20_000,
+  stepMs = 25,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -190,7 +216,8 @@ export function connectSse(url: string, headers: Record<string, string> = {}): P
         headers: res.headers,
         events,
         of: (type) => events.filter((e) => e.event === type),
-        waitFor: (what, pred, timeoutMs = 20_000) => waitFor(what, () => pred(events), timeoutMs).then(() => undefined),
+        waitFor: (what, pred, timeoutMs = 20_000) =>
+          waitFor(what, () => pred(events), timeoutMs).then(() => undefined),
         close: () => {
           req.destroy();
           res.destroy();

@@ -24,7 +24,8 @@ export async function jsonBody<S extends z.ZodType>(
   const text = await c.req.text();
   let value: unknown;
   if (text.trim() === "") {
-    if (!emptyAsObject) throw new HttpError("INVALID_ARGUMENT", "Request body is empty: expected a JSON object");
+    if (!emptyAsObject)
+      throw new HttpError("INVALID_ARGUMENT", "Request body is empty: expected a JSON object");
     value = {};
   } else {
     try {
@@ -34,7 +35,8 @@ export async function jsonBody<S extends z.ZodType>(
     }
   }
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new HttpError("INVALID_ARGUMENT", `Invalid request body: ${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new HttpError("INVALID_ARGUMENT", `Invalid request body: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 
@@ -42,8 +44,12 @@ export async function jsonBody<S extends z.ZodType>(
 export function param<S extends z.ZodType>(name: string, value: string | undefined, schema: S): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const found = value === undefined ? "nothing" : JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-    throw new HttpError("INVALID_ARGUMENT", `Invalid ${name}: ${parsed.error.issues[0]?.message ?? "bad value"}, found ${found}`);
+    const found =
+      value === undefined ? "nothing" : JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    throw new HttpError(
+      "INVALID_ARGUMENT",
+      `Invalid ${name}: ${parsed.error.issues[0]?.message ?? "bad value"}, found ${found}`,
+    );
   }
   return parsed.data;
 }

@@ -27,6 +27,18 @@ export default {
     const sizes = ctx.quick ? [10, 100] : [10, 100, 1024];
     const rows = [];
     const small = new Map();
+    // The floor under every whole command: node starting and exiting.
+    const floor = await repeat(async () => (await runOk(process.execPath, ["-e", "0"])).ms, {
+      reps: ctx.reps(7),
+    });
+    rows.push(
+      row({
+        caseName: "log-lookup",
+        name: "node -e 0 (start floor of a command)",
+        unit: "ms",
+        samples: floor,
+      }),
+    );
     for (const mb of sizes) {
       const label = mb >= 1024 ? `${mb / 1024}GB` : `${mb}MB`;
       const repo = await makeRepo(join(ctx.tmp, `lookup-${label}`));

@@ -29,13 +29,14 @@ export default {
     let runId = 1;
     try {
       for (const mode of ["raw", "writer"]) {
-        const acc = { p50: [], p99med: [], p99max: [], lost: [], dup: [], reconnects: [] };
+        const acc = { p50: [], p99med: [], p99max: [], lost: [], dup: [], reconnects: [], rate: [] };
         for (let rep = 0; rep < ctx.reps(3); rep++) {
           const expected = RATE * seconds;
           const cpu0 = { server: cpuMs(server.child.pid), bench: process.cpuUsage() };
           const t0 = performance.now();
           const subs = Array.from({ length: SUBSCRIBERS }, () => subscribe(url, expected));
           await Promise.all(subs.map((s) => s.ready));
+          const appendStart = performance.now();
           await runChild(
             "appender",
             [repo.log, repo.index, mode, String(RATE), String(seconds), String(runId++)],
@@ -43,20 +44,29 @@ export default {
               timeoutMs: seconds * 1000 + 60_000,
             },
           );
-          // Wait for late lines while they keep coming: stop when all arrived, after 3 s without any
+          // Wait for late lines while they keep coming: stop when all arrived, after 10 s without any
           // progress, or 60 s after the appender finished (so "lost" = never delivered, not just late).
           const deadline = performance.now() + 60_000;
           let seen = -1;
           let idleSince = performance.now();
-          while (performance.now() < deadline && performance.now() - idleSince < 3000) {
+          let delivered = 0;
+          for (;;) {
             const got = subs.reduce((n, s) => n + s.stats.received, 0);
-            if (got === expected * subs.length) break;
             if (got !== seen) {
               seen = got;
               idleSince = performance.now();
             }
+            if (
+              got === expected * subs.length ||
+              performance.now() > deadline ||
+              performance.now() - idleSince > 10_000
+            ) {
+              delivered = got / ((idleSince - appendStart) / 1000);
+              break;
+            }
             await new Promise((r) => setTimeout(r, 50));
           }
+          acc.rate.push(delivered);
           for (const s of subs) s.close();
           const wall = performance.now() - t0;
           const benchCpu = process.cpuUsage(cpu0.bench);
@@ -66,10 +76,16 @@ export default {
           let lost = 0;
           let dup = 0;
           let reconnects = 0;
+          let gaps = 0;
+          let tail = 0;
           for (const s of subs) {
             reconnects += s.stats.reconnects;
             const got = [...s.stats.latency].filter((v) => v >= 0);
             lost += expected - got.length;
+            // Where the lost lines are: gaps before the last line received, or the tail never delivered.
+            const lastSeq = s.stats.latency.findLastIndex((v) => v >= 0);
+            gaps += lastSeq + 1 - got.length;
+            tail += expected - (lastSeq + 1);
             dup += s.stats.duplicates;
             p50s.push(quantile(got, 0.5));
             p99s.push(quantile(got, 0.99));
@@ -81,11 +97,18 @@ export default {
           acc.dup.push(dup);
           acc.reconnects.push(reconnects);
           ctx.progress(
-            `  ${mode} rep ${rep + 1}: p50 ${acc.p50.at(-1).toFixed(1)} ms, p99 median ${acc.p99med.at(-1).toFixed(1)} / worst ${acc.p99max.at(-1).toFixed(1)} ms, lost ${lost}, duplicates ${dup}, reconnects ${reconnects}; cpu ${cpu}`,
+            `  ${mode} rep ${rep + 1}: p50 ${acc.p50.at(-1).toFixed(1)} ms, p99 median ${acc.p99med.at(-1).toFixed(1)} / worst ${acc.p99max.at(-1).toFixed(1)} ms, lost ${lost} (${gaps} in gaps, ${tail} at the end), duplicates ${dup}, reconnects ${reconnects}; cpu ${cpu}`,
           );
         }
         const what = `${SUBSCRIBERS} subs, ${RATE / 1000}k lines/s, ${seconds} s, ${mode}`;
         rows.push(
+          row({
+            caseName: "sse",
+            name: `lines delivered per second (all subs), ${what}`,
+            unit: "lines/s",
+            samples: acc.rate,
+            note: `keeping up needs ${SUBSCRIBERS * RATE} lines/s`,
+          }),
           row({ caseName: "sse", name: `latency p50 (median sub), ${what}`, unit: "ms", samples: acc.p50 }),
           row({
             caseName: "sse",

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { carBinPath, waitFor } from "@codex-autorunner/testkit";
 import { expect } from "vitest";
 import { killTree } from "./proc.js";
@@ -47,6 +48,9 @@ export async function assertRecovers(
   if (opts.crashedRun !== null) {
     const end = endMarker(after, opts.crashedRun);
     expect(end?.code, `run ${opts.crashedRun} closed as interrupted`).toBe("interrupted");
+    const record = join(repo.dir, "runs", `${opts.crashedRun}.json`);
+    expect(existsSync(record), `runs/${opts.crashedRun}.json exists`).toBe(true);
+    expect(JSON.parse(readFileSync(record, "utf8")).outcome, "run record outcome").toBe("interrupted");
     const newStart = after.markers.find((m) => m.kind === "start" && m.run === newRuns[0]);
     expect(end!.index).toBeLessThan(newStart!.index);
     ctx.note(`run ${opts.crashedRun} closed "(interrupted)", resume ran run ${newRuns[0]}`);

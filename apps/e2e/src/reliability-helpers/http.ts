@@ -1,7 +1,11 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
 import { type SpawnedCar, spawnCar, waitFor } from "@codex-autorunner/testkit";
 import { signalQuietly } from "./proc.js";
+
+const GC_PRELOAD = fileURLToPath(new URL("./gc-preload.mjs", import.meta.url));
+
 import type { Repo } from "./repo.js";
 
 export interface HttpResponse {
@@ -92,7 +96,8 @@ export async function startCarServe(
     ["serve", "--repo", repo.root, "--host", "127.0.0.1", "--port", String(port), ...(opts.args ?? [])],
     {
       cwd: repo.root,
-      env: { ...repo.env(), ...opts.env },
+      // gc-preload lets settle() force a full GC with SIGUSR2 (deterministic memory readings).
+      env: { ...repo.env(), NODE_OPTIONS: `--expose-gc --import=${GC_PRELOAD}`, ...opts.env },
       timeoutMs: 600_000,
     },
   );

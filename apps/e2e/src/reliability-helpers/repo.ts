@@ -214,13 +214,15 @@ export async function carWithPeak(
   args: string[],
   env: Record<string, string>,
   timeoutMs = 240_000,
+  /** Extra Node options for the runner, e.g. a heap cap so a runaway allocation fails fast. */
+  nodeOptions = "",
 ): Promise<{ result: CarResult; peakMb: number }> {
   const { spawnCar } = await import("@codex-autorunner/testkit");
   const { sampleMemory } = await import("./proc.js");
   const hwmDir = join(repo.side, "hwm");
   const car = spawnCar([...args, "--repo", repo.root], {
     cwd: repo.root,
-    env: { ...env, NODE_OPTIONS: `--import=${HWM_PRELOAD}`, CAR_HWM_DIR: hwmDir },
+    env: { ...env, NODE_OPTIONS: `--import=${HWM_PRELOAD} ${nodeOptions}`.trim(), CAR_HWM_DIR: hwmDir },
     timeoutMs,
   });
   const sampler = sampleMemory(car.pid, 100);

@@ -204,6 +204,35 @@ describe(G, () => {
 
   scenario(
     G,
+    "CAR_AUTH_TOKEN (env) guards the API like server.auth_token",
+    "`car serve` with no token in config.yml and CAR_AUTH_TOKEN set; /api/state and the stream without, wrong, right",
+    async (ctx) => {
+      const envRepo = makeRepo();
+      ctx.defer(() => envRepo.cleanup());
+      const token = `env-${randomBytes(12).toString("hex")}`;
+      const s = await startCarServe(envRepo, { env: { CAR_AUTH_TOKEN: token } });
+      ctx.defer(() => s.stop());
+      expect((await request(s.port, "/api/state")).status).toBe(401);
+      expect(
+        (await request(s.port, "/api/state", { headers: { authorization: `Bearer ${TOKEN}` } })).status,
+      ).toBe(401);
+      expect(
+        (await request(s.port, "/api/state", { headers: { authorization: `Bearer ${token}` } })).status,
+      ).toBe(200);
+      const bad = await sse(s.port, "/api/logs/stream");
+      bad.close();
+      expect(bad.status).toBe(401);
+      const good = await sse(s.port, `/api/logs/stream?token=${token}`);
+      good.close();
+      expect(good.status).toBe(200);
+      expect(s.proc.stdout() + s.proc.stderr(), "env token not printed").not.toContain(token);
+      ctx.fuzzed(5);
+      ctx.note("401 without/wrong, 200 with the env token; not printed");
+    },
+  );
+
+  scenario(
+    G,
     "token comparison is constant-time (source audit)",
     "the server's auth check must use crypto.timingSafeEqual (or hono's timing-safe compare), not ===",
     async (ctx) => {

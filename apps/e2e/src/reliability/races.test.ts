@@ -68,13 +68,13 @@ describe(G, () => {
   scenario(
     G,
     "`car run` racing POST /api/run/start: one runner",
-    "`car once` and the API's start fired together against the same repo; gate agents record every start",
+    "`car run` (stop_after_runs 1) and the API's start fired together against the same repo; gate agents record every start",
     async (ctx) => {
-      const repo = makeRepo();
+      const repo = makeRepo({ config: { runner: { stop_after_runs: 1 } } });
       ctx.defer(() => repo.cleanup());
       const server = await startCarServe(repo, { env: repo.env("gate") });
       ctx.defer(() => server.stop());
-      const car = spawnCar(["once", "--repo", repo.root], {
+      const car = spawnCar(["run", "--quiet", "--repo", repo.root], {
         cwd: repo.root,
         env: repo.env("gate"),
         timeoutMs: 120_000,
@@ -96,7 +96,7 @@ describe(G, () => {
       await waitFor(() => agentsStarted(repo) >= 1, { timeoutMs: 60_000, what: "an agent to start" });
       let winner: string;
       if (holder === car.pid) {
-        winner = "car once";
+        winner = "car run";
         // The API either refused (409 naming the PID) or launched a runner that must give up by itself.
         if (api.status === 409) expect(JSON.stringify(apiBody)).toContain(String(car.pid));
         else

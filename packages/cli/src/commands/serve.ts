@@ -16,7 +16,10 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   builder: (y) =>
     y
       .option("host", { type: "string", describe: "Address to listen on (default server.host, 127.0.0.1)" })
-      .option("port", { type: "number", describe: "Port to listen on, 0 for any free port (default server.port, 4173)" })
+      .option("port", {
+        type: "number",
+        describe: "Port to listen on, 0 for any free port (default server.port, 4173)",
+      })
       .check((a) => {
         const p = a.port;
         if (p !== undefined && (!Number.isInteger(p) || p < 0 || p > 65535)) {
@@ -26,7 +29,10 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         return true;
       })
       .example("car serve", "http://127.0.0.1:4173")
-      .example("CAR_AUTH_TOKEN=secret car serve --host 0.0.0.0", "reachable from your phone, token required") as never,
+      .example(
+        "CAR_AUTH_TOKEN=secret car serve --host 0.0.0.0",
+        "reachable from your phone, token required",
+      ) as never,
   handler: async (argv) => {
     const root = await repoRoot(argv);
     const { startServer } = await import("@codex-autorunner/server");

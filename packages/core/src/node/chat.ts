@@ -45,11 +45,18 @@ export interface ChatResult {
 }
 
 export function newChatId(now: Date = new Date()): string {
-  const ts = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const ts = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   return `chat-${ts}-${randomBytes(4).toString("hex")}`;
 }
 
-async function contextDoc(root: string, config: Config, kind: "todo" | "progress" | "opinions"): Promise<PromptDoc | null> {
+async function contextDoc(
+  root: string,
+  config: Config,
+  kind: "todo" | "progress" | "opinions",
+): Promise<PromptDoc | null> {
   try {
     const doc = await readDoc(root, config, kind);
     return { path: config.docs[kind], content: doc.content };
@@ -89,7 +96,8 @@ export async function runChat(root: string, options: ChatOptions): Promise<ChatR
     const backend = selectBackend(args);
     const parser = backend.createParser();
     const output: string[] = [];
-    if (options.signal?.aborted) throw new CarError("INVALID_ARGUMENT", "The chat was cancelled before it started.");
+    if (options.signal?.aborted)
+      throw new CarError("INVALID_ARGUMENT", "The chat was cancelled before it started.");
     const agent = await spawnAgent({
       binary: config.codex.binary,
       args,
@@ -125,7 +133,9 @@ export async function runChat(root: string, options: ChatOptions): Promise<ChatR
     append(`=== ${chatId} end (code ${code ?? "?"}) ===\n`);
     await writes;
     if (options.signal?.aborted) {
-      throw new CarError("AGENT_FAILED", "The chat was cancelled; the agent was stopped.", { chat_id: chatId });
+      throw new CarError("AGENT_FAILED", "The chat was cancelled; the agent was stopped.", {
+        chat_id: chatId,
+      });
     }
     if (code !== 0 || summary.failure) {
       const why = summary.failure?.message ?? `the agent exited with code ${code ?? exit.signal ?? "?"}`;
@@ -135,7 +145,12 @@ export async function runChat(root: string, options: ChatOptions): Promise<ChatR
         exit_code: code,
       });
     }
-    return { chat_id: chatId, response: summary.final_message ?? output.join("\n"), exit_code: code, log: logRel };
+    return {
+      chat_id: chatId,
+      response: summary.final_message ?? output.join("\n"),
+      exit_code: code,
+      log: logRel,
+    };
   } finally {
     await log.close();
   }

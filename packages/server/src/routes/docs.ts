@@ -41,7 +41,11 @@ export function docsRoutes(ctx: AppContext): Hono {
           throw err;
         }
       };
-      const [todo, progress, opinions] = await Promise.all([read("todo"), read("progress"), read("opinions")]);
+      const [todo, progress, opinions] = await Promise.all([
+        read("todo"),
+        read("progress"),
+        read("opinions"),
+      ]);
       const body: Record<string, unknown> = { todo, progress, opinions };
       if (config.docs.extras.length > 0) {
         const extras: Record<string, string> = {};

@@ -22,7 +22,9 @@ export function runRoutes(ctx: AppContext): Hono {
       const status = await getStatus(ctx.root);
       if (status.running) {
         const pid = status.runner_pid ?? status.lock.info?.pid;
-        throw new CarError("LOCK_HELD", `A runner is already running (pid ${pid})`, { pid: pid ?? undefined });
+        throw new CarError("LOCK_HELD", `A runner is already running (pid ${pid})`, {
+          pid: pid ?? undefined,
+        });
       }
       return startDetachedRunner(ctx.root, { once });
     });

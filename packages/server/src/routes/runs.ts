@@ -26,11 +26,21 @@ export function parseRunId(value: string | undefined): number {
 export function runsRoutes(ctx: AppContext): Hono {
   return new Hono()
     .get("/api/runs", async (c) => {
-      const limit = param("limit", c.req.query("limit") ?? "50", intString(1, MAX_PAGE, `an integer from 1 to ${MAX_PAGE}`));
-      const offset = param("offset", c.req.query("offset") ?? "0", intString(0, Number.MAX_SAFE_INTEGER, "an integer ≥ 0"));
+      const limit = param(
+        "limit",
+        c.req.query("limit") ?? "50",
+        intString(1, MAX_PAGE, `an integer from 1 to ${MAX_PAGE}`),
+      );
+      const offset = param(
+        "offset",
+        c.req.query("offset") ?? "0",
+        intString(0, Number.MAX_SAFE_INTEGER, "an integer ≥ 0"),
+      );
       const paths = carPaths(ctx.root, await ctx.getConfig());
       const { records, total, corrupt } = await listRunRecords(paths, { limit, offset });
-      return c.json({ runs: records, total, limit, offset, corrupt });
+      // Corrupt records are skipped (and named) but still count toward the page.
+      const next = offset + limit < total ? offset + limit : null;
+      return c.json({ runs: records, total, limit, offset, next, corrupt });
     })
     .get("/api/runs/:id", async (c) => {
       const id = parseRunId(c.req.param("id"));

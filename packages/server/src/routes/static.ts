@@ -1,7 +1,7 @@
 import { promises as fsp } from "node:fs";
 import { extname, join, resolve, sep } from "node:path";
-import { Hono } from "hono";
 import type { Context } from "hono";
+import { Hono } from "hono";
 import { errorJson } from "../errors.js";
 
 /**
@@ -69,12 +69,16 @@ async function readFileIfAny(path: string): Promise<Buffer | null> {
 
 export function staticRoutes(webRoot: string | null | undefined): Hono {
   let rootPromise: Promise<string | null> | null = null;
-  const getRoot = () => (rootPromise ??= webRoot === undefined ? defaultWebRoot() : Promise.resolve(webRoot));
+  const getRoot = (): Promise<string | null> => {
+    rootPromise ??= webRoot === undefined ? defaultWebRoot() : Promise.resolve(webRoot);
+    return rootPromise;
+  };
 
   // HEAD is routed here as GET by Hono, which drops the body itself.
   const serve = async (c: Context) => {
     const path = c.req.path;
-    if (path === "/api" || path.startsWith("/api/")) return errorJson(c, "NOT_FOUND", `No route ${c.req.method} ${path}`);
+    if (path === "/api" || path.startsWith("/api/"))
+      return errorJson(c, "NOT_FOUND", `No route ${c.req.method} ${path}`);
     const root = await getRoot();
     if (!root) {
       if (path === "/" || path === "/index.html") {
@@ -107,7 +111,8 @@ export function staticRoutes(webRoot: string | null | undefined): Hono {
     }
     // A missing hashed asset is a 404 (HTML in its place would only confuse the browser).
     // Likewise for any other missing file name with an extension (favicon.png, robots.txt).
-    if (isAsset || (extname(rel) !== "" && extname(rel) !== ".html")) return errorJson(c, "NOT_FOUND", `No file ${rel}`);
+    if (isAsset || (extname(rel) !== "" && extname(rel) !== ".html"))
+      return errorJson(c, "NOT_FOUND", `No file ${rel}`);
     const index = await readFileIfAny(join(base, "index.html"));
     if (!index) return errorJson(c, "NOT_FOUND", "The web UI build has no index.html");
     return c.body(new Uint8Array(index), 200, {

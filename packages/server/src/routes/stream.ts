@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { LogReader } from "@codex-autorunner/core/node";
 import { Hono } from "hono";
 import type { AppContext } from "../context.js";
-import type { HubMessage, StreamHub, StreamEntry } from "../sse/hub.js";
+import type { HubMessage, StreamEntry, StreamHub, Subscription } from "../sse/hub.js";
 import { withIds } from "../sse/ids.js";
 import { encodeFrame, SseWriter } from "../sse/writer.js";
 import { param } from "../validation.js";
@@ -20,9 +20,17 @@ export function entryFrame(item: StreamEntry) {
     case "start":
       return { event: "run", id, data: { run_id: entry.runId, phase: "start", code: null, line: entry.raw } };
     case "end":
-      return { event: "run", id, data: { run_id: entry.runId, phase: "end", code: entry.code, line: entry.raw } };
+      return {
+        event: "run",
+        id,
+        data: { run_id: entry.runId, phase: "end", code: entry.code, line: entry.raw },
+      };
     case "line":
-      return { event: "log", id, data: { run_id: entry.runId, ts: entry.ts, stream: entry.stream, line: entry.line } };
+      return {
+        event: "log",
+        id,
+        data: { run_id: entry.runId, ts: entry.ts, stream: entry.stream, line: entry.line },
+      };
     default:
       return { event: "log", id, data: { run_id: null, ts: null, stream: null, line: entry.raw } };
   }
@@ -53,11 +61,19 @@ export function streamRoutes(ctx: AppContext, hub: StreamHub): Hono {
     const lastId =
       lastRaw === undefined || lastRaw.trim() === ""
         ? null
-        : param("Last-Event-ID", lastRaw.trim(), intString(0, Number.MAX_SAFE_INTEGER, "an event id (an integer ≥ 0)"));
+        : param(
+            "Last-Event-ID",
+            lastRaw.trim(),
+            intString(0, Number.MAX_SAFE_INTEGER, "an event id (an integer ≥ 0)"),
+          );
 
     // With @hono/node-server the raw response is in c.env: a too-slow client's socket is cut directly.
     const outgoing = (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing;
-    const sse = new SseWriter([c.req.raw.signal, ctx.signal], ctx.sseMaxQueuedBytes, outgoing && (() => outgoing.destroy()));
+    const sse = new SseWriter(
+      [c.req.raw.signal, ctx.signal],
+      ctx.sseMaxQueuedBytes,
+      outgoing && (() => outgoing.destroy()),
+    );
     let lastSent = -1;
     let replaying = true;
     const pending: HubMessage[] = [];
@@ -85,11 +101,17 @@ export function streamRoutes(ctx: AppContext, hub: StreamHub): Hono {
       }
     };
 
-    const sub = await hub.subscribe((message) => {
-      if (sse.closed) return;
-      if (replaying) pending.push(message);
-      else deliver(message);
-    });
+    let sub: Subscription;
+    try {
+      sub = await hub.subscribe((message) => {
+        if (sse.closed) return;
+        if (replaying) pending.push(message);
+        else deliver(message);
+      });
+    } catch (err) {
+      sse.close(); // releases its signal listeners; the error becomes a JSON response
+      throw err;
+    }
     sse.onClose(() => sub.unsubscribe());
 
     const run = async (): Promise<void> => {
@@ -97,7 +119,8 @@ export function streamRoutes(ctx: AppContext, hub: StreamHub): Hono {
       sse.send({ retry: RETRY_MS, comment: "codex-autorunner log stream" });
       const initialState = await readStateBody(ctx.root).catch(() => null);
       const startCursor = lastId ?? base + position;
-      if (initialState) sse.send({ event: "state", id: lastId === null ? startCursor : undefined, data: initialState });
+      if (initialState)
+        sse.send({ event: "state", id: lastId === null ? startCursor : undefined, data: initialState });
       if (lastId === null) {
         lastSent = startCursor;
       } else {

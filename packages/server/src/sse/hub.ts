@@ -63,6 +63,7 @@ export class StreamHub {
   private lastStateJson: string | null = null;
   private stateBusy = false;
   private stateDirty = false;
+  private disposed = false;
 
   constructor(private readonly ctx: AppContext) {}
 
@@ -90,23 +91,26 @@ export class StreamHub {
       this.listeners.delete(listener);
       if (this.listeners.size === 0) this.stop();
     };
+    if (this.disposed) throw new Error("the server is shutting down");
     try {
       while (!this.active) {
         this.starting ??= this.start().finally(() => {
           this.starting = null;
         });
         await this.starting;
+        // closeAll() while we were starting: give up rather than start again.
+        if (!this.listeners.has(listener)) throw new Error("the server is shutting down");
       }
     } catch (err) {
       unsubscribe();
       throw err;
     }
-    if (done) throw new Error("unsubscribed while starting");
     return { snapshot: this.snapshot(), unsubscribe };
   }
 
-  /** Ends every subscription (app shutdown). */
+  /** Ends every subscription and refuses new ones (app shutdown). */
   closeAll(): void {
+    this.disposed = true;
     this.listeners.clear();
     this.stop();
   }
@@ -201,7 +205,8 @@ export class StreamHub {
 
   private watchDir(): void {
     if (this.watcher || !this.paths) return;
-    const ignored = new Set([basename(this.paths.log), basename(this.paths.logIndex)]);
+    // Appends to the log (followed separately) and the runner's own output say nothing about state.
+    const ignored = new Set([basename(this.paths.log), basename(this.paths.logIndex), "runner.out"]);
     try {
       const watcher = watch(this.paths.dir, (_event, filename) => {
         if (filename && ignored.has(filename.toString())) return;

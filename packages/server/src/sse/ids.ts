@@ -19,7 +19,10 @@ import type { StreamEntry } from "./hub.js";
  * at `next` (the reader's cursor after the batch). Byte-exact even for lines that are not valid UTF-8.
  */
 export function withIds(entries: readonly LogEntry[], next: number, base: number): StreamEntry[] {
-  return entries.map((entry, i) => ({ id: base + (i + 1 < entries.length ? entries[i + 1]!.offset : next), entry }));
+  return entries.map((entry, i) => ({
+    id: base + (i + 1 < entries.length ? entries[i + 1]!.offset : next),
+    entry,
+  }));
 }
 
 /** Offset of the start of the line containing byte `size - 1`'s successor: the last line start ≤ size. */
