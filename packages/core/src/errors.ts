@@ -50,7 +50,12 @@ export class CarError extends Error {
   readonly code: ErrorCode;
   readonly details: CarErrorDetails;
 
-  constructor(code: ErrorCode, message: string, details: CarErrorDetails = {}, options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: CarErrorDetails = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.code = code;
     this.details = details;

@@ -1,14 +1,15 @@
 // Pure part of @codex-autorunner/core: runs anywhere (Node, browsers). No node: imports here.
-export * from "./errors.js";
-export * from "./types.js";
+
 export * from "./codex/events.js";
 export * from "./codex/failure.js";
-export * from "./config/schema.js";
 export * from "./config/parse.js";
-export * from "./todo/parse.js";
-export * from "./todo/edit.js";
-export * from "./prompt/template.js";
+export * from "./config/schema.js";
+export * from "./errors.js";
 export * from "./log/format.js";
 export * from "./log/index-format.js";
-export * from "./state/transitions.js";
+export * from "./prompt/template.js";
 export * from "./runs/record.js";
+export * from "./state/transitions.js";
+export * from "./todo/edit.js";
+export * from "./todo/parse.js";
+export * from "./types.js";

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { runCar } from "@codex-autorunner/testkit";
 import { describe, expect } from "vitest";
 import { scenario } from "../reliability-helpers/record.js";
 import { carWithPeak, hasStackTrace, makeRepo, type Repo } from "../reliability-helpers/repo.js";
@@ -261,6 +262,72 @@ describe(G, () => {
       expect(r.stderr).toMatch(/TODO\.md/);
       expect(existsSync(repo.file("todo")), "not recreated").toBe(false);
       ctx.note(`"${(r.stderr.trim().split("\n")[0] ?? "").slice(0, 140)}"`);
+    },
+  );
+
+  scenario(
+    G,
+    "TODO whose only open items sit in a code fence and an HTML comment → no run, exit 0 (no endless loop)",
+    "TODO.md: one done item, `- [ ]` examples inside ``` and ~~~ fences and inside <!-- -->; `car run`",
+    async (ctx) => {
+      const todo = [
+        "# TODO",
+        "- [x] real item, done",
+        "```md",
+        "- [ ] example inside a fence",
+        "```",
+        "~~~~",
+        "* [ ] another example",
+        "~~~~",
+        "<!--",
+        "- [ ] commented out",
+        "-->",
+        "<!-- - [ ] inline comment -->",
+        "",
+      ].join("\n");
+      const repo = makeRepo({ todo });
+      ctx.defer(() => repo.cleanup());
+      const r = await repo.car(["run", "--quiet"], { env: repo.env("silent"), timeoutMs: 30_000 });
+      expect(r.signal, "did not loop until killed").toBe(null);
+      expect(r.code, r.stderr).toBe(0);
+      const log = existsSync(repo.file("log")) ? readFileSync(repo.file("log"), "utf8") : "";
+      expect(log).not.toContain("=== run 1 start ===");
+      expect(readFileSync(repo.file("todo"), "utf8")).toBe(todo);
+      ctx.note(`exit 0, no run: "${(r.stdout + r.stderr).trim().split("\n")[0]?.slice(0, 100)}"`);
+    },
+  );
+
+  scenario(
+    G,
+    "hostile CLI arguments → usage error, no stack trace, nothing written",
+    "`car log --tail -5 / abc / 1e309`, `car log --run ../x / -1`, `car edit ../../etc/passwd`, `car once --repo /nonexistent`",
+    async (ctx) => {
+      const repo = makeRepo();
+      ctx.defer(() => repo.cleanup());
+      const first = await repo.car(["once", "--quiet"], { env: repo.env("silent") });
+      expect(first.code).toBe(0);
+      const before = snapshot(repo);
+      const cases: string[][] = [
+        ["log", "--tail", "-5"],
+        ["log", "--tail", "abc"],
+        ["log", "--tail", "1e309"],
+        ["log", "--run", "../x"],
+        ["log", "--run", "-1"],
+        ["edit", "../../etc/passwd"],
+        ["once", "--bogus-flag"],
+      ];
+      for (const args of cases) {
+        const r = await repo.car(args, { env: { ...repo.env("silent"), EDITOR: "true", VISUAL: "true" } });
+        expect([1, 2], `car ${args.join(" ")}: exit ${r.code} ${r.stderr.slice(0, 200)}`).toContain(r.code);
+        expect(r.stderr.trim().length, `car ${args.join(" ")} explains itself`).toBeGreaterThan(0);
+        expect(hasStackTrace(r.stderr), r.stderr).toBe(false);
+      }
+      const nowhere = await runCar(["once", "--repo", join(repo.side, "does-not-exist")], { cwd: repo.side });
+      expect([1, 2]).toContain(nowhere.code);
+      expect(hasStackTrace(nowhere.stderr)).toBe(false);
+      expect(changed(before, repo).filter((d) => d !== "state.json changed")).toEqual([]);
+      ctx.fuzzed(cases.length + 1);
+      ctx.note(`${cases.length + 1} bad invocations: exit 1/2 with a message each`);
     },
   );
 });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor } from "@codex-autorunner/testkit";
 import { afterAll, describe, expect } from "vitest";
@@ -228,6 +228,51 @@ describe(G, () => {
       expect(ok.status, ok.text).toBe(200);
       ctx.fuzzed(bad.length + 1);
       ctx.note("400 for each bad tail, 200 for tail=5");
+    },
+  );
+
+  scenario(
+    G,
+    "doc edited behind the browser's back: stale If-Match → 409, nothing lost; racing PUTs → one wins",
+    "GET PROGRESS.md's etag, the agent (here: a direct write) changes the file, PUT with the old etag; then 10 PUTs with one etag at once",
+    async (ctx) => {
+      const path = "/api/docs/progress";
+      const e1 = json(await req(path)).etag as string;
+      expect(typeof e1).toBe("string");
+      const agentText = "# Progress\n\n- the agent wrote this while the user was editing\n";
+      writeFileSync(repo.file("progress"), agentText);
+      const stale = await req(path, {
+        method: "PUT",
+        body: JSON.stringify({ content: "# Progress\n\nuser's version\n" }),
+        headers: { ...JSON_HEADERS, "if-match": e1 },
+      });
+      expectError(stale, [409], "PUT with a stale etag");
+      const kept = readFileSync(repo.file("progress"), "utf8") === agentText;
+      ctx.lost(kept ? 0 : 1);
+      expect(kept, "the agent's edit is kept").toBe(true);
+      const e2 = json(await req(path)).etag as string;
+      const bodies = Array.from(
+        { length: 10 },
+        (_, i) => `# Progress\n\nwriter ${i}\n${"x".repeat(1000 * (i + 1))}\n`,
+      );
+      const results = await Promise.all(
+        bodies.map((content) =>
+          req(path, {
+            method: "PUT",
+            body: JSON.stringify({ content }),
+            headers: { ...JSON_HEADERS, "if-match": e2 },
+          }),
+        ),
+      );
+      const statuses = results.map((r) => r.status).sort();
+      expect(statuses.filter((x) => x === 200).length, `statuses ${statuses.join(",")}`).toBe(1);
+      expect(statuses.filter((x) => x === 409).length).toBe(9);
+      const final = readFileSync(repo.file("progress"), "utf8");
+      expect(bodies, "file holds exactly one writer's content (no torn write)").toContain(final);
+      ctx.fuzzed(11);
+      ctx.note(
+        "409 for the stale etag with the agent's text kept; 1×200 + 9×409 for racing PUTs, file whole",
+      );
     },
   );
 

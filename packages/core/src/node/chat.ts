@@ -94,7 +94,7 @@ export async function runChat(root: string, options: ChatOptions): Promise<ChatR
 
     const args = config.chat.args;
     const backend = selectBackend(args);
-    const parser = backend.createParser();
+    const parser = backend.createParser({ cwd: root });
     const output: string[] = [];
     if (options.signal?.aborted)
       throw new CarError("INVALID_ARGUMENT", "The chat was cancelled before it started.");

@@ -34,6 +34,7 @@ lock.*
 stop
 runner.out
 runs/
+chats/
 *.tmp
 `;
 
