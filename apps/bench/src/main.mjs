@@ -9,7 +9,16 @@ import { benchTmp } from "./lib/tmp.mjs";
 
 const CASES = ["throughput", "memory", "log-lookup", "cli-start", "sse", "api", "web"];
 
-const opts = parseArgs(process.argv.slice(2));
+const fail = (msg) => {
+  process.stderr.write(`bench: ${msg}\n`);
+  process.exit(2);
+};
+let opts;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (err) {
+  fail(err.message);
+}
 if (opts.help) {
   process.stdout.write(USAGE);
   process.exit(0);
@@ -18,8 +27,7 @@ const progress = (msg) => process.stderr.write(`${msg}\n`);
 const selected = opts.cases.length
   ? CASES.filter((c) => opts.cases.some((n) => c.includes(n) || n.includes(c)))
   : CASES;
-if (selected.length === 0)
-  throw new Error(`no case matches ${opts.cases.join(", ")}; cases: ${CASES.join(", ")}`);
+if (selected.length === 0) fail(`no case matches ${opts.cases.join(", ")}; cases: ${CASES.join(", ")}`);
 
 const missing = opts.build ? await buildWorkspace(progress) : missingProducts();
 if (missing.length) progress(`missing products (cases needing them will fail): ${missing.join(", ")}`);

@@ -91,17 +91,21 @@ md += "file, `strace` delaying every rename(2) (the window between the end marke
 md += "write) and a blocking `prepare-commit-msg` hook (inside `git commit`). Memory is the kernel's\n";
 md += "VmHWM/VmRSS of the process, handles are `/proc/<pid>/fd`; server memory is read after a forced GC\n";
 md += "(SIGUSR2 → `gc()` through a preload). Property tests use fast-check with fixed seeds. No\n";
-md += "assertion depends on timing; every wait polls a condition with a deadline.\n\n";
+md += "assertion depends on timing; every wait polls a condition with a deadline. More property tests sit\n";
+md +=
+  "beside the code (core's `src/todo/*.test.ts`, and `src/node/log/reader.test.ts` for any interleaving of\n";
+md +=
+  "runs written by the LogWriter); the ones here add markdown soup, wrappers and original-format logs.\n\n";
 md += `Last run: ${last ?? "-"} (sum of scenario times ${seconds} s).\n\n`;
 md +=
   "| scenarios tried | passed | failed | inputs fuzzed | user data lost |\n| ---: | ---: | ---: | ---: | --- |\n";
-md += `| ${recs.length} | ${passed} | ${failed} | ${fuzzed.toLocaleString("en-US")} | ${lost === 0 ? "nothing lost" : `${lost} item(s) LOST`} |\n\n`;
+md += `| ${recs.length} | ${passed} | ${failed} | ${fuzzed.toLocaleString("en-US")} | ${lost === 0 ? "nothing lost (0 items in the checks that ran)" : `${lost} item(s) LOST`} |\n\n`;
 if (peaks.length > 0) {
   md += `Runner peak RSS under agent output torture: max ${Math.max(...peaks)} MB over ${peaks.length} scenarios `;
   md += "(asserted < 200 MB; the kernel's VmHWM of the `car` process).";
 }
 if (serverPeak !== undefined) {
-  md += ` Server with 20 stalled SSE clients: peak ${serverPeak} MB, ${serverAfter ?? "?"} MB after they left.`;
+  md += ` Server with 20 stalled SSE clients: peak ${serverPeak} MB, ${serverAfter ?? "?"} MB after they left (after a forced GC).`;
 }
 md += peaks.length > 0 || serverPeak !== undefined ? "\n\n" : "";
 for (const g of groups) {

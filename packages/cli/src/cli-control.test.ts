@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { isAlive, makeTempRepo, runCar, spawnCar, type TempRepo, waitFor } from "@codex-autorunner/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -38,6 +39,13 @@ describe("car with a run in flight (built bin, real processes)", () => {
       },
     );
     pids.push(agentPid);
+    // The runner records the agent's PID in state.json just after spawning it; on a loaded machine the
+    // agent can print first. Kill-after-crash relies on that record, so wait for it.
+    const statePath = join(root, ".codex-autorunner", "state.json");
+    await waitFor(() => JSON.parse(readFileSync(statePath, "utf8")).agent_pid === agentPid, {
+      timeoutMs: 30_000,
+      what: "state.json to record the agent's PID",
+    });
     return { root, car, agentPid };
   }
 
