@@ -1,5 +1,12 @@
 import { defineConfig } from "vitest/config";
+import { reporting } from "../../vitest.shared.js";
 
 export default defineConfig({
-  test: { include: ["src/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000, pool: "forks" },
+  test: {
+    ...reporting,
+    include: ["src/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+  },
 });

@@ -1,5 +1,11 @@
 import { defineConfig } from "vitest/config";
+import { reporting } from "../../vitest.shared.js";
 
 export default defineConfig({
-  test: { include: ["src/**/*.test.ts"], testTimeout: 30_000, pool: "forks" },
+  test: {
+    ...reporting,
+    include: ["src/**/*.test.ts"],
+    testTimeout: 30_000,
+    pool: "forks",
+  },
 });
