@@ -14,7 +14,7 @@ export const ERROR_CODES = [
   "LOCK_HELD", // another live runner holds the lock: details.pid
   "LOCK_CORRUPT", // lock file unreadable
   "DOC_MISSING", // a configured doc does not exist: details.path
-  "DOC_TOO_LARGE", // a doc over the size the prompt accepts
+  "DOC_TOO_LARGE", // a doc over prompt.max_doc_bytes
   "DOC_CONFLICT", // If-Match etag mismatch
   "UNKNOWN_DOC", // doc kind not todo/progress/opinions/extra name
   "TEMPLATE_INVALID", // unknown placeholder in prompt template: details.placeholder
@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   "IO_ERROR", // unexpected filesystem error (wraps the cause)
   "INTERNAL", // a bug
   "RUN_RECORD_CORRUPT", // runs/<id>.json unreadable / not matching schema: details.file
+  "DOC_NOT_TEXT", // a doc that is not UTF-8 text (NUL bytes, invalid UTF-8)
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -119,6 +119,10 @@ export function carUnderStrace(
     err += d;
   });
   const exited = new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+  // Without strace (apt-get install strace) this scenario cannot pick its kill point: say so plainly.
+  child.on("error", (e) => {
+    err += `cannot run strace: ${e.message}`;
+  });
   return { pid: child.pid!, exited, stderr: () => err, kill: () => killTree(child.pid!) };
 }
 

@@ -127,7 +127,9 @@ describe(G, () => {
         delayMs: 2000,
       });
       ctx.defer(() => traced.kill());
-      const runner = await lockHolder(repo);
+      const runner = await lockHolder(repo).catch((e: Error) => {
+        throw new Error(`${e.message}; strace said: ${traced.stderr().slice(0, 300)}`);
+      });
       await waitFor(() => endMarker(readLog(repo), 1), { timeoutMs: 60_000, what: "run 1 end marker" });
       const state = JSON.parse(readFileSync(repo.file("state"), "utf8")) as Record<string, unknown>;
       signalQuietly(runner, "SIGKILL");

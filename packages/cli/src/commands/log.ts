@@ -2,7 +2,8 @@ import { promises as fsp } from "node:fs";
 import type { LogEntry } from "@codex-autorunner/core";
 import type { CommandModule } from "yargs";
 import { EXIT } from "../exit-codes.js";
-import { err, type GlobalArgs, loadCore, repoRoot, setExitCode } from "./common.js";
+import { liteRepoRoot, loadLite } from "../fast-core.js";
+import { err, type GlobalArgs, setExitCode } from "./common.js";
 
 interface LogArgs extends GlobalArgs {
   run?: number;
@@ -10,7 +11,7 @@ interface LogArgs extends GlobalArgs {
   follow?: boolean;
 }
 
-type Reader = InstanceType<Awaited<ReturnType<typeof loadCore>>["LogReader"]>;
+type Reader = InstanceType<Awaited<ReturnType<typeof loadLite>>["LogReader"]>;
 
 function print(text: string): void {
   if (text === "") return;
@@ -58,8 +59,9 @@ export const logCommand: CommandModule<object, LogArgs> = {
       .example("car log --run 3", "run 3's block")
       .example("car log --tail 40 --follow", "the last 40 lines, then new ones as they come") as never,
   handler: async (argv) => {
-    const root = await repoRoot(argv);
-    const core = await loadCore();
+    // The lite entry: no zod at start-up (a lookup should cost about as much as starting node).
+    const root = await liteRepoRoot(argv);
+    const core = await loadLite();
     const { config } = await core.loadConfig(root);
     const paths = core.carPaths(root, config);
     const before = await fsp.stat(paths.log).then(

@@ -1,7 +1,8 @@
 import type { CommandModule } from "yargs";
 import { formatStatus } from "../output/status-format.js";
+import { liteRepoRoot, loadLite } from "../fast-core.js";
 import { stdoutColors } from "../output/tty.js";
-import { type GlobalArgs, loadCore, out, repoRoot } from "./common.js";
+import { type GlobalArgs, out } from "./common.js";
 
 interface StatusArgs extends GlobalArgs {
   json?: boolean;
@@ -16,8 +17,9 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       .example("car status", "human-readable summary")
       .example("car status --json | jq .status", "for scripts") as never,
   handler: async (argv) => {
-    const root = await repoRoot(argv);
-    const core = await loadCore();
+    // The lite entry: no zod at start-up (status is run often, from scripts and prompts).
+    const root = await liteRepoRoot(argv);
+    const core = await loadLite();
     const report = await core.getStatus(root);
     if (argv.json) out(JSON.stringify(report, null, 2));
     else for (const line of formatStatus(report, stdoutColors())) out(line);

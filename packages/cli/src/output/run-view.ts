@@ -1,4 +1,5 @@
 import type { EngineEvent, RunRecord } from "@codex-autorunner/core";
+import { LineBatcher, type LineSink } from "./line-batcher.js";
 import { StatusLine } from "./status-line.js";
 import { type Colors, colors, formatDuration, useColor } from "./tty.js";
 
@@ -20,16 +21,23 @@ function endText(record: RunRecord): string {
 /**
  * `live`: a status line redrawn in place below the agent's output (stdout must be a TTY).
  * Otherwise plain lines: agent stdout lines on stdout, agent stderr lines on stderr, run markers on stdout.
+ * Output is gathered per tick (see LineBatcher): call `finish()` before printing anything else.
  */
 export function createRunView(opts: { live: boolean }): RunView {
   const c: Colors = colors(opts.live && useColor(process.stdout));
   const status = opts.live ? new StatusLine(process.stdout, c.cyan) : null;
   status?.start();
 
+  // Lines of one tick go out in one write (an agent can print a million lines a second); the status
+  // line, when there is one, is redrawn once per batch instead of once per line.
+  const batcher = new LineBatcher();
+  const live: LineSink | null = status ? { write: (text: string) => status.print(text) } : null;
   const print = (line: string, stream: "stdout" | "stderr" = "stdout") => {
-    if (status) status.print(line);
-    else (stream === "stdout" ? process.stdout : process.stderr).write(`${line}\n`);
+    batcher.write(live ?? (stream === "stdout" ? process.stdout : process.stderr), `${line}\n`);
   };
+  // A process.exit() elsewhere must not lose what is gathered (stdout/stderr writes are synchronous).
+  const flushOnExit = () => batcher.flush();
+  process.once("exit", flushOnExit);
 
   return {
     onEvent(e) {
@@ -85,6 +93,8 @@ export function createRunView(opts: { live: boolean }): RunView {
       print(c.yellow(message), stream);
     },
     finish() {
+      batcher.flush();
+      process.off("exit", flushOnExit);
       status?.stop();
     },
   };

@@ -232,3 +232,19 @@ describe("deepMerge", () => {
     expect(merged.polluted).toBeUndefined();
   });
 });
+
+describe("parseConfig and YAML aliases", () => {
+  it("keeps an alias bomb under an unknown key as shared nodes instead of expanding it", () => {
+    const names = "abcdefghi".split("");
+    let text = 'version: 1\nbomb:\n  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
+    for (let i = 1; i < names.length; i++) {
+      text += `  ${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(",")}]\n`;
+    }
+    const { config } = parseConfig(text, ".codex-autorunner/config.yml");
+    const bomb = (config as Record<string, unknown>).bomb as Record<string, unknown[]>;
+    // 9^9 leaves if expanded; shared, the nine entries of each level are the same object.
+    expect(bomb.i).toHaveLength(9);
+    expect(bomb.i?.[0]).toBe(bomb.i?.[8]);
+    expect(bomb.i?.[0]).toBe(bomb.h);
+  });
+});

@@ -37,11 +37,25 @@ export function deepMerge<T>(base: T, over: unknown): T {
   return out as T;
 }
 
-function clone<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(clone) as T;
+/**
+ * Deep copy that copies a node shared through YAML aliases once and shares the copy: linear in the
+ * file's distinct nodes, so an alias bomb ("billion laughs") costs what the YAML text costs instead of
+ * expanding into billions of nodes.
+ */
+function clone<T>(value: T, seen = new Map<object, unknown>()): T {
+  if (value === null || typeof value !== "object") return value;
+  const known = seen.get(value);
+  if (known !== undefined) return known as T;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    seen.set(value, out);
+    for (const v of value) out.push(clone(v, seen));
+    return out as T;
+  }
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (k !== "__proto__") out[k] = clone(v);
+    seen.set(value, out);
+    for (const [k, v] of Object.entries(value)) if (k !== "__proto__") out[k] = clone(v, seen);
     return out as T;
   }
   return value;
@@ -219,6 +233,8 @@ chat:
 prompt:
   # How much of the previous run's output goes into the next prompt (last N characters).
   prev_run_max_chars: ${j(d.prompt.prev_run_max_chars)}
+  # A doc larger than this many bytes is refused instead of being sent to the agent.
+  max_doc_bytes: ${j(d.prompt.max_doc_bytes)}
   # Optional template overriding the built-in prompt; placeholders: {{TODO}}, {{PROGRESS}},
   # {{OPINIONS}}, {{PREV_RUN_OUTPUT}}, {{TODO_PATH}}, {{PROGRESS_PATH}}, {{OPINIONS_PATH}}, {{EXTRAS}}
   template: ${j(d.prompt.template)}

@@ -107,6 +107,8 @@ const chatSchema = z.looseObject(
 const promptSchema = z.looseObject(
   {
     prev_run_max_chars: number("an integer ≥ 0", { int: true, min: 0 }).default(6000),
+    /** A doc larger than this is refused rather than sent to the agent (models cap their context). */
+    max_doc_bytes: number("an integer ≥ 1", { int: true, min: 1 }).default(2_097_152),
     template: nonEmptyString("a file path").default(".codex-autorunner/prompt.txt"),
   },
   e("a mapping"),

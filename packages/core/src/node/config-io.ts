@@ -1,7 +1,8 @@
+import { promises as fsp } from "node:fs";
 import { join } from "node:path";
-import { parseConfig, setConfigValue } from "../config/parse.js";
 import type { Config } from "../config/schema.js";
 import { CarError } from "../errors.js";
+import { parseConfigFast } from "./config-fast.js";
 import { readTextIfExists, writeFileAtomic } from "./fs/atomic.js";
 import { CAR_DIR } from "./paths.js";
 
@@ -18,7 +19,79 @@ export interface LoadedConfig {
   text: string;
 }
 
+/** The full parser (js-yaml + zod), loaded only when needed: importing zod costs more than starting node. */
+function configParser(): Promise<typeof import("../config/parse.js")> {
+  return import("../config/parse.js");
+}
+
+interface CachedConfig {
+  key: string;
+  loaded: LoadedConfig;
+}
+
+/**
+ * Parsed configs by file, keyed by the file's (dev, ino, size, mtime, ctime): a changed file is re-read
+ * on the next call. Bounded (a server sees one repo, a test run a few hundred).
+ */
+const cache = new Map<string, CachedConfig>();
+const CACHE_MAX = 64;
+
+/**
+ * File timestamps are as coarse as the kernel's clock tick, so two same-size writes in place within one
+ * tick can share a stat. Like git's "racy" check, a file changed less than this long before it was read
+ * is not cached.
+ */
+const RACY_MS = 2000;
+
+/** The stat key, or null when the file is missing or too freshly changed to trust its stat. */
+async function statKey(file: string): Promise<string | null> {
+  try {
+    const now = Date.now();
+    const st = await fsp.stat(file, { bigint: true });
+    const changedMs = Number((st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs) / 1_000_000n);
+    if (now - changedMs < RACY_MS) return null;
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch {
+    return null;
+  }
+}
+
+/** A copy the caller may change without touching the cache. */
+function copyLoaded(l: LoadedConfig): LoadedConfig {
+  return { config: structuredClone(l.config), raw: structuredClone(l.raw), file: l.file, text: l.text };
+}
+
+/**
+ * Parse config.yml's text: the zod-free check first (valid configs), the full parser otherwise (so
+ * every error is exactly the full parser's).
+ */
+async function parseText(text: string): Promise<{ config: Config; raw: Record<string, unknown> }> {
+  const fast = parseConfigFast(text);
+  if (fast) return fast;
+  const { parseConfig } = await configParser();
+  return parseConfig(text, CONFIG_FILE);
+}
+
+/**
+ * config.yml of `root`, parsed and merged over the defaults. Cached by the file's stat: a long-lived
+ * process (the server) parses it again only after it changed. Each call returns its own copy.
+ */
 export async function loadConfig(root: string): Promise<LoadedConfig> {
+  const file = join(root, CONFIG_FILE);
+  const before = await statKey(file);
+  const hit = cache.get(file);
+  if (before !== null && hit?.key === before) return copyLoaded(hit.loaded);
+  const loaded = await readConfig(root);
+  // Cache only when the file did not change while it was read (else the key could describe other bytes).
+  if (before !== null && (await statKey(file)) === before) {
+    cache.delete(file);
+    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
+    cache.set(file, { key: before, loaded: copyLoaded(loaded) });
+  }
+  return loaded;
+}
+
+async function readConfig(root: string): Promise<LoadedConfig> {
   const file = join(root, CONFIG_FILE);
   const text = await readTextIfExists(file);
   if (text === null) {
@@ -27,7 +100,7 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
       hint: "run `car init`",
     });
   }
-  const { config, raw } = parseConfig(text, CONFIG_FILE);
+  const { config, raw } = await parseText(text);
   return { config, raw, file, text };
 }
 
@@ -40,7 +113,8 @@ export async function updateConfigFile(
   keyPath: string | readonly string[],
   value: unknown,
 ): Promise<LoadedConfig> {
-  const { file, text } = await loadConfig(root);
+  const { file, text } = await readConfig(root);
+  const { setConfigValue, parseConfig } = await configParser();
   const next = setConfigValue(text, keyPath, value, CONFIG_FILE);
   await writeFileAtomic(file, next);
   const { config, raw } = parseConfig(next, CONFIG_FILE);

@@ -7,7 +7,6 @@ import { loadConfig } from "./config-io.js";
 import { readTextIfExists } from "./fs/atomic.js";
 import { lockStatus } from "./lock.js";
 import { carPaths } from "./paths.js";
-import { readRunRecord } from "./runs-store.js";
 import { readState } from "./state-store.js";
 
 export interface StatusReport {
@@ -54,8 +53,13 @@ export async function getStatus(root: string): Promise<StatusReport> {
     todoError = `${relative(abs, paths.todo)}: ${(err as Error).message}`;
   }
 
+  // runs-store parses records with zod: loaded only when there is a record to read.
   const lastRun =
-    state.last_run_id === null ? null : await readRunRecord(paths, state.last_run_id).catch(() => null);
+    state.last_run_id === null
+      ? null
+      : await import("./runs-store.js")
+          .then(({ readRunRecord }) => readRunRecord(paths, state.last_run_id as number))
+          .catch(() => null);
   return {
     root: abs,
     state,

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { constants as osConstants } from "node:os";
 import type { Readable } from "node:stream";
 import { CarError } from "../../errors.js";
-import { sanitizeAgentLine } from "../../log/format.js";
+import { MAX_LOG_LINE_CHARS, sanitizeAgentLine } from "../../log/format.js";
 import type { LogStream } from "../../types.js";
 
 /**
@@ -11,7 +11,9 @@ import type { LogStream } from "../../types.js";
  * is then closed: Linux caps a single argv string at 128 KiB and prompts can be larger.
  *
  * Output is read as bytes and split on `\n` here (not readline) so that invalid UTF-8, NUL bytes and
- * a 10 MB line without a newline are all handled with bounded memory.
+ * a 10 MB line without a newline are all handled with bounded memory. Work is done per chunk read
+ * from the pipe, not per line (one decode, one sanitising pass, one callback for all of a chunk's
+ * lines): an agent can print a million lines a second.
  */
 
 export interface SpawnAgentOptions {
@@ -21,8 +23,14 @@ export interface SpawnAgentOptions {
   env?: NodeJS.ProcessEnv;
   /** Written to the agent's stdin, which is then closed. */
   stdin: string;
-  /** One sanitised line. May return a promise: the stream is paused until it settles (back-pressure). */
-  onLine: (stream: LogStream, text: string) => void | Promise<void>;
+  /**
+   * The complete lines of one chunk of output, in order (sanitised unless `sanitize` is false): one call
+   * per read from the pipe. May return a promise: both streams are paused until it settles
+   * (back-pressure). Takes precedence over `onLine`.
+   */
+  onLines?: (stream: LogStream, lines: string[]) => void | Promise<void>;
+  /** One line at a time, for callers that want that (same guarantees as `onLines`). */
+  onLine?: (stream: LogStream, text: string) => void | Promise<void>;
   /** A line without a newline longer than this many bytes is passed on in pieces (default 64 KiB). */
   maxLineBytes?: number;
   /**
@@ -53,9 +61,13 @@ export interface AgentProcess {
 const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 const DEFAULT_DRAIN_MS = 2_000;
 const DEFAULT_ORPHAN_GRACE_MS = 1_000;
+/** A chunk without these needs no sanitising beyond cutting over-long lines. */
+const NEEDS_SANITIZE = /[\0\r]/;
 
 /** Start the agent; rejects with AGENT_NOT_FOUND when the binary cannot be executed. */
 export async function spawnAgent(options: SpawnAgentOptions): Promise<AgentProcess> {
+  if (!options.onLines && !options.onLine)
+    throw new CarError("INTERNAL", "spawnAgent needs an onLines or onLine callback.");
   const child = spawn(options.binary, options.args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -133,18 +145,24 @@ class RunningAgent implements AgentProcess {
     stdin.end(this.options.stdin);
   }
 
-  /** Read one stream to its end; resolves when it closed and its last onLine settled. */
+  /** Read one stream to its end; resolves when it closed and its last callback settled. */
   private pump(stream: Readable, name: LogStream): Promise<void> {
     const cap = this.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    const sanitize = this.options.sanitize !== false;
     const decoder = new TextDecoder("utf-8", { fatal: false });
+    /** The decoded start of a line whose newline has not arrived yet. */
     let pending = "";
     let pendingBytes = 0;
 
-    const emit = (text: string): void | Promise<void> => {
-      let results: Array<void | Promise<void>> | null = null;
-      const lines = this.options.sanitize === false ? [text] : sanitizeAgentLine(text);
-      for (const line of lines) {
-        const r = this.options.onLine(name, line);
+    /** Hand `lines` (not yet sanitised) to the caller. */
+    const deliver = (lines: string[], mayNeedSanitize: boolean): void | Promise<void> => {
+      const out = sanitize ? sanitizeLines(lines, mayNeedSanitize) : lines;
+      if (out.length === 0) return;
+      const { onLines, onLine } = this.options;
+      if (onLines) return onLines(name, out);
+      let results: Array<Promise<void>> | null = null;
+      for (const line of out) {
+        const r = onLine?.(name, line);
         if (r && typeof (r as Promise<void>).then === "function") {
           results ??= [];
           results.push(r);
@@ -153,30 +171,42 @@ class RunningAgent implements AgentProcess {
       if (results) return Promise.all(results).then(() => undefined);
     };
 
+    /** A line without a newline that reached the cap goes on now rather than being buffered whole. */
+    const cutPending = (): void | Promise<void> => {
+      if (pendingBytes < cap) return;
+      const piece = pending;
+      pending = "";
+      pendingBytes = 0;
+      return deliver([piece], true);
+    };
+
     const processChunk = async (buf: Buffer): Promise<void> => {
-      let start = 0;
-      while (start < buf.length) {
-        const nl = buf.indexOf(10, start);
-        if (nl < 0) {
-          const rest = buf.subarray(start);
-          pending += decoder.decode(rest, { stream: true });
-          pendingBytes += rest.length;
-          if (pendingBytes >= cap) {
-            // No newline yet and over the cap: pass this piece on now rather than buffering it all.
-            const piece = pending;
-            pending = "";
-            pendingBytes = 0;
-            await emit(piece);
-          }
-          return;
-        }
-        let text = pending + decoder.decode(buf.subarray(start, nl), { stream: true }) + decoder.decode();
-        pending = "";
-        pendingBytes = 0;
-        if (text.endsWith("\r")) text = text.slice(0, -1); // CRLF line ending
-        start = nl + 1;
-        await emit(text);
+      const last = buf.lastIndexOf(10);
+      if (last < 0) {
+        pending += decoder.decode(buf, { stream: true });
+        pendingBytes += buf.length;
+        await cutPending();
+        return;
       }
+      // Decoding up to the last newline without `stream` flushes the decoder there, like a decode per
+      // line would: a newline byte never sits inside a UTF-8 sequence, so the text is the same.
+      const text = pending + decoder.decode(buf.subarray(0, last));
+      const tail = buf.subarray(last + 1);
+      pending = tail.length > 0 ? decoder.decode(tail, { stream: true }) : "";
+      pendingBytes = tail.length;
+      const lines = text.split("\n");
+      let crlf = false;
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i] as string;
+        if (line.charCodeAt(line.length - 1) === 13) {
+          lines[i] = line.slice(0, -1); // CRLF line ending
+          crlf = true;
+        }
+      }
+      // One scan of the chunk decides whether any line needs more than the length check.
+      const dirty = crlf ? lines.some((l) => NEEDS_SANITIZE.test(l)) : NEEDS_SANITIZE.test(text);
+      await deliver(lines, dirty);
+      await cutPending();
     };
 
     return new Promise<void>((resolve) => {
@@ -198,7 +228,7 @@ class RunningAgent implements AgentProcess {
           .then(() => {
             const tail = pending + decoder.decode();
             pending = "";
-            if (tail.length > 0) return emit(tail);
+            if (tail.length > 0) return deliver([tail], true);
           })
           .catch(() => {});
         this.chain.then(resolve, resolve);
@@ -256,6 +286,24 @@ class RunningAgent implements AgentProcess {
     // The leader is reaped by Node shortly after SIGKILL; wait for it so callers see a final state.
     await Promise.race([this.leaderExited, delay(5_000)]);
   }
+}
+
+/**
+ * sanitizeAgentLine over a batch, copying only from the first line it changes. With `dirty` false (no
+ * NUL or CR in the chunk) only lines over MAX_LOG_LINE_CHARS can change: a length check per line.
+ */
+function sanitizeLines(lines: string[], dirty: boolean): string[] {
+  let out: string[] | null = null;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.length <= MAX_LOG_LINE_CHARS && !(dirty && NEEDS_SANITIZE.test(line))) {
+      out?.push(line);
+      continue;
+    }
+    out ??= lines.slice(0, i);
+    for (const piece of sanitizeAgentLine(line)) out.push(piece);
+  }
+  return out ?? lines;
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {

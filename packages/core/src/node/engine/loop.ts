@@ -9,6 +9,7 @@ import type { EngineEvent, LoopStopReason, RunnerState, TokenUsage } from "../..
 import type { AgentBackend } from "../agent/backend.js";
 import { selectBackend } from "../agent/select.js";
 import { loadConfig } from "../config-io.js";
+import { readDocText } from "../doc-text.js";
 import { readTextIfExists } from "../fs/atomic.js";
 import { workTreeFingerprint } from "../git.js";
 import { acquireLock, releaseLock, releaseLockSync } from "../lock.js";
@@ -225,7 +226,13 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
     lastExitCode = result.exitCode;
 
     // TODO after the run: the agent may have deleted it; that is recorded, and stops the loop below.
-    const todoAfterText = await readTextIfExists(paths.todo).catch(() => null);
+    // A TODO the agent made unreadable (binary, too large) must not count as "all done": keep the
+    // error and raise it once the run is recorded.
+    let todoAfterError: unknown = null;
+    const todoAfterText = await readTodoDoc(ctx.root, config).catch((err: unknown) => {
+      todoAfterError = err;
+      return null;
+    });
     record.todo_after = todoAfterText === null ? null : countTodo(todoAfterText);
     if (record.usage) {
       tokens = addUsage(tokens, record.usage);
@@ -259,6 +266,7 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
       );
     }
     if (result.error) throw result.error;
+    if (todoAfterError !== null) throw todoAfterError;
     if (result.aborted) return done("aborted");
     if (failed) return done("agent_failed", reason ?? undefined);
     if (todoAfterText === null) {
@@ -325,9 +333,9 @@ async function consumeStopFile(paths: CarPaths): Promise<boolean> {
 
 /** TODO (required), PROGRESS and OPINIONS (empty when missing: the agent may create them), extras. */
 async function readPromptDocs(root: string, config: Config) {
-  const doc = async (p: string, required: boolean) => {
+  const doc = async (p: string, required: boolean, key: string) => {
     const abs = resolveRepoPath(root, p);
-    const content = await readTextIfExists(abs);
+    const content = await readDocText(abs, { file: p, key }, config.prompt.max_doc_bytes);
     if (content === null && required) {
       throw new CarError(
         "DOC_MISSING",
@@ -338,16 +346,22 @@ async function readPromptDocs(root: string, config: Config) {
     return { path: p, content: content ?? "" };
   };
   const [todo, progress, opinions] = await Promise.all([
-    doc(config.docs.todo, true),
-    doc(config.docs.progress, false),
-    doc(config.docs.opinions, false),
+    doc(config.docs.todo, true, "docs.todo"),
+    doc(config.docs.progress, false, "docs.progress"),
+    doc(config.docs.opinions, false, "docs.opinions"),
   ]);
   const extras: PromptExtra[] = [];
   for (const x of config.docs.extras) {
     if (!x.include_in_prompt) continue;
-    extras.push({ name: x.name, include_in_prompt: true, ...(await doc(x.path, false)) });
+    const key = `docs.extras[${config.docs.extras.indexOf(x)}].path`;
+    extras.push({ name: x.name, include_in_prompt: true, ...(await doc(x.path, false, key)) });
   }
   return { todo, progress, opinions, extras };
+}
+
+function readTodoDoc(root: string, config: Config): Promise<string | null> {
+  const p = config.docs.todo;
+  return readDocText(resolveRepoPath(root, p), { file: p, key: "docs.todo" }, config.prompt.max_doc_bytes);
 }
 
 /** The previous run's final message when the backend knew it (codex --json), else its logged output. */

@@ -176,11 +176,10 @@ async function autoCommit(ctx: RunContext, runId: number, record: RunRecord): Pr
 
 /** Log a line of ours inside the run's block and emit it. */
 export async function logCar(ctx: RunContext, runId: number, stream: LogStream, text: string): Promise<void> {
-  const ts = isoSeconds(new Date());
-  for (const piece of sanitizeAgentLine(text)) {
-    await ctx.writer.line(runId, stream, piece);
-    ctx.emit({ type: "log", runId, ts, stream, line: piece });
-  }
+  const pieces = sanitizeAgentLine(text);
+  await ctx.writer.lines(runId, stream, pieces);
+  const ts = isoSecondsNow();
+  for (const piece of pieces) ctx.emit({ type: "log", runId, ts, stream, line: piece });
 }
 
 /**
@@ -270,25 +269,31 @@ async function runAttempt(ctx: RunContext, runId: number, prompt: string): Promi
     stdin: prompt,
     sanitize: !keepRaw,
     maxLineBytes: keepRaw ? RAW_MAX_LINE_BYTES : undefined,
-    onLine: async (stream, line) => {
+    // One call per chunk of output: one parse pass, one writer append, one timestamp (see spawn.ts).
+    onLines: async (stream, lines) => {
       lastOutput = Date.now();
       if (keepRaw && stream === "stdout") {
-        raw.push(line);
+        for (const line of lines) raw.push(line);
         if (raw.length >= RAW_BATCH_LINES) void flushRaw();
       }
-      let readable: string[];
-      try {
-        readable = parser.push(stream, line);
-      } catch (err) {
-        readable = [`[car] could not parse agent output: ${(err as Error).message}`];
-      }
-      const ts = isoSeconds(new Date());
-      for (const text of readable) {
-        for (const piece of sanitizeAgentLine(text)) {
-          await writer.line(runId, stream, piece);
-          ctx.emit({ type: "log", runId, ts, stream, line: piece });
+      const out: string[] = [];
+      for (const line of lines) {
+        let readable: string[];
+        try {
+          readable = parser.push(stream, line);
+        } catch (err) {
+          readable = [`[car] could not parse agent output: ${(err as Error).message}`];
+        }
+        for (const text of readable) {
+          // spawn already sanitised what it passed us (unless raw): a parser echoing a line is done.
+          if (text === line && !keepRaw) out.push(text);
+          else for (const piece of sanitizeAgentLine(text)) out.push(piece);
         }
       }
+      if (out.length === 0) return;
+      await writer.lines(runId, stream, out);
+      const ts = isoSecondsNow();
+      for (const piece of out) ctx.emit({ type: "log", runId, ts, stream, line: piece });
     },
   });
   const graceMs = runner.kill_grace_seconds * 1000;
@@ -368,4 +373,14 @@ export function addUsage(
 
 export function isoSeconds(d: Date): string {
   return `${d.toISOString().slice(0, 19)}Z`;
+}
+
+let nowCache = { second: -1, text: "" };
+
+/** isoSeconds(new Date()), formatted once per second (the runner stamps every batch of output). */
+function isoSecondsNow(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== nowCache.second) nowCache = { second, text: isoSeconds(new Date(now)) };
+  return nowCache.text;
 }

@@ -1,6 +1,6 @@
 import { promises as fsp } from "node:fs";
 import { parseLogLine } from "../../log/format.js";
-import { formatIndexEntry, parseIndex } from "../../log/index-format.js";
+import { formatIndexEntry, parseIndex, parseIndexLine } from "../../log/index-format.js";
 import type { LogEntry } from "../../types.js";
 import { isErrno } from "../fs/atomic.js";
 
@@ -91,8 +91,7 @@ export class LogReader {
         }
       }
       let found: number | null = null;
-      await scanBackward(fd, size, floor, (line, offset) => {
-        const entry = parseLogLine(line.toString("utf8"), offset);
+      await scanMarkersBackward(fd, size, floor, (entry) => {
         if (entry.kind === "start") {
           found = entry.runId;
           return true;
@@ -160,15 +159,29 @@ export class LogReader {
   }
 
   private async locate(fd: fsp.FileHandle, size: number, runId: number): Promise<Located | null> {
+    // Cheap first: the run's latest index line, read from the end of the index (a lookup of a recent
+    // run reads a few KiB, not the whole index). Its offsets are verified against the log's markers,
+    // so a wrong or stale line only costs the full path below.
+    const quick = await this.verified(fd, size, runId, await lastIndexEntryFor(this.indexPath, runId));
+    if (quick) return quick;
     const runs = await this.loadIndex(size);
-    const hit = runs?.get(runId);
-    if (hit && (await isMarkerAt(fd, size, hit.start, "start", runId))) {
-      if (hit.end !== null && (await isEndMarkerBefore(fd, size, hit.end, runId))) {
-        return { start: hit.start, endLineEnd: hit.end };
-      }
-      return { start: hit.start, endLineEnd: null };
-    }
+    const hit = await this.verified(fd, size, runId, runs?.get(runId));
+    if (hit) return hit;
     return this.locateByScan(fd, size, runId, runs !== null);
+  }
+
+  /** `hit` as a located block when the log has run `runId`'s start marker at its offset. */
+  private async verified(
+    fd: fsp.FileHandle,
+    size: number,
+    runId: number,
+    hit: IndexedRun | null | undefined,
+  ): Promise<Located | null> {
+    if (!hit || hit.start >= size || !(await isMarkerAt(fd, size, hit.start, "start", runId))) return null;
+    if (hit.end !== null && (await isEndMarkerBefore(fd, size, hit.end, runId))) {
+      return { start: hit.start, endLineEnd: hit.end };
+    }
+    return { start: hit.start, endLineEnd: null };
   }
 
   /** Backwards from EOF to run `runId`'s (last) start marker; complete blocks passed are indexed. */
@@ -181,11 +194,11 @@ export class LogReader {
     const ends = new Map<number, number>(); // run → offset just past its nearest end marker seen so far
     const discovered: IndexedRun[] = [];
     let result: Located | null = null;
-    await scanBackward(fd, size, 0, (line, offset) => {
-      const entry = parseLogLine(line.toString("utf8"), offset);
+    await scanMarkersBackward(fd, size, 0, (entry, lineEnd) => {
       if (entry.kind === "end") {
-        ends.set(entry.runId, Math.min(size, offset + line.length + 1));
+        ends.set(entry.runId, lineEnd);
       } else if (entry.kind === "start") {
+        const offset = entry.offset;
         const end = ends.get(entry.runId);
         ends.delete(entry.runId);
         if (end !== undefined) discovered.push({ run: entry.runId, start: offset, end });
@@ -371,6 +384,108 @@ async function scanBackward(
   }
   // What is left is the range's first line (it starts at `floor`).
   if (!first) visit(parts.length > 0 ? Buffer.concat(parts) : EMPTY, floor);
+}
+
+const MARKER_AFTER_NL = Buffer.from("\n=== run ");
+const MARKER_HEAD = MARKER_AFTER_NL.subarray(1);
+/** Bytes read past a chunk so a marker line starting in it is usually complete (markers are ~30 bytes). */
+const MARKER_OVERLAP = 256;
+
+/**
+ * Like `scanBackward` + `parseLogLine`, but visits only the lines that can be run markers (those
+ * starting with "=== run ", the common prefix of START_RE and END_RE), found by a byte search:
+ * agent lines are neither split nor decoded. Same lines, same order, same parse as the full scan.
+ * `visit(entry, lineEnd)` gets the parsed line and the offset just past it (its "\n" included, capped
+ * at `end`); returning true stops.
+ */
+async function scanMarkersBackward(
+  fd: fsp.FileHandle,
+  end: number,
+  floor: number,
+  visit: (entry: LogEntry, lineEnd: number) => boolean | undefined,
+): Promise<void> {
+  const visitAt = async (buf: Buffer, bufStart: number, at: number): Promise<boolean> => {
+    // `at` = index in `buf` of a line start; the line is complete in `buf` unless it is very long.
+    const nl = buf.indexOf(NL, at);
+    let line: Buffer;
+    if (nl >= 0) line = buf.subarray(at, nl);
+    else if (bufStart + buf.length >= end) line = buf.subarray(at);
+    else line = await readLineFrom(fd, end, bufStart + at);
+    const offset = bufStart + at;
+    return visit(parseLogLine(line.toString("utf8"), offset), Math.min(end, offset + line.length + 1)) === true;
+  };
+  let pos = end;
+  while (pos > floor) {
+    const start = Math.max(floor, pos - CHUNK);
+    const buf = await readRange(fd, start, Math.min(end, pos + MARKER_OVERLAP));
+    // This chunk owns the markers whose preceding "\n" lies in [start, pos).
+    for (
+      let i = buf.lastIndexOf(MARKER_AFTER_NL, pos - start - 1);
+      i >= 0;
+      i = i > 0 ? buf.lastIndexOf(MARKER_AFTER_NL, i - 1) : -1
+    ) {
+      if (await visitAt(buf, start, i + 1)) return;
+    }
+    pos = start;
+  }
+  // The range's first line (it starts at `floor`, with no "\n" before it in range).
+  if (end > floor) {
+    const head = await readRange(fd, floor, Math.min(end, floor + MARKER_OVERLAP));
+    if (head.subarray(0, MARKER_HEAD.length).equals(MARKER_HEAD)) await visitAt(head, floor, 0);
+  }
+}
+
+/** The whole line starting at `offset` (without its "\n"), up to `end`: the rare very long marker. */
+async function readLineFrom(fd: fsp.FileHandle, end: number, offset: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let pos = offset;
+  while (pos < end) {
+    const chunk = await readRange(fd, pos, Math.min(end, pos + CHUNK));
+    if (chunk.length === 0) break;
+    const nl = chunk.indexOf(NL);
+    if (nl >= 0) {
+      parts.push(chunk.subarray(0, nl));
+      break;
+    }
+    parts.push(chunk);
+    pos += chunk.length;
+  }
+  return Buffer.concat(parts);
+}
+
+const CANONICAL_INDEX_LINE = /^\{"run":(\d+),"start":\d+,"end":(?:\d+|null)\}$/;
+
+/**
+ * The entry the whole-index parse (`parseIndex`: the last valid line for a run wins) would give for
+ * `runId`, found by reading the index backwards from its end and stopping at that line. Lines as
+ * `formatIndexEntry` writes them are recognised by a regex; any other line goes through
+ * `parseIndexLine`, so hand-edited or torn lines are treated exactly as the full parse treats them.
+ * Null when the index is missing or has no valid line for the run.
+ */
+async function lastIndexEntryFor(indexPath: string, runId: number): Promise<IndexedRun | null> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(indexPath, "r");
+  } catch {
+    return null;
+  }
+  try {
+    const { size } = await fh.stat();
+    const want = String(runId);
+    let found: IndexedRun | null = null;
+    await scanBackward(fh, size, 0, (raw) => {
+      const line = raw.toString("utf8").trim();
+      if (line === "") return false;
+      const m = CANONICAL_INDEX_LINE.exec(line);
+      if (m && m[1] !== want) return false;
+      const entry = parseIndexLine(line);
+      if (entry && entry.run === runId) found = entry;
+      return found !== null;
+    });
+    return found;
+  } finally {
+    await fh.close();
+  }
 }
 
 /**

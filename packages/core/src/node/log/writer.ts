@@ -4,37 +4,48 @@ import {
   formatLogLine,
   formatStartMarker,
   formatTimestamp,
+  MAX_LOG_LINE_CHARS,
   sanitizeAgentLine,
 } from "../../log/format.js";
 import { formatIndexEntry, parseIndex } from "../../log/index-format.js";
 import type { LogStream } from "../../types.js";
 import { isErrno } from "../fs/atomic.js";
 
-/** Pending bytes that trigger a write without waiting for the timer. */
-const FLUSH_BYTES = 64 * 1024;
-/** Longest a line waits in the buffer. */
-const FLUSH_MS = 50;
+/**
+ * Bytes queued behind an in-flight write above which `line()`/`lines()` wait for the disk. Bounds memory
+ * (at most this much plus one caller's batch queued, plus the write in flight) while letting a fast
+ * agent's next chunk be read and formatted during the current write.
+ */
+const MAX_PENDING_BYTES = 256 * 1024;
+/** Characters that must never reach the log inside a line (they would break its line format). */
+const UNSAFE_IN_LINE = /[\n\r\0]/;
 
 /**
  * Appends to `codex-autorunner.log` in the original's line format through one fd opened in append
- * mode, batching agent lines (flushed at 64 KiB or after 50 ms) and keeping the index beside the log
- * (`{run, start, end}` JSON lines, see log/index-format.ts: an entry when a run starts, another when
- * it ends) so readers find a
- * run's block without scanning. Every method tells the byte offset where its (first) line starts.
+ * mode, and keeps the index beside the log (`{run, start, end}` JSON lines, see log/index-format.ts: an
+ * entry when a run starts, another when it ends) so readers find a run's block without scanning. Every
+ * method tells the byte offset where its (first) line starts.
  *
- * Memory stays bounded however many lines arrive: `line()` resolves only once the buffer is below the
- * flush threshold again, so a caller that awaits it is slowed to the disk's pace.
+ * Writes coalesce while busy: when no write is in flight, a line is handed to the file at once (a
+ * follower sees it within one write, no timer); lines arriving while a write is pending are joined
+ * into the next write. Memory stays bounded however many lines arrive: `line()`/`lines()` resolve
+ * only once less than MAX_PENDING_BYTES wait behind the write in flight, so a caller that awaits them
+ * is slowed to the disk's pace.
  */
 export class LogWriter {
-  private pending: string[] = [];
+  /** Largest backlog (bytes queued behind the write in flight) before callers are made to wait. */
+  static readonly MAX_PENDING_BYTES = MAX_PENDING_BYTES;
+
+  /** Encoded at enqueue time: the byte length (for offsets) comes with the encoding, not a second pass. */
+  private pending: Buffer[] = [];
   private pendingBytes = 0;
-  /** Byte offset where the next appended byte will land (file size + pending). */
+  /** Byte offset where the next appended byte will land (file size + in flight + pending). */
   private end: number;
-  private timer: NodeJS.Timeout | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  /** Byte offset up to which everything was handed to the file (end − in flight − pending). */
+  private written: number;
+  /** The write in flight, if any; it starts the next one when it is done and more is pending. */
+  private writing: Promise<void> | null = null;
   private failure: unknown = null;
-  /** Chunks handed to the write chain and not yet written. */
-  private inFlight = 0;
   private closed = false;
   private readonly starts = new Map<number, number>();
   private tsCache = { second: -1, text: "" };
@@ -48,6 +59,7 @@ export class LogWriter {
     private needsNewline: boolean,
   ) {
     this.end = size;
+    this.written = size;
   }
 
   static async open(logPath: string, indexPath: string): Promise<LogWriter> {
@@ -96,19 +108,36 @@ export class LogWriter {
   }
 
   /**
-   * Buffer one agent line (sanitised: may become several log lines). Returns the offset of the first
-   * log line it produced; waits for the disk when the buffer is full.
+   * Append one agent line (sanitised: may become several log lines). Returns the offset of the first
+   * log line it produced; waits for the disk when the backlog is full.
    */
   async line(runId: number, stream: LogStream, text: string): Promise<number> {
     this.assertOpen();
-    const ts = this.timestamp();
-    let first = -1;
-    for (const piece of sanitizeAgentLine(text)) {
-      const at = this.enqueue(withNewline(formatLogLine(ts, runId, stream, piece)));
-      if (first < 0) first = at;
+    return this.lines(runId, stream, sanitizeAgentLine(text));
+  }
+
+  /**
+   * Append a batch of agent lines of one stream in one go (one timestamp, one string, one enqueue):
+   * what the runner does per chunk of agent output. Each text should be one line as sanitizeAgentLine
+   * returns it; one that is not (a newline, CR, NUL or over MAX_LOG_LINE_CHARS) is sanitised here, so
+   * the log's line format holds whatever the caller passes. Returns the offset of the first log line
+   * (the current end offset for an empty batch); waits for the disk when the backlog is full.
+   */
+  async lines(runId: number, stream: LogStream, texts: readonly string[]): Promise<number> {
+    this.assertOpen();
+    if (texts.length === 0) return this.end;
+    let safe = texts;
+    for (const t of texts) {
+      if (t.length > MAX_LOG_LINE_CHARS || UNSAFE_IN_LINE.test(t)) {
+        safe = texts.flatMap(sanitizeAgentLine);
+        break;
+      }
     }
-    if (this.pendingBytes >= FLUSH_BYTES) await this.flush();
-    else this.schedule();
+    const prefix = formatLogLine(this.timestamp(), runId, stream, "");
+    const first = this.enqueue(`${prefix}${safe.join(`\n${prefix}`)}\n`);
+    this.kick();
+    while (this.pendingBytes >= MAX_PENDING_BYTES && this.writing) await this.writing;
+    if (this.failure) throw this.failure;
     return first;
   }
 
@@ -126,17 +155,11 @@ export class LogWriter {
     return this.endRun(runId, null);
   }
 
-  /** Write everything buffered. */
+  /** Write everything appended so far (waits for the writes in flight). */
   async flush(): Promise<void> {
-    this.clearTimer();
-    if (this.pending.length > 0) {
-      const chunk = this.pending.join("");
-      this.pending = [];
-      this.pendingBytes = 0;
-      this.inFlight++;
-      this.chain = this.chain.then(() => this.append(chunk)).finally(() => this.inFlight--);
-    }
-    await this.chain;
+    const target = this.end;
+    this.kick();
+    while (this.written < target && this.writing) await this.writing;
     if (this.failure) throw this.failure;
   }
 
@@ -155,33 +178,54 @@ export class LogWriter {
   private async writeNow(text: string): Promise<number> {
     this.assertOpen();
     await this.flush();
-    if (this.pending.length === 0 && this.inFlight === 0) {
+    if (this.idle()) {
       const { size } = await this.fd.stat();
-      if (this.pending.length === 0 && this.inFlight === 0 && size !== this.end) this.end = size;
+      if (this.idle() && size !== this.end) {
+        this.end = size;
+        this.written = size;
+      }
     }
     const offset = this.enqueue(withNewline(text));
     await this.flush();
     return offset;
   }
 
-  /** Buffer `line` (ending in "\n"); returns the offset it will land at. */
-  private enqueue(line: string): number {
+  private idle(): boolean {
+    return this.pending.length === 0 && this.writing === null;
+  }
+
+  /** Queue `text` (one or more lines, ending in "\n"); returns the offset it will land at. */
+  private enqueue(text: string): number {
     if (this.needsNewline) {
       this.needsNewline = false;
       this.enqueue("\n");
     }
     const offset = this.end;
-    this.pending.push(line);
-    const bytes = Buffer.byteLength(line, "utf8");
-    this.pendingBytes += bytes;
-    this.end += bytes;
+    const buf = Buffer.from(text, "utf8");
+    this.pending.push(buf);
+    this.pendingBytes += buf.length;
+    this.end += buf.length;
     return offset;
   }
 
-  private async append(chunk: string): Promise<void> {
+  /** Start a write of everything pending unless one is in flight (that one calls us when done). */
+  private kick(): void {
+    if (this.writing !== null || this.pending.length === 0) return;
+    const chunk = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
+    const bytes = chunk.length;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.writing = this.append(chunk).then(() => {
+      if (!this.failure) this.written += bytes;
+      this.writing = null;
+      this.kick();
+    });
+  }
+
+  /** Never rejects: a failure is kept and thrown to the next caller. */
+  private async append(buf: Buffer): Promise<void> {
     if (this.failure) return;
     try {
-      const buf = Buffer.from(chunk, "utf8");
       let done = 0;
       while (done < buf.length) {
         const { bytesWritten } = await this.fd.write(buf, done, buf.length - done);
@@ -203,20 +247,6 @@ export class LogWriter {
   private async appendIndex(entry: { run: number; start: number; end: number | null }): Promise<void> {
     // The index is derived data: failing to write it must not fail the run (readers fall back).
     await this.idx.write(withNewline(formatIndexEntry(entry))).catch(() => {});
-  }
-
-  private schedule(): void {
-    if (this.timer || this.pending.length === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.flush().catch(() => {});
-    }, FLUSH_MS);
-    this.timer.unref();
-  }
-
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
   }
 
   private timestamp(): string {

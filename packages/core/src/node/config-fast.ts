@@ -1,0 +1,167 @@
+import { loadAll, YAML11_SCHEMA } from "js-yaml";
+import type { Config } from "../config/schema.js";
+
+/**
+ * Hot path of `loadConfig` for read-only commands: YAML → the same merge over defaults → a structural
+ * check, without loading zod (loading zod costs more than starting node). It never decides that a
+ * config is bad: anything it does not positively recognise as valid (malformed YAML, a wrong type, a
+ * value out of range, a key it cannot vouch for) returns null, and the caller runs the full
+ * `parseConfig` (js-yaml + zod), which produces the result or the precise error. When it accepts, its
+ * result equals what `parseConfig` returns, key order included (checked by config-fast.test.ts
+ * against the zod schema).
+ */
+
+/** DEFAULT_CONFIG (config/schema.ts) spelled out, in the schema's key order; a test keeps them equal. */
+export function fastDefaults(): Config {
+  return {
+    version: 1,
+    docs: {
+      todo: ".codex-autorunner/TODO.md",
+      progress: ".codex-autorunner/PROGRESS.md",
+      opinions: ".codex-autorunner/OPINIONS.md",
+      extras: [],
+    },
+    codex: {
+      binary: "codex",
+      args: ["exec", "--json", "--dangerously-bypass-approvals-and-sandbox", "--skip-git-repo-check", "-"],
+    },
+    chat: { args: ["exec", "--json", "--sandbox", "read-only", "--skip-git-repo-check", "-"] },
+    prompt: { prev_run_max_chars: 6000, template: ".codex-autorunner/prompt.txt" },
+    runner: {
+      sleep_seconds: 5,
+      stop_after_runs: null,
+      max_wallclock_seconds: null,
+      run_timeout_seconds: null,
+      idle_timeout_seconds: null,
+      kill_grace_seconds: 10,
+      max_retries: 3,
+      retry_base_seconds: 5,
+      no_progress_runs: 3,
+      max_total_tokens: null,
+    },
+    git: { auto_commit: false, commit_message_template: "[codex] run #{run_id}" },
+    server: { host: "127.0.0.1", port: 4173, auth_token: null, max_body_bytes: 1_048_576 },
+  };
+}
+
+type Obj = Record<string, unknown>;
+
+function isPlainObject(value: unknown): value is Obj {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function clone<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(clone) as T;
+  if (isPlainObject(value)) {
+    const out: Obj = {};
+    for (const [k, v] of Object.entries(value)) if (k !== "__proto__") out[k] = clone(v);
+    return out as T;
+  }
+  return value;
+}
+
+/** Same as `deepMerge` in config/parse.ts (which cannot be imported here without zod). */
+function deepMerge<T>(base: T, over: unknown): T {
+  if (over === undefined) return clone(base);
+  if (!isPlainObject(base) || !isPlainObject(over)) return clone(over) as T;
+  const out = clone(base) as Obj;
+  for (const [key, value] of Object.entries(over)) {
+    if (key === "__proto__") continue;
+    out[key] = key in out ? deepMerge(out[key], value) : clone(value);
+  }
+  return out as T;
+}
+
+const str = (v: unknown) => typeof v === "string" && v.length > 0;
+const num = (v: unknown, min: number, gt = false) =>
+  typeof v === "number" && Number.isFinite(v) && (gt ? v > min : v >= min);
+const int = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  typeof v === "number" && Number.isSafeInteger(v) && v >= min && v <= max;
+const orNull = (ok: boolean, v: unknown) => ok || v === null;
+const strings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === "string");
+
+const EXTRA_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const RESERVED = new Set(["todo", "progress", "opinions"]);
+
+/** The extras in the schema's output shape (name, path, include_in_prompt, then unknown keys), or null. */
+function checkExtras(value: unknown): Obj[] | null {
+  if (!Array.isArray(value)) return null;
+  const seen = new Set<string>();
+  const out: Obj[] = [];
+  for (const extra of value) {
+    if (!isPlainObject(extra)) return null;
+    const { name, path, include_in_prompt, ...rest } = extra;
+    if (typeof name !== "string" || !EXTRA_NAME.test(name) || !str(path)) return null;
+    if (include_in_prompt !== undefined && typeof include_in_prompt !== "boolean") return null;
+    const lower = name.toLowerCase();
+    if (RESERVED.has(lower) || seen.has(lower)) return null;
+    seen.add(lower);
+    out.push({ name, path, include_in_prompt: include_in_prompt ?? true, ...rest });
+  }
+  return out;
+}
+
+function sectionsOk(c: Obj): boolean {
+  const { docs, codex, chat, prompt, runner, git, server } = c;
+  if (c.version !== 1) return false;
+  if (![docs, codex, chat, prompt, runner, git, server].every(isPlainObject)) return false;
+  const d = docs as Obj;
+  const x = codex as Obj;
+  const p = prompt as Obj;
+  const r = runner as Obj;
+  const g = git as Obj;
+  const s = server as Obj;
+  return (
+    str(d.todo) &&
+    str(d.progress) &&
+    str(d.opinions) &&
+    str(x.binary) &&
+    strings(x.args) &&
+    strings((chat as Obj).args) &&
+    int(p.prev_run_max_chars, 0) &&
+    str(p.template) &&
+    num(r.sleep_seconds, 0) &&
+    orNull(int(r.stop_after_runs, 1), r.stop_after_runs) &&
+    orNull(num(r.max_wallclock_seconds, 0, true), r.max_wallclock_seconds) &&
+    orNull(num(r.run_timeout_seconds, 0, true), r.run_timeout_seconds) &&
+    orNull(num(r.idle_timeout_seconds, 0, true), r.idle_timeout_seconds) &&
+    num(r.kill_grace_seconds, 0) &&
+    int(r.max_retries, 0) &&
+    num(r.retry_base_seconds, 0) &&
+    orNull(int(r.no_progress_runs, 0), r.no_progress_runs) &&
+    orNull(int(r.max_total_tokens, 1), r.max_total_tokens) &&
+    typeof g.auto_commit === "boolean" &&
+    str(g.commit_message_template) &&
+    str(s.host) &&
+    int(s.port, 0, 65535) &&
+    orNull(str(s.auth_token), s.auth_token) &&
+    int(s.max_body_bytes, 1)
+  );
+}
+
+/** `parseConfig(text)`'s result when the text is a valid config it can vouch for, else null. */
+export function parseConfigFast(text: string): { config: Config; raw: Record<string, unknown> } | null {
+  let docs: unknown[];
+  try {
+    docs = loadAll(text.startsWith("\uFEFF") ? text.slice(1) : text, { schema: YAML11_SCHEMA, maxAliases: 100 });
+  } catch {
+    return null;
+  }
+  if (docs.length > 1) return null;
+  const raw = docs.length === 0 || docs[0] === null ? {} : docs[0];
+  if (!isPlainObject(raw)) return null;
+  if (raw.version !== undefined && raw.version !== null && raw.version !== 1) return null;
+  const defaults = fastDefaults();
+  const sections: Obj = { ...raw, version: 1 };
+  for (const [key, value] of Object.entries(sections)) {
+    if (value === null && isPlainObject((defaults as unknown as Obj)[key])) delete sections[key];
+  }
+  const merged = deepMerge(defaults as unknown as Obj, sections);
+  if (!sectionsOk(merged)) return null;
+  const extras = checkExtras((merged.docs as Obj).extras);
+  if (extras === null) return null;
+  (merged.docs as Obj).extras = extras;
+  return { config: merged as unknown as Config, raw };
+}
