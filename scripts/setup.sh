@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything this repo needs on a fresh Debian-like machine: pnpm (pinned), Debian's
-# Chromium for the browser tests (skipped with --no-browser), and the workspace's dependencies.
+# Installs everything this repo needs on a fresh Debian-like machine: pnpm (pinned), the test-only
+# system packages (skipped with --no-test-tools), and the workspace's dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,12 +10,19 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$w
   npm install -g "pnpm@$want_pnpm" >/dev/null
 fi
 
-if [ "${1:-}" != "--no-browser" ] && [ ! -x /usr/bin/chromium ]; then
-  echo "setup: installing Debian's chromium (browser tests drive /usr/bin/chromium)"
-  sudo_cmd=""
-  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+# Test-only system packages: Debian's Chromium (browser tests drive /usr/bin/chromium; never a
+# downloaded browser) and strace (a crash scenario delays rename(2) to hit an exact kill point).
+if [ "${1:-}" != "--no-test-tools" ]; then
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v strace >/dev/null 2>&1 || missing+=(strace)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]} with apt-get"
+    sudo_cmd=""
+    [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
 fi
 
 export TURBO_TELEMETRY_DISABLED=1

@@ -1,4 +1,16 @@
+import nodeModule from "node:module";
 import { matchFastPath, runFastPath } from "./fast-path.js";
+
+// Node >= 22.1 can cache compiled modules on disk (most of a short command's start-up is compiling
+// the ESM graph); Node 20 has no such API, so only call it where it exists.
+const withCache = nodeModule as { enableCompileCache?: () => unknown };
+if (typeof withCache.enableCompileCache === "function") {
+  try {
+    withCache.enableCompileCache();
+  } catch {
+    // A cache that cannot be set up (read-only tmp dir) only costs speed.
+  }
+}
 
 // A closed pipe (`car log | head`) is not an error worth a stack trace; see outputPolicy for `run`.
 let keepRunning = () => false;

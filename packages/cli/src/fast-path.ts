@@ -3,14 +3,45 @@ import { VERSION } from "./version.js";
 
 /**
  * Start-up fast paths. Loading yargs costs more than starting node itself, so the commands people
- * run most often as scripts skip it: `car status [--json] [--repo PATH]`, `car --help` (the text
+ * run most often as scripts skip it: `car status [--json] [--repo PATH]`, `car log` with its usual
+ * options (see matchLog), `car --help` (the text
  * yargs renders, saved at build time as dist/help.txt) and `car --version`. Anything else, or any
  * doubt, goes through yargs.
  */
 export type FastPath =
   | { kind: "status"; args: { repo?: string; json: boolean } }
+  | { kind: "log"; args: { repo?: string; run?: number; tail?: number; follow: boolean } }
   | { kind: "help"; text: string; usageError: boolean }
   | { kind: "version" };
+
+/** A run number as yargs would accept it for `--run` (and the check after it): 1, 2, ... */
+const RUN_NUMBER = /^[1-9][0-9]{0,14}$/;
+/** A line count for `--tail`: 0, 1, ... */
+const LINE_COUNT = /^(?:0|[1-9][0-9]{0,14})$/;
+
+/**
+ * `--name VALUE` / `--name=VALUE` at argv[i], when the value is acceptable (`ok`): the value and
+ * how many argv items it took; null otherwise (yargs then parses and reports).
+ */
+function valueOption(
+  argv: readonly string[],
+  i: number,
+  name: string,
+  ok: (v: string) => boolean,
+): { value: string; used: number } | null {
+  const a = argv[i]!;
+  if (a === `--${name}`) {
+    const v = argv[i + 1];
+    return v !== undefined && !v.startsWith("-") && ok(v) ? { value: v, used: 2 } : null;
+  }
+  if (a.startsWith(`--${name}=`)) {
+    const v = a.slice(name.length + 3);
+    return ok(v) ? { value: v, used: 1 } : null;
+  }
+  return null;
+}
+
+const anyRepo = (v: string) => v.length > 0;
 
 export function matchFastPath(argv: readonly string[], helpFile: URL): FastPath | null {
   const bare = argv.length === 0;
@@ -19,6 +50,7 @@ export function matchFastPath(argv: readonly string[], helpFile: URL): FastPath 
     return { kind: "help", text: readFileSync(helpFile, "utf8"), usageError: bare };
   }
   if (argv.length === 1 && argv[0] === "--version") return { kind: "version" };
+  if (argv[0] === "log") return matchLog(argv);
   if (argv[0] !== "status") return null;
   const args: { repo?: string; json: boolean } = { json: false };
   for (let i = 1; i < argv.length; i++) {
@@ -37,6 +69,43 @@ export function matchFastPath(argv: readonly string[], helpFile: URL): FastPath 
   return { kind: "status", args };
 }
 
+/**
+ * `car log [--run N | --tail N] [-f|--follow] [--repo PATH]` in their plain spellings, each at most
+ * once, values that pass the command's own checks. Anything else (both --run and --tail, a bad
+ * value, another flag, `--help`) goes through yargs, which gives the usage error or help.
+ */
+function matchLog(argv: readonly string[]): FastPath | null {
+  const args: { repo?: string; run?: number; tail?: number; follow: boolean } = { follow: false };
+  for (let i = 1; i < argv.length; ) {
+    const a = argv[i]!;
+    if ((a === "--follow" || a === "-f") && !args.follow) {
+      args.follow = true;
+      i++;
+      continue;
+    }
+    const run = args.run === undefined && args.tail === undefined ? valueOption(argv, i, "run", (v) => RUN_NUMBER.test(v)) : null;
+    if (run) {
+      args.run = Number(run.value);
+      i += run.used;
+      continue;
+    }
+    const tail = args.run === undefined && args.tail === undefined ? valueOption(argv, i, "tail", (v) => LINE_COUNT.test(v)) : null;
+    if (tail) {
+      args.tail = Number(tail.value);
+      i += tail.used;
+      continue;
+    }
+    const repo = args.repo === undefined ? valueOption(argv, i, "repo", anyRepo) : null;
+    if (repo) {
+      args.repo = repo.value;
+      i += repo.used;
+      continue;
+    }
+    return null;
+  }
+  return { kind: "log", args };
+}
+
 export async function runFastPath(fast: FastPath): Promise<number> {
   if (fast.kind === "help") {
     // Bare `car` is a usage error: the help goes to stderr and the exit code is 2, as through yargs.
@@ -47,15 +116,18 @@ export async function runFastPath(fast: FastPath): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const [{ statusCommand }, { outcome }, { printError }, { exitCodeForError }] = await Promise.all([
-    import("./commands/status.js"),
+  const [command, { outcome }, { printError }, { exitCodeForError }] = await Promise.all([
+    fast.kind === "status"
+      ? import("./commands/status.js").then((m) => m.statusCommand)
+      : import("./commands/log.js").then((m) => m.logCommand),
     import("./commands/common.js"),
     import("./output/errors.js"),
     import("./exit-codes.js"),
   ]);
   outcome.code = 0;
   try {
-    await statusCommand.handler({ ...fast.args, _: ["status"], $0: "car" });
+    // The handler yargs would call, with the arguments yargs would give it.
+    await (command.handler as (a: object) => Promise<void>)({ ...fast.args, _: [fast.kind], $0: "car" });
     return outcome.code;
   } catch (err) {
     printError(err);

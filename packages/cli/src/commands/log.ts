@@ -5,7 +5,7 @@ import { EXIT } from "../exit-codes.js";
 import { liteRepoRoot, loadLite } from "../fast-core.js";
 import { err, type GlobalArgs, setExitCode } from "./common.js";
 
-interface LogArgs extends GlobalArgs {
+export interface LogArgs extends GlobalArgs {
   run?: number;
   tail?: number;
   follow?: boolean;

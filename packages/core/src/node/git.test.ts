@@ -112,4 +112,16 @@ describe("git", () => {
       await fsp.rm(outside, { recursive: true, force: true });
     }
   });
+
+  it("runs the repo's pre-commit hook and reports its refusal", async () => {
+    await gitInit(dir);
+    const hook = join(dir, ".git", "hooks", "pre-commit");
+    await fsp.mkdir(join(dir, ".git", "hooks"), { recursive: true });
+    await fsp.writeFile(hook, "#!/bin/sh\necho 'lint says no' >&2\nexit 1\n", { mode: 0o755 });
+    await fsp.writeFile(join(dir, "a.txt"), "x");
+    const res = await commitAll(dir, "m");
+    expect(res.ok).toBe(false);
+    expect(res.message).toContain("lint says no");
+    expect(() => gitOut(["rev-parse", "HEAD"])).toThrow();
+  });
 });

@@ -101,6 +101,8 @@ export interface CommitResult {
  * `git add -A` then commit. Nothing to commit is a success with `sha: null`; a failure is returned
  * (ok: false, git's stderr) rather than thrown so the caller can record it in the run record.
  * A fallback identity is passed only when the repo has none, so a user's own identity always wins.
+ * The repo's hooks run (no --no-verify): a pre-commit hook that rejects the agent's work is the
+ * user's policy, and its refusal shows up in the log and the run record like any failed commit.
  */
 export async function commitAll(root: string, message: string): Promise<CommitResult> {
   const add = await git(root, ["add", "-A"]);
@@ -113,7 +115,7 @@ export async function commitAll(root: string, message: string): Promise<CommitRe
   const identity = (await hasIdentity(root))
     ? []
     : ["-c", "user.name=codex-autorunner", "-c", "user.email=codex-autorunner@localhost"];
-  const commit = await git(root, [...identity, "commit", "--quiet", "--no-verify", "-m", message]);
+  const commit = await git(root, [...identity, "commit", "--quiet", "-m", message]);
   if (commit.code !== 0) {
     const text = tail(commit);
     if (/nothing (added )?to commit/.test(text)) return { ok: true, sha: null, message: "nothing to commit" };
