@@ -1,10 +1,11 @@
-import { loadAll, YAML11_SCHEMA } from "js-yaml";
 import type { Config } from "../config/schema.js";
+import { readYamlSubset } from "./config-yaml-subset.js";
 
 /**
  * Hot path of `loadConfig` for read-only commands: YAML → the same merge over defaults → a structural
- * check, without loading zod (loading zod costs more than starting node). It never decides that a
- * config is bad: anything it does not positively recognise as valid (malformed YAML, a wrong type, a
+ * check, without loading zod (loading zod costs more than starting node) or js-yaml: it reads the plain
+ * subset of YAML that config files are written in (config-yaml-subset.ts). It never decides that a
+ * config is bad: anything it does not positively recognise as valid (YAML outside the subset, a wrong type, a
  * value out of range, a key it cannot vouch for) returns null, and the caller runs the full
  * `parseConfig` (js-yaml + zod), which produces the result or the precise error. When it accepts, its
  * result equals what `parseConfig` returns, key order included (checked by config-fast.test.ts
@@ -26,7 +27,7 @@ export function fastDefaults(): Config {
       args: ["exec", "--json", "--dangerously-bypass-approvals-and-sandbox", "--skip-git-repo-check", "-"],
     },
     chat: { args: ["exec", "--json", "--sandbox", "read-only", "--skip-git-repo-check", "-"] },
-    prompt: { prev_run_max_chars: 6000, template: ".codex-autorunner/prompt.txt" },
+    prompt: { prev_run_max_chars: 6000, max_doc_bytes: 2_097_152, template: ".codex-autorunner/prompt.txt" },
     runner: {
       sleep_seconds: 5,
       stop_after_runs: null,
@@ -75,12 +76,40 @@ function deepMerge<T>(base: T, over: unknown): T {
 }
 
 const str = (v: unknown) => typeof v === "string" && v.length > 0;
-const num = (v: unknown, min: number, gt = false) =>
+const num = (min: number, gt = false) => (v: unknown) =>
   typeof v === "number" && Number.isFinite(v) && (gt ? v > min : v >= min);
-const int = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  typeof v === "number" && Number.isSafeInteger(v) && v >= min && v <= max;
-const orNull = (ok: boolean, v: unknown) => ok || v === null;
+const int =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (v: unknown) =>
+    typeof v === "number" && Number.isSafeInteger(v) && v >= min && v <= max;
+const orNull = (ok: (v: unknown) => boolean) => (v: unknown) => v === null || ok(v);
 const strings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === "string");
+const bool = (v: unknown) => typeof v === "boolean";
+
+/**
+ * Every key of every section with a check at least as strict as the schema's (config/schema.ts).
+ * config-fast.test.ts fails when the schema gains a key this table lacks.
+ */
+export const FAST_CHECKS: Record<string, Record<string, (v: unknown) => boolean>> = {
+  docs: { todo: str, progress: str, opinions: str, extras: Array.isArray },
+  codex: { binary: str, args: strings },
+  chat: { args: strings },
+  prompt: { prev_run_max_chars: int(0), max_doc_bytes: int(1), template: str },
+  runner: {
+    sleep_seconds: num(0),
+    stop_after_runs: orNull(int(1)),
+    max_wallclock_seconds: orNull(num(0, true)),
+    run_timeout_seconds: orNull(num(0, true)),
+    idle_timeout_seconds: orNull(num(0, true)),
+    kill_grace_seconds: num(0),
+    max_retries: int(0),
+    retry_base_seconds: num(0),
+    no_progress_runs: orNull(int(0)),
+    max_total_tokens: orNull(int(1)),
+  },
+  git: { auto_commit: bool, commit_message_template: str },
+  server: { host: str, port: int(0, 65535), auth_token: orNull(str), max_body_bytes: int(1) },
+};
 
 const EXTRA_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const RESERVED = new Set(["todo", "progress", "opinions"]);
@@ -104,54 +133,19 @@ function checkExtras(value: unknown): Obj[] | null {
 }
 
 function sectionsOk(c: Obj): boolean {
-  const { docs, codex, chat, prompt, runner, git, server } = c;
   if (c.version !== 1) return false;
-  if (![docs, codex, chat, prompt, runner, git, server].every(isPlainObject)) return false;
-  const d = docs as Obj;
-  const x = codex as Obj;
-  const p = prompt as Obj;
-  const r = runner as Obj;
-  const g = git as Obj;
-  const s = server as Obj;
-  return (
-    str(d.todo) &&
-    str(d.progress) &&
-    str(d.opinions) &&
-    str(x.binary) &&
-    strings(x.args) &&
-    strings((chat as Obj).args) &&
-    int(p.prev_run_max_chars, 0) &&
-    str(p.template) &&
-    num(r.sleep_seconds, 0) &&
-    orNull(int(r.stop_after_runs, 1), r.stop_after_runs) &&
-    orNull(num(r.max_wallclock_seconds, 0, true), r.max_wallclock_seconds) &&
-    orNull(num(r.run_timeout_seconds, 0, true), r.run_timeout_seconds) &&
-    orNull(num(r.idle_timeout_seconds, 0, true), r.idle_timeout_seconds) &&
-    num(r.kill_grace_seconds, 0) &&
-    int(r.max_retries, 0) &&
-    num(r.retry_base_seconds, 0) &&
-    orNull(int(r.no_progress_runs, 0), r.no_progress_runs) &&
-    orNull(int(r.max_total_tokens, 1), r.max_total_tokens) &&
-    typeof g.auto_commit === "boolean" &&
-    str(g.commit_message_template) &&
-    str(s.host) &&
-    int(s.port, 0, 65535) &&
-    orNull(str(s.auth_token), s.auth_token) &&
-    int(s.max_body_bytes, 1)
-  );
+  for (const [section, keys] of Object.entries(FAST_CHECKS)) {
+    const value = c[section];
+    if (!isPlainObject(value)) return false;
+    for (const [key, ok] of Object.entries(keys)) if (!ok(value[key])) return false;
+  }
+  return true;
 }
 
 /** `parseConfig(text)`'s result when the text is a valid config it can vouch for, else null. */
 export function parseConfigFast(text: string): { config: Config; raw: Record<string, unknown> } | null {
-  let docs: unknown[];
-  try {
-    docs = loadAll(text.startsWith("\uFEFF") ? text.slice(1) : text, { schema: YAML11_SCHEMA, maxAliases: 100 });
-  } catch {
-    return null;
-  }
-  if (docs.length > 1) return null;
-  const raw = docs.length === 0 || docs[0] === null ? {} : docs[0];
-  if (!isPlainObject(raw)) return null;
+  const raw = readYamlSubset(text);
+  if (raw === null) return null;
   if (raw.version !== undefined && raw.version !== null && raw.version !== 1) return null;
   const defaults = fastDefaults();
   const sections: Obj = { ...raw, version: 1 };

@@ -1,5 +1,5 @@
-import { existsSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { existsSync, promises as fsp } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { deriveStatus } from "../state/transitions.js";
 import { parseTodo, type TodoItem } from "../todo/parse.js";
 import type { LockInfo, RunnerState, RunnerStatus, RunRecord, TokenUsage } from "../types.js";
@@ -31,24 +31,62 @@ export interface StatusReport {
   stop_requested: boolean;
 }
 
+/**
+ * Results of reading and parsing one file, kept while the file's stat (dev, ino, size, mtime, ctime)
+ * is unchanged, so a server polled for status re-parses only what changed. A file changed less than
+ * RACY_MS before it was read is not kept (timestamps are as coarse as the kernel's tick, so two
+ * same-size writes within one tick can share a stat). Callers get their own copy of the value.
+ */
+const fileCache = new Map<string, { key: string; value: unknown }>();
+const FILE_CACHE_MAX = 256;
+const RACY_MS = 2000;
+
+async function statKey(file: string): Promise<string | null> {
+  const now = Date.now();
+  const st = await fsp.stat(file, { bigint: true }).catch(() => null);
+  if (!st) return null;
+  const changedMs = Number((st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs) / 1_000_000n);
+  if (now - changedMs < RACY_MS) return null;
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
+/** `load()` (which reads `file`), or its cached result while `file` is unchanged. Errors are not cached. */
+async function cachedByStat<T>(file: string, load: () => Promise<T>): Promise<T> {
+  const before = await statKey(file);
+  const hit = fileCache.get(file);
+  if (before !== null && hit?.key === before) return structuredClone(hit.value) as T;
+  const value = await load();
+  if (before !== null && (await statKey(file)) === before) {
+    fileCache.delete(file);
+    if (fileCache.size >= FILE_CACHE_MAX) fileCache.delete(fileCache.keys().next().value as string);
+    fileCache.set(file, { key: before, value: structuredClone(value) });
+  }
+  return value;
+}
+
 /** Everything `car status` and `GET /api/status` show. Throws only for a bad config or state.json. */
 export async function getStatus(root: string): Promise<StatusReport> {
   const abs = resolve(root);
   const { config } = await loadConfig(abs);
   const paths = carPaths(abs, config);
-  const [state, lock] = await Promise.all([readState(paths), lockStatus(paths.lock)]);
+  // The lock is never cached: whether its PID is alive changes without the file changing.
+  const [state, lock] = await Promise.all([
+    cachedByStat(paths.state, () => readState(paths)),
+    lockStatus(paths.lock),
+  ]);
   const derived = deriveStatus(state, lock.alive);
 
   let todo: StatusReport["todo"] = null;
   let todoError: string | null = null;
   try {
-    const text = await readTextIfExists(paths.todo);
-    if (text === null) todoError = `${relative(abs, paths.todo)} does not exist`;
-    else {
+    todo = await cachedByStat(paths.todo, async () => {
+      const text = await readTextIfExists(paths.todo);
+      if (text === null) return null;
       const items = parseTodo(text);
       const done = items.filter((i) => i.done).length;
-      todo = { outstanding: items.length - done, done, items };
-    }
+      return { outstanding: items.length - done, done, items };
+    });
+    if (todo === null) todoError = `${relative(abs, paths.todo)} does not exist`;
   } catch (err) {
     todoError = `${relative(abs, paths.todo)}: ${(err as Error).message}`;
   }
@@ -57,9 +95,11 @@ export async function getStatus(root: string): Promise<StatusReport> {
   const lastRun =
     state.last_run_id === null
       ? null
-      : await import("./runs-store.js")
-          .then(({ readRunRecord }) => readRunRecord(paths, state.last_run_id as number))
-          .catch(() => null);
+      : await cachedByStat(join(paths.runsDir, `${state.last_run_id}.json`), () =>
+          import("./runs-store.js").then(({ readRunRecord }) =>
+            readRunRecord(paths, state.last_run_id as number),
+          ),
+        ).catch(() => null);
   return {
     root: abs,
     state,

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import type { AppContext } from "../context.js";
 import type { HubMessage, StreamEntry, StreamHub, Subscription } from "../sse/hub.js";
 import { withIds } from "../sse/ids.js";
-import { encodeFrame, SseWriter } from "../sse/writer.js";
+import { encodeFrame, formatFrame, SseWriter } from "../sse/writer.js";
 import { param } from "../validation.js";
 import { intString } from "./runs.js";
 import { readStateBody } from "./state.js";
@@ -49,6 +49,35 @@ function entryBytes(item: StreamEntry): Uint8Array {
 }
 
 /**
+ * A live batch is the same array for every subscriber: its frames are formatted and encoded once, as
+ * one chunk, so each subscriber gets one write per batch instead of one per line.
+ */
+const encodedBatches = new WeakMap<readonly StreamEntry[], Uint8Array>();
+
+function batchBytes(entries: readonly StreamEntry[]): Uint8Array {
+  let bytes = encodedBatches.get(entries);
+  if (!bytes) {
+    let text = "";
+    for (const item of entries) text += formatFrame(entryFrame(item));
+    bytes = batchEncoder.encode(text);
+    encodedBatches.set(entries, bytes);
+  }
+  return bytes;
+}
+const batchEncoder = new TextEncoder();
+
+/**
+ * Index of the first entry to send when every entry from there on is new to this subscriber and ids
+ * increase (always so for the hub's batches and replays), else -1 (then entries go one by one).
+ */
+function freshSuffix(entries: readonly StreamEntry[], lastSent: number): number {
+  let start = 0;
+  while (start < entries.length && entries[start]!.id <= lastSent) start++;
+  for (let i = start + 1; i < entries.length; i++) if (entries[i]!.id <= entries[i - 1]!.id) return -1;
+  return start;
+}
+
+/**
  * `GET /api/logs/stream`: live log over SSE (see ids.ts for the id scheme). With `Last-Event-ID` (or
  * `?last_event_id=`) it first replays what the client missed from the log file, then goes live; live
  * messages that arrive during the replay are held and de-duplicated by id, so nothing is lost or
@@ -80,13 +109,29 @@ export function streamRoutes(ctx: AppContext, hub: StreamHub): Hono {
 
     const deliver = (message: HubMessage): void => {
       switch (message.type) {
-        case "log":
-          for (const item of message.entries) {
+        case "log": {
+          const entries = message.entries;
+          const start = freshSuffix(entries, lastSent);
+          if (start >= 0) {
+            if (start === entries.length) return;
+            lastSent = entries[entries.length - 1]!.id;
+            if (start === 0) {
+              sse.sendBytes(batchBytes(entries));
+            } else {
+              // Overlap with what was already sent (a replay meeting the live stream): the rest only.
+              let text = "";
+              for (let i = start; i < entries.length; i++) text += formatFrame(entryFrame(entries[i]!));
+              sse.sendBytes(batchEncoder.encode(text));
+            }
+            return;
+          }
+          for (const item of entries) {
             if (item.id <= lastSent) continue;
             lastSent = item.id;
             if (!sse.sendBytes(entryBytes(item))) return;
           }
           return;
+        }
         case "reset":
           lastSent = Math.max(lastSent, message.id);
           sse.send({ event: "reset", id: message.id, data: { reason: message.reason } });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isCarError } from "../../errors.js";
+import { sanitizeAgentLine } from "../../log/format.js";
 import type { LogStream } from "../../types.js";
 import { isProcessAlive } from "../lock.js";
 import { groupExists, spawnAgent } from "./spawn.js";
@@ -170,5 +171,116 @@ setInterval(() => {}, 1000);`),
     expect(isCarError(err, "AGENT_NOT_FOUND")).toBe(true);
     expect((err as Error).message).toContain("definitely-not-a-real-agent-binary");
     expect((err as Error).message).toContain("codex.binary");
+  });
+
+  it("onLines gets each chunk's lines in one call, in order, the same as one call per line", async () => {
+    const calls: Array<[LogStream, string[]]> = [];
+    const agent = await spawnAgent({
+      binary: process.execPath,
+      args: [
+        await script(`let s = "";
+for (let i = 0; i < 20000; i++) s += "line " + i + "\\n";
+process.stdout.write(s);
+process.stdout.write("a\\u0000b\\r\\n10%\\r100%\\n" + "z".repeat(70000) + "\\nno newline");`),
+      ],
+      cwd: dir,
+      stdin: "",
+      onLines: async (s, lines) => {
+        calls.push([s, lines]);
+        if (calls.length % 3 === 0) await new Promise((r) => setTimeout(r, 2));
+      },
+    });
+    await agent.exited;
+    const all = calls.flatMap(([, l]) => l);
+    expect(calls.every(([s]) => s === "stdout")).toBe(true);
+    // 1.2 MB written in one go arrives in pipe-sized chunks: far fewer calls than lines.
+    expect(calls.length).toBeLessThan(all.length / 10);
+    expect(all.slice(0, 20000)).toEqual(Array.from({ length: 20000 }, (_, i) => `line ${i}`));
+    expect(all.slice(20000)).toEqual([
+      "a\u2400b",
+      "100%",
+      "z".repeat(65_536),
+      "z".repeat(70_000 - 65_536),
+      "no newline",
+    ]);
+  });
+
+  it("splits any byte stream like a decode + sanitise per line would (random chunks, bad UTF-8, CR, NUL)", async () => {
+    // Deterministic pseudo-random bytes: ASCII, multi-byte UTF-8, invalid bytes, \r, \n, NUL.
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const alphabet = [
+      [0x61],
+      [0x62],
+      [0x20],
+      [0x0a],
+      [0x0a],
+      [0x0d],
+      [0x00],
+      [0xc3, 0xa9],
+      [0xe2, 0x82, 0xac],
+      [0xf0, 0x9f, 0x98, 0x80],
+      [0xff],
+      [0xc3],
+      [0xe2, 0x82],
+    ];
+    const bytes: number[] = [];
+    while (bytes.length < 300_000) bytes.push(...(alphabet[rand(alphabet.length)] as number[]));
+    const data = Buffer.from(bytes);
+    const dataFile = join(dir, "data.bin");
+    await fsp.writeFile(dataFile, data);
+    // Written in pieces of random sizes so chunk edges fall inside lines and inside UTF-8 sequences.
+    const cuts: number[] = [];
+    for (let at = 0; at < data.length; ) {
+      at = Math.min(data.length, at + 1 + rand(5000));
+      cuts.push(at);
+    }
+
+    const got: string[] = [];
+    const agent = await spawnAgent({
+      binary: process.execPath,
+      args: [
+        await script(`import { readFileSync, writeSync } from "node:fs";
+const data = readFileSync(${JSON.stringify(dataFile)});
+const cuts = ${JSON.stringify(cuts)};
+let from = 0;
+for (const to of cuts) {
+  const piece = data.subarray(from, to);
+  for (let done = 0; done < piece.length; ) {
+    try { done += writeSync(1, piece, done); } catch (e) { if (e.code !== "EAGAIN") throw e; }
+  }
+  from = to;
+}`),
+      ],
+      cwd: dir,
+      stdin: "",
+      onLines: (_s, lines) => {
+        got.push(...lines);
+      },
+    });
+    await agent.exited;
+
+    const expected: string[] = [];
+    let start = 0;
+    for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a, start)) {
+      let text = new TextDecoder().decode(data.subarray(start, nl));
+      if (text.endsWith("\r")) text = text.slice(0, -1);
+      expected.push(...sanitizeAgentLine(text));
+      start = nl + 1;
+    }
+    if (start < data.length)
+      expected.push(...sanitizeAgentLine(new TextDecoder().decode(data.subarray(start))));
+    expect(got.length).toBe(expected.length);
+    expect(got).toEqual(expected);
+  });
+
+  it("refuses to start without a line callback", async () => {
+    const err = await spawnAgent({ binary: process.execPath, args: ["-e", "0"], cwd: dir, stdin: "" }).catch(
+      (e: unknown) => e,
+    );
+    expect(isCarError(err, "INTERNAL")).toBe(true);
   });
 });

@@ -160,15 +160,7 @@ class RunningAgent implements AgentProcess {
       if (out.length === 0) return;
       const { onLines, onLine } = this.options;
       if (onLines) return onLines(name, out);
-      let results: Array<Promise<void>> | null = null;
-      for (const line of out) {
-        const r = onLine?.(name, line);
-        if (r && typeof (r as Promise<void>).then === "function") {
-          results ??= [];
-          results.push(r);
-        }
-      }
-      if (results) return Promise.all(results).then(() => undefined);
+      if (onLine) return eachLine(out, (line) => onLine(name, line));
     };
 
     /** A line without a newline that reached the cap goes on now rather than being buffered whole. */
@@ -285,6 +277,20 @@ class RunningAgent implements AgentProcess {
     signalGroup(this.pid, "SIGKILL");
     // The leader is reaped by Node shortly after SIGKILL; wait for it so callers see a final state.
     await Promise.race([this.leaderExited, delay(5_000)]);
+  }
+}
+
+/** `fn` over `lines` in order; a returned promise is awaited before the next line (stays sync when none is). */
+function eachLine(
+  lines: string[],
+  fn: (line: string) => void | Promise<void>,
+  from = 0,
+): void | Promise<void> {
+  for (let i = from; i < lines.length; i++) {
+    const r = fn(lines[i] as string);
+    if (r && typeof (r as Promise<void>).then === "function") {
+      return (r as Promise<void>).then(() => eachLine(lines, fn, i + 1));
+    }
   }
 }
 

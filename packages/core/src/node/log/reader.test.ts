@@ -366,3 +366,47 @@ describe("LogReader property", () => {
     );
   }, 120_000);
 });
+
+describe("LogReader scans that skip non-marker lines", () => {
+  /** The last n lines as a plain split would give them (a trailing "\n" ends the last line). */
+  function naiveTail(text: string, n: number): string {
+    if (text === "" || n <= 0) return "";
+    const body = text.endsWith("\n") ? text.slice(0, -1) : text;
+    const lines = body.split("\n");
+    return lines.slice(Math.max(0, lines.length - n)).join("\n") + (text.endsWith("\n") ? "\n" : "");
+  }
+
+  it("tail(n) equals the last n lines for edge-case files and across chunk boundaries", async () => {
+    const long = "x".repeat(70_000);
+    const texts = ["", "\n", "\n\n", "a", "a\n", "a\n\nb\n", "a\nb", `${long}\nb\n${long}`, `a\n${long}\n`];
+    texts.push(Array.from({ length: 5000 }, (_, i) => `line ${i}${i % 7 === 0 ? "" : " ✓"}`).join("\n"));
+    const r = new LogReader(log, idx);
+    for (const text of texts) {
+      await fsp.writeFile(log, text);
+      for (const n of [1, 2, 3, 5, 100, 2500, 6000]) {
+        expect(await r.tail(n), `${JSON.stringify(text.slice(0, 20))} n=${n}`).toBe(naiveTail(text, n));
+      }
+    }
+  });
+
+  it("finds markers at the file start, at chunk boundaries, after long lines and without a final newline", async () => {
+    // Runs whose markers straddle the 64 KiB read chunks, a marker-like agent line, no trailing newline.
+    let text = "";
+    const blocks = new Map<number, string>();
+    for (let id = 1; id <= 6; id++) {
+      const filler = "y".repeat(65_536 - 25 + id * 3);
+      const block = `=== run ${id} start ===\n${filler}\n[t] run=${id} stdout: === run 99 start ===\n=== run ${id} end (code 0) ===\n`;
+      blocks.set(id, block);
+      text += block;
+    }
+    text += "=== run 7 start ===\npartial";
+    await fsp.writeFile(log, text);
+    const r = new LogReader(log, idx);
+    expect(await r.lastRunId()).toBe(7);
+    expect(await r.readRun(7)).toBe("=== run 7 start ===\npartial");
+    for (const [id, block] of blocks) expect(await new LogReader(log, `${idx}.none${id}`).readRun(id)).toBe(block);
+    // And once more through the index the scans wrote.
+    expect(await new LogReader(log, idx).readRun(1)).toBe(blocks.get(1));
+    expect(await r.readRun(99)).toBeNull();
+  });
+});

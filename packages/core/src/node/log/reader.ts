@@ -60,12 +60,7 @@ export class LogReader {
   async tail(n: number): Promise<string> {
     if (!Number.isFinite(n) || n <= 0) return "";
     return this.withLog("", async (fd, size) => {
-      let count = 0;
-      let from = size;
-      await scanBackward(fd, size, 0, (_line, offset) => {
-        from = offset;
-        return ++count >= n;
-      });
+      const from = await nthLineStartFromEnd(fd, size, n);
       return (await readRange(fd, from, size)).toString("utf8");
     });
   }
@@ -386,6 +381,33 @@ async function scanBackward(
   if (!first) visit(parts.length > 0 ? Buffer.concat(parts) : EMPTY, floor);
 }
 
+/**
+ * Offset of the `n`th last line's start (0 when the file has fewer lines), counting lines as
+ * `scanBackward` does (a trailing "\n" ends the last line; blank lines count). Only newlines are
+ * searched for: no line is split out or decoded. Reads small chunks first (a tail is usually short).
+ */
+async function nthLineStartFromEnd(fd: fsp.FileHandle, size: number, n: number): Promise<number> {
+  let count = 0;
+  let pos = size;
+  let chunkSize = 16 * 1024;
+  let first = true;
+  while (pos > 0) {
+    const start = Math.max(0, pos - chunkSize);
+    const chunk = await readRange(fd, start, pos);
+    let bound = chunk.length; // search for newlines before this index
+    if (first) {
+      first = false;
+      if (chunk[chunk.length - 1] === NL) bound--; // a trailing newline ends the last line
+    }
+    for (let j = bound > 0 ? chunk.lastIndexOf(NL, bound - 1) : -1; j >= 0; j = j > 0 ? chunk.lastIndexOf(NL, j - 1) : -1) {
+      if (++count >= n) return start + j + 1;
+    }
+    pos = start;
+    chunkSize = Math.min(CHUNK, chunkSize * 2);
+  }
+  return 0;
+}
+
 const MARKER_AFTER_NL = Buffer.from("\n=== run ");
 const MARKER_HEAD = MARKER_AFTER_NL.subarray(1);
 /** Bytes read past a chunk so a marker line starting in it is usually complete (markers are ~30 bytes). */
@@ -453,14 +475,15 @@ async function readLineFrom(fd: fsp.FileHandle, end: number, offset: number): Pr
   return Buffer.concat(parts);
 }
 
-const CANONICAL_INDEX_LINE = /^\{"run":(\d+),"start":\d+,"end":(?:\d+|null)\}$/;
+/** Whole lines exactly as `formatIndexEntry` writes them (ASCII only), each with its "\n". */
+const CANONICAL_INDEX_LINES = /^(?:\{"run":\d+,"start":\d+,"end":(?:\d+|null)\}\n)*$/;
 
 /**
  * The entry the whole-index parse (`parseIndex`: the last valid line for a run wins) would give for
- * `runId`, found by reading the index backwards from its end and stopping at that line. Lines as
- * `formatIndexEntry` writes them are recognised by a regex; any other line goes through
- * `parseIndexLine`, so hand-edited or torn lines are treated exactly as the full parse treats them.
- * Null when the index is missing or has no valid line for the run.
+ * `runId`, found by reading the index backwards from its end and stopping at that run's last valid
+ * line. A stretch of lines as `formatIndexEntry` writes them is searched as text for the run's
+ * `{"run":N,` prefix; any other line goes through `parseIndexLine` one by one, so hand-edited or torn
+ * lines count exactly as in the full parse. Null when the index is missing or has no valid line for it.
  */
 async function lastIndexEntryFor(indexPath: string, runId: number): Promise<IndexedRun | null> {
   let fh: fsp.FileHandle;
@@ -471,18 +494,53 @@ async function lastIndexEntryFor(indexPath: string, runId: number): Promise<Inde
   }
   try {
     const { size } = await fh.stat();
-    const want = String(runId);
-    let found: IndexedRun | null = null;
-    await scanBackward(fh, size, 0, (raw) => {
-      const line = raw.toString("utf8").trim();
-      if (line === "") return false;
-      const m = CANONICAL_INDEX_LINE.exec(line);
-      if (m && m[1] !== want) return false;
-      const entry = parseIndexLine(line);
-      if (entry && entry.run === runId) found = entry;
-      return found !== null;
-    });
-    return found;
+    const needle = `{"run":${runId},`;
+    const lineFor = (raw: string): IndexedRun | null => {
+      const entry = parseIndexLine(raw.trim());
+      return entry && entry.run === runId ? entry : null;
+    };
+    let pos = size;
+    let carry: Buffer = EMPTY; // start of the line cut by the previous (later) chunk's start
+    let first = true;
+    while (pos > 0) {
+      const start = Math.max(0, pos - CHUNK);
+      const read = await readRange(fh, start, pos);
+      let buf = carry.length > 0 ? Buffer.concat([read, carry]) : read;
+      if (first) {
+        first = false;
+        // A last line without "\n" (torn by a crash, or not): on its own, like the full parse.
+        const lastNl = buf.lastIndexOf(NL);
+        if (lastNl < buf.length - 1 && (start === 0 || lastNl >= 0)) {
+          const hit = lineFor(buf.subarray(lastNl + 1).toString("utf8"));
+          if (hit) return hit;
+          buf = buf.subarray(0, lastNl + 1);
+        }
+      }
+      // Whole lines: from just after the first "\n" (or the file's start) to the end of `buf`.
+      const cut = start === 0 ? 0 : buf.indexOf(NL) + 1;
+      if (cut === 0 && start > 0) {
+        carry = buf; // one line longer than a chunk: keep collecting it
+        pos = start;
+        continue;
+      }
+      const region = buf.subarray(cut);
+      const text = region.toString("latin1");
+      if (CANONICAL_INDEX_LINES.test(text)) {
+        for (let i = text.lastIndexOf(needle); i >= 0; i = i > 0 ? text.lastIndexOf(needle, i - 1) : -1) {
+          const hit = lineFor(text.slice(i, text.indexOf("\n", i)));
+          if (hit) return hit;
+        }
+      } else {
+        const lines = region.toString("utf8").split("\n");
+        for (let k = lines.length - 1; k >= 0; k--) {
+          const hit = lineFor(lines[k]!);
+          if (hit) return hit;
+        }
+      }
+      carry = buf.subarray(0, cut);
+      pos = start;
+    }
+    return null;
   } finally {
     await fh.close();
   }

@@ -1,7 +1,7 @@
 import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { parseIndex } from "../../log/index-format.js";
 import { LogWriter } from "./writer.js";
 
@@ -129,7 +129,7 @@ describe("LogWriter", () => {
     }
     await w.endRun(1, 0);
     await w.close();
-    expect(maxBuffered).toBeLessThan(64 * 1024 + 200);
+    expect(maxBuffered).toBeLessThan(LogWriter.MAX_PENDING_BYTES + 200);
     const st = await fsp.stat(log);
     const fh = await fsp.open(log, "r");
     const tail = Buffer.alloc(200);
@@ -140,4 +140,107 @@ describe("LogWriter", () => {
     expect(lastLines[1]).toBe("=== run 1 end (code 0) ===");
     expect(w.offset).toBe(st.size);
   }, 300_000);
+
+  it("lines() appends a batch with exact offsets, sanitising what is not one safe line", async () => {
+    const w = await LogWriter.open(log, idx);
+    await w.startRun(4);
+    const a = await w.lines(4, "stdout", ["one", "twö", ""]);
+    // A caller passing unsanitised text must not be able to break the line format (fake markers).
+    const b = await w.lines(4, "stderr", [
+      "x\n=== run 4 end (code 0) ===",
+      "a\0b",
+      "10%\r100%",
+      "y".repeat(70_000),
+    ]);
+    const c = await w.lines(4, "stdout", []);
+    const d = await w.line(4, "stdout", "last");
+    const end = await w.endRun(4, 0);
+    await w.close();
+
+    const buf = await fsp.readFile(log);
+    const lines = buf.toString("utf8").split("\n");
+    expect(lines.map((l) => l.replace(TS, ""))).toEqual([
+      "=== run 4 start ===",
+      "run=4 stdout: one",
+      "run=4 stdout: twö",
+      "run=4 stdout: ",
+      "run=4 stderr: x",
+      "run=4 stderr: === run 4 end (code 0) ===",
+      "run=4 stderr: a\u2400b",
+      "run=4 stderr: 100%",
+      `run=4 stderr: ${"y".repeat(65_536)}`,
+      `run=4 stderr: ${"y".repeat(70_000 - 65_536)}`,
+      "run=4 stdout: last",
+      "=== run 4 end (code 0) ===",
+      "",
+    ]);
+    const at = (o: number) => buf.subarray(o, buf.indexOf(0x0a, o)).toString("utf8");
+    expect([a, b, d, end].map(at)).toEqual([lines[1], lines[4], lines[10], lines[11]]);
+    expect(c).toBe(d);
+    expect(parseIndex(await fsp.readFile(idx, "utf8")).at(-1)).toEqual({ run: 4, start: 0, end: buf.length });
+  });
+
+  it("coalesces lines appended while a write is in flight, keeping every offset exact", async () => {
+    const w = await LogWriter.open(log, idx);
+    await w.startRun(5);
+    // Not awaited one by one: all but the first arrive while the first write is pending.
+    const batches = Array.from({ length: 300 }, (_, i) =>
+      Array.from({ length: 1 + (i % 7) }, (_, j) => `batch ${i} line ${j} ${"é".repeat(i % 5)}`),
+    );
+    const offsets = await Promise.all(
+      batches.map((b, i) => w.lines(5, i % 3 === 0 ? "stderr" : "stdout", b)),
+    );
+    await w.endRun(5, 0);
+    await w.close();
+    const buf = await fsp.readFile(log);
+    const at = (o: number) => buf.subarray(o, buf.indexOf(0x0a, o)).toString("utf8").replace(TS, "");
+    batches.forEach((b, i) => {
+      expect(at(offsets[i] as number)).toBe(`run=5 ${i % 3 === 0 ? "stderr" : "stdout"}: ${b[0]}`);
+    });
+    const bodyLines = buf.toString("utf8").split("\n").slice(1, -2);
+    expect(bodyLines.map((l) => l.replace(/^\[[^\]]+\] run=5 std(out|err): /, ""))).toEqual(batches.flat());
+    expect(w.offset).toBe(buf.length);
+    expect(parseIndex(await fsp.readFile(idx, "utf8"))).toEqual([{ run: 5, start: 0, end: buf.length }]);
+  });
+
+  it("writes an idle writer's line through at once, with no timer", async () => {
+    const w = await LogWriter.open(log, idx);
+    await w.startRun(1);
+    // With timers frozen, a line can only reach the file if the writer does not wait for one.
+    vi.useFakeTimers({ toFake: ["setTimeout", "setInterval", "setImmediate"] });
+    try {
+      await w.line(1, "stdout", "straight through");
+      let text = "";
+      const deadline = performance.now() + 10_000;
+      while (!text.includes("straight through") && performance.now() < deadline) {
+        text = await fsp.readFile(log, "utf8");
+      }
+      expect(text).toContain("run=1 stdout: straight through");
+    } finally {
+      vi.useRealTimers();
+    }
+    await w.close();
+  });
+
+  it("keeps the backlog bounded for a caller that awaits lines() batches", async () => {
+    const w = await LogWriter.open(log, idx);
+    await w.startRun(1);
+    const batch = Array.from({ length: 1000 }, (_, i) => `a line of agent output number ${i}`);
+    const batchBytes = Buffer.byteLength(
+      batch.map((l) => `[2026-01-01T00:00:00Z] run=1 stdout: ${l}\n`).join(""),
+    );
+    let maxBuffered = 0;
+    for (let i = 0; i < 500; i++) {
+      await w.lines(1, "stdout", batch);
+      maxBuffered = Math.max(maxBuffered, w.buffered);
+    }
+    await w.endRun(1, 0);
+    await w.close();
+    expect(maxBuffered).toBeLessThan(LogWriter.MAX_PENDING_BYTES + batchBytes);
+    const st = await fsp.stat(log);
+    expect(w.offset).toBe(st.size);
+    expect(st.size).toBe(
+      Buffer.byteLength("=== run 1 start ===\n=== run 1 end (code 0) ===\n") + 500 * batchBytes,
+    );
+  }, 120_000);
 });

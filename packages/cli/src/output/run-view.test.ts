@@ -1,0 +1,108 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeTempRepo, runCar, type TempRepo } from "@codex-autorunner/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { LineBatcher, type LineSink } from "./line-batcher.js";
+
+/** A sink that records each write it gets. */
+function sink(name: string, all: Array<[string, string]>): LineSink & { writes: string[] } {
+  const writes: string[] = [];
+  return {
+    writes,
+    write(text: string) {
+      writes.push(text);
+      all.push([name, text]);
+      return true;
+    },
+  };
+}
+
+const nextTick = () => new Promise((r) => setImmediate(r));
+
+describe("LineBatcher", () => {
+  it("joins one tick's lines into one write and writes them by the next tick", async () => {
+    const all: Array<[string, string]> = [];
+    const out = sink("out", all);
+    const b = new LineBatcher();
+    for (let i = 0; i < 1000; i++) b.write(out, `line ${i}\n`);
+    expect(out.writes).toEqual([]);
+    await nextTick();
+    expect(out.writes).toHaveLength(1);
+    expect(out.writes[0]).toBe(Array.from({ length: 1000 }, (_, i) => `line ${i}\n`).join(""));
+  });
+
+  it("keeps the order across sinks: switching sinks writes the other's lines first", () => {
+    const all: Array<[string, string]> = [];
+    const out = sink("out", all);
+    const err = sink("err", all);
+    const b = new LineBatcher();
+    b.write(out, "o1\n");
+    b.write(out, "o2\n");
+    b.write(err, "e1\n");
+    b.write(out, "o3\n");
+    b.flush();
+    expect(all).toEqual([
+      ["out", "o1\no2\n"],
+      ["err", "e1\n"],
+      ["out", "o3\n"],
+    ]);
+  });
+
+  it("writes as soon as the gathered text reaches its cap", () => {
+    const all: Array<[string, string]> = [];
+    const out = sink("out", all);
+    const b = new LineBatcher(100);
+    for (let i = 0; i < 30; i++) b.write(out, "123456789\n");
+    // 30 × 10 chars with a cap of 100: three full writes so far, nothing left over.
+    expect(out.writes).toEqual([
+      "123456789\n".repeat(10),
+      "123456789\n".repeat(10),
+      "123456789\n".repeat(10),
+    ]);
+    b.flush();
+    expect(out.writes).toHaveLength(3);
+  });
+});
+
+describe("car once --quiet output (built bin)", () => {
+  let repo: TempRepo | null = null;
+  let side: string | null = null;
+  afterEach(() => {
+    repo?.cleanup();
+    repo = null;
+    if (side) rmSync(side, { recursive: true, force: true });
+    side = null;
+  });
+
+  it("prints every agent line in order, stderr lines on stderr, and the summary last", async () => {
+    side = mkdtempSync(join(tmpdir(), "car-runview-"));
+    const agent = join(side, "flood.mjs");
+    writeFileSync(
+      agent,
+      `import { readFileSync, writeFileSync } from "node:fs";
+for await (const _ of process.stdin);
+const todo = ".codex-autorunner/TODO.md";
+writeFileSync(todo, readFileSync(todo, "utf8").replace("- [ ]", "- [x]"));
+let s = "";
+for (let i = 0; i < 50000; i++) s += "agent line " + i + "\\n";
+process.stdout.write(s);
+process.stderr.write("on stderr 1\\non stderr 2\\n");
+`,
+    );
+    repo = makeTempRepo({
+      todo: ["the only task"],
+      config: { codex: { binary: process.execPath, args: [agent] } },
+    });
+
+    const r = await runCar(["once", "--quiet"], { cwd: repo.root, timeoutMs: 90_000 });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe("=== run 1 start ===");
+    expect(lines.slice(1, 50001)).toEqual(Array.from({ length: 50000 }, (_, i) => `agent line ${i}`));
+    expect(lines[50001]).toMatch(/^=== run 1 end \(code 0\) ===/);
+    expect(lines.at(-1)).toMatch(/^car: /);
+    expect(r.stdout).not.toContain("\x1b[");
+    expect(r.stderr).toContain("on stderr 1\non stderr 2\n");
+  }, 120_000);
+});
