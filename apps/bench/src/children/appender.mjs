@@ -3,7 +3,7 @@
 //   seq=<n> t=<epoch ms>
 // argv: <log> <index> <mode raw|writer> <lines per second> <seconds> <run id>
 //   raw     one append (write(2), O_APPEND) of every due line per ~1 ms tick: t = time of that write
-//   writer  core's LogWriter.line() per line (what the runner does; it batches for up to 50 ms):
+//   writer  core's LogWriter.line() per line (what the runner does: writes at once when idle, coalesces lines while a write is in flight):
 //           t = time the line reached the writer, so the writer's batching is part of the latency
 // Prints {"lines": n, "ms": elapsed} when done.
 import { closeSync, openSync, writeSync } from "node:fs";

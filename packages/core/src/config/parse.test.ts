@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type CarError, isCarError } from "../errors.js";
+import { carError as catchCar } from "../testing/car-error.js";
 import {
   deepMerge,
   parseConfig,
@@ -10,16 +10,6 @@ import {
 import { DEFAULT_CODEX_ARGS, DEFAULT_CONFIG, LEGACY_CODEX_ARGS } from "./schema.js";
 
 const FILE = ".codex-autorunner/config.yml";
-
-function catchCar(fn: () => unknown): CarError {
-  try {
-    fn();
-  } catch (err) {
-    if (isCarError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected a CarError");
-}
 
 /** The config.yml the original Python tool wrote. */
 const ORIGINAL_CONFIG = `version: 1
@@ -238,7 +228,9 @@ describe("parseConfig and YAML aliases", () => {
     const names = "abcdefghi".split("");
     let text = 'version: 1\nbomb:\n  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
     for (let i = 1; i < names.length; i++) {
-      text += `  ${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(",")}]\n`;
+      text += `  ${names[i]}: &${names[i]} [${Array(9)
+        .fill(`*${names[i - 1]}`)
+        .join(",")}]\n`;
     }
     const { config } = parseConfig(text, ".codex-autorunner/config.yml");
     const bomb = (config as Record<string, unknown>).bomb as Record<string, unknown[]>;

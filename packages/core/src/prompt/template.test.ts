@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type CarError, isCarError } from "../errors.js";
+import { carError } from "../testing/car-error.js";
 import {
   buildChatPrompt,
   buildPrompt,
@@ -19,16 +19,6 @@ const input = (over: Partial<PromptInput> = {}): PromptInput => ({
   prevRunOutput: "previous output line",
   ...over,
 });
-
-function carError(fn: () => unknown): CarError {
-  try {
-    fn();
-  } catch (err) {
-    if (isCarError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected a CarError");
-}
 
 describe("default template", () => {
   it("uses only known placeholders, and all of them", () => {

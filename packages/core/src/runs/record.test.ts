@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type CarError, isCarError } from "../errors.js";
+import { carError } from "../testing/car-error.js";
 import {
   finishRunRecord,
   interruptRunRecord,
@@ -9,16 +9,6 @@ import {
 } from "./record.js";
 
 const FILE = ".codex-autorunner/runs/3.json";
-
-function carError(fn: () => unknown): CarError {
-  try {
-    fn();
-  } catch (err) {
-    if (isCarError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected a CarError");
-}
 
 describe("run records", () => {
   const started = newRunRecord({

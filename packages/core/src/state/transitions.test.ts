@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type CarError, isCarError } from "../errors.js";
+import { carError } from "../testing/car-error.js";
 import {
   deriveStatus,
   initialState,
@@ -14,16 +14,6 @@ import {
 } from "./transitions.js";
 
 const FILE = ".codex-autorunner/state.json";
-
-function carError(fn: () => unknown): CarError {
-  try {
-    fn();
-  } catch (err) {
-    if (isCarError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected a CarError");
-}
 
 describe("parseState", () => {
   it("reads the original's state.json and keeps unknown fields", () => {
