@@ -1,4 +1,7 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "tsup";
+
+const lazyCrypto = fileURLToPath(new URL("./src/node/lazy-crypto.ts", import.meta.url));
 
 export default defineConfig({
   entry: {
@@ -9,10 +12,24 @@ export default defineConfig({
     "node/lite": "src/node/lite.ts",
   },
   format: ["esm"],
-  dts: { entry: { index: "src/index.ts", "node/index": "src/node/index.ts", "node/lite": "src/node/lite.ts" } },
+  dts: {
+    entry: { index: "src/index.ts", "node/index": "src/node/index.ts", "node/lite": "src/node/lite.ts" },
+  },
   target: "node20",
   platform: "node",
   sourcemap: true,
   clean: true,
   splitting: true,
+  // Keep `node:` in imports (Node 20 has it), so the plugin below sees node:crypto before tsup's
+  // protocol-stripping resolver marks it external.
+  removeNodeProtocol: false,
+  // node:crypto is loaded on first use (see src/node/lazy-crypto.ts), not at start-up.
+  esbuildPlugins: [
+    {
+      name: "lazy-crypto",
+      setup(build) {
+        build.onResolve({ filter: /^node:crypto$/ }, () => ({ path: lazyCrypto }));
+      },
+    },
+  ],
 });

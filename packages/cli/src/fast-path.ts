@@ -83,13 +83,19 @@ function matchLog(argv: readonly string[]): FastPath | null {
       i++;
       continue;
     }
-    const run = args.run === undefined && args.tail === undefined ? valueOption(argv, i, "run", (v) => RUN_NUMBER.test(v)) : null;
+    const run =
+      args.run === undefined && args.tail === undefined
+        ? valueOption(argv, i, "run", (v) => RUN_NUMBER.test(v))
+        : null;
     if (run) {
       args.run = Number(run.value);
       i += run.used;
       continue;
     }
-    const tail = args.run === undefined && args.tail === undefined ? valueOption(argv, i, "tail", (v) => LINE_COUNT.test(v)) : null;
+    const tail =
+      args.run === undefined && args.tail === undefined
+        ? valueOption(argv, i, "tail", (v) => LINE_COUNT.test(v))
+        : null;
     if (tail) {
       args.tail = Number(tail.value);
       i += tail.used;

@@ -1,6 +1,6 @@
 import type { CommandModule } from "yargs";
-import { formatStatus } from "../output/status-format.js";
 import { liteRepoRoot, loadLite } from "../fast-core.js";
+import { formatStatus } from "../output/status-format.js";
 import { stdoutColors } from "../output/tty.js";
 import { type GlobalArgs, out } from "./common.js";
 

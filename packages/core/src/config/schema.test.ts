@@ -20,7 +20,11 @@ describe("configSchema", () => {
       },
       codex: { binary: "codex", args: DEFAULT_CODEX_ARGS },
       chat: { args: DEFAULT_CHAT_ARGS },
-      prompt: { prev_run_max_chars: 6000, max_doc_bytes: 2_097_152, template: ".codex-autorunner/prompt.txt" },
+      prompt: {
+        prev_run_max_chars: 6000,
+        max_doc_bytes: 2_097_152,
+        template: ".codex-autorunner/prompt.txt",
+      },
       runner: {
         sleep_seconds: 5,
         stop_after_runs: null,

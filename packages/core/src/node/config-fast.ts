@@ -76,8 +76,10 @@ function deepMerge<T>(base: T, over: unknown): T {
 }
 
 const str = (v: unknown) => typeof v === "string" && v.length > 0;
-const num = (min: number, gt = false) => (v: unknown) =>
-  typeof v === "number" && Number.isFinite(v) && (gt ? v > min : v >= min);
+const num =
+  (min: number, gt = false) =>
+  (v: unknown) =>
+    typeof v === "number" && Number.isFinite(v) && (gt ? v > min : v >= min);
 const int =
   (min: number, max = Number.MAX_SAFE_INTEGER) =>
   (v: unknown) =>

@@ -64,3 +64,28 @@ describe("updateConfigFile", () => {
     expect(await fsp.readFile(file, "utf8")).toBe(text);
   });
 });
+
+describe("loadConfig cache", () => {
+  it("sees every change on the next call, even with the old mtime and size, and hands out copies", async () => {
+    const old = new Date(Date.now() - 60_000); // old enough to be cached (not "racy")
+    await fsp.writeFile(file, "runner:\n  sleep_seconds: 1\n");
+    await fsp.utimes(file, old, old);
+    // A file changed in the last 2 s is never cached (coarse timestamps): let its ctime age past that.
+    await new Promise((r) => setTimeout(r, 2100));
+    const first = await loadConfig(root);
+    expect(first.config.runner.sleep_seconds).toBe(1);
+    first.config.runner.sleep_seconds = 99; // the caller's copy: not the cache
+    expect((await loadConfig(root)).config.runner.sleep_seconds).toBe(1);
+    // Same size, same mtime, same inode (written in place): the ctime changes, so the edit is seen.
+    await fsp.writeFile(file, "runner:\n  sleep_seconds: 2\n");
+    await fsp.utimes(file, old, old);
+    expect((await loadConfig(root)).config.runner.sleep_seconds).toBe(2);
+    // An invalid edit is reported with the full parser's error, not served from the cache.
+    await fsp.writeFile(file, "runner:\n  sleep_seconds: x\n");
+    const err = await loadConfig(root).catch((e: unknown) => e);
+    expect(isCarError(err, "CONFIG_INVALID")).toBe(true);
+    expect((err as Error).message).toContain("runner.sleep_seconds");
+    await fsp.rm(file);
+    expect(isCarError(await loadConfig(root).catch((e: unknown) => e), "CONFIG_NOT_FOUND")).toBe(true);
+  });
+});

@@ -27,7 +27,12 @@ export async function readDocText(
         "DOC_TOO_LARGE",
         `${display.file} is ${size} bytes, over the ${maxBytes}-byte limit for a doc in the prompt ` +
           "(prompt.max_doc_bytes in .codex-autorunner/config.yml); trim it or raise the limit.",
-        { file: display.file, key: display.key, expected: `at most ${maxBytes} bytes`, found: `${size} bytes` },
+        {
+          file: display.file,
+          key: display.key,
+          expected: `at most ${maxBytes} bytes`,
+          found: `${size} bytes`,
+        },
       );
     }
     const bytes = await handle.readFile();

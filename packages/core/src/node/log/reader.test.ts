@@ -404,7 +404,8 @@ describe("LogReader scans that skip non-marker lines", () => {
     const r = new LogReader(log, idx);
     expect(await r.lastRunId()).toBe(7);
     expect(await r.readRun(7)).toBe("=== run 7 start ===\npartial");
-    for (const [id, block] of blocks) expect(await new LogReader(log, `${idx}.none${id}`).readRun(id)).toBe(block);
+    for (const [id, block] of blocks)
+      expect(await new LogReader(log, `${idx}.none${id}`).readRun(id)).toBe(block);
     // And once more through the index the scans wrote.
     expect(await new LogReader(log, idx).readRun(1)).toBe(blocks.get(1));
     expect(await r.readRun(99)).toBeNull();

@@ -399,7 +399,11 @@ async function nthLineStartFromEnd(fd: fsp.FileHandle, size: number, n: number):
       first = false;
       if (chunk[chunk.length - 1] === NL) bound--; // a trailing newline ends the last line
     }
-    for (let j = bound > 0 ? chunk.lastIndexOf(NL, bound - 1) : -1; j >= 0; j = j > 0 ? chunk.lastIndexOf(NL, j - 1) : -1) {
+    for (
+      let j = bound > 0 ? chunk.lastIndexOf(NL, bound - 1) : -1;
+      j >= 0;
+      j = j > 0 ? chunk.lastIndexOf(NL, j - 1) : -1
+    ) {
       if (++count >= n) return start + j + 1;
     }
     pos = start;
@@ -412,6 +416,7 @@ const MARKER_AFTER_NL = Buffer.from("\n=== run ");
 const MARKER_HEAD = MARKER_AFTER_NL.subarray(1);
 /** Bytes read past a chunk so a marker line starting in it is usually complete (markers are ~30 bytes). */
 const MARKER_OVERLAP = 256;
+const MARKER_CHUNK_MAX = 1024 * 1024;
 
 /**
  * Like `scanBackward` + `parseLogLine`, but visits only the lines that can be run markers (those
@@ -434,11 +439,16 @@ async function scanMarkersBackward(
     else if (bufStart + buf.length >= end) line = buf.subarray(at);
     else line = await readLineFrom(fd, end, bufStart + at);
     const offset = bufStart + at;
-    return visit(parseLogLine(line.toString("utf8"), offset), Math.min(end, offset + line.length + 1)) === true;
+    return (
+      visit(parseLogLine(line.toString("utf8"), offset), Math.min(end, offset + line.length + 1)) === true
+    );
   };
   let pos = end;
+  // Chunks grow to 1 MiB: a marker search is cheap per byte, the reads' overhead is per call.
+  let chunkSize = CHUNK;
   while (pos > floor) {
-    const start = Math.max(floor, pos - CHUNK);
+    const start = Math.max(floor, pos - chunkSize);
+    chunkSize = Math.min(MARKER_CHUNK_MAX, chunkSize * 2);
     const buf = await readRange(fd, start, Math.min(end, pos + MARKER_OVERLAP));
     // This chunk owns the markers whose preceding "\n" lies in [start, pos).
     for (
