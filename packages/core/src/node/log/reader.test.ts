@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { sanitizeAgentLine } from "../../log/format.js";
 import { parseIndex } from "../../log/index-format.js";
 import type { LogStream } from "../../types.js";
-import { LogReader } from "./reader.js";
+import { bisectRunStart, LogReader } from "./reader.js";
 import { LogWriter } from "./writer.js";
 
 let dir: string;
@@ -227,6 +227,82 @@ describe("LogReader cost", () => {
       counter.restore();
     }
   }, 60_000);
+});
+
+describe("LogReader bisection (logs without an index)", () => {
+  it("finds a run deep in a large original log with reads that do not grow with the log", async () => {
+    // ~30 MB: 3,000 runs; a lookup in the middle must not read the 15 MB after it.
+    const { text, blocks } = originalLog(3000, 90);
+    await fsp.writeFile(log, text);
+    const realOpen = fsp.open.bind(fsp);
+    let bytes = 0;
+    const spy = vi.spyOn(fsp, "open").mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
+      const handle = await realOpen(...args);
+      if (String(args[0]) === log) {
+        const realRead = handle.read.bind(handle) as (...a: unknown[]) => Promise<{ bytesRead: number }>;
+        (handle as unknown as { read: unknown }).read = async (...a: unknown[]) => {
+          const res = await realRead(...a);
+          bytes += res.bytesRead;
+          return res;
+        };
+      }
+      return handle;
+    });
+    try {
+      const r = new LogReader(log, idx);
+      expect(await r.readRun(1500)).toBe(blocks.get(1500));
+      expect(bytes).toBeLessThan(3 * 1024 * 1024);
+      expect(await r.readRun(2)).toBe(blocks.get(2));
+      expect(await r.readRun(2999)).toBe(blocks.get(2999));
+    } finally {
+      spy.mockRestore();
+    }
+    // What was found is remembered in the index for the next reader.
+    const indexed = parseIndex(await fsp.readFile(idx, "utf8"));
+    expect(indexed.find((e) => e.run === 1500)?.start).toBe(
+      Buffer.from(text).indexOf("=== run 1500 start ===\n"),
+    );
+  }, 60_000);
+
+  it("agrees with a plain scan for any run in logs with noise lines, long lines and open runs", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            lines: fc.array(fc.oneof(fc.constant("short"), fc.string({ maxLength: 300 })), { maxLength: 12 }),
+            noise: fc.boolean(),
+            closed: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
+        fc.nat(),
+        async (runs, pick) => {
+          let text = "";
+          runs.forEach((run, i) => {
+            const id = i + 1;
+            text += `=== run ${id} start ===\n`;
+            for (const l of run.lines) {
+              text += `[2026-01-01T00:00:00Z] run=${id} stdout: ${l.replace(/[\r\n]/g, " ")}\n`;
+            }
+            if (run.noise) text += "a line the original's logging wrote without a run prefix\n";
+            if (run.closed || i < runs.length - 1) text += `=== run ${id} end (code 0) ===\n`;
+          });
+          await fsp.writeFile(log, text);
+          const id = (pick % runs.length) + 1;
+          const expected = Buffer.from(text).indexOf(`=== run ${id} start ===\n`);
+          const fd = await fsp.open(log, "r");
+          try {
+            const size = (await fd.stat()).size;
+            expect(await bisectRunStart(fd, size, id, 64)).toBe(expected);
+            expect(await bisectRunStart(fd, size, runs.length + 5, 64)).toBeNull();
+          } finally {
+            await fd.close();
+          }
+        },
+      ),
+      { numRuns: 150, seed: 20261125 },
+    );
+  });
 });
 
 describe("LogReader.entriesFrom", () => {

@@ -162,7 +162,25 @@ export class LogReader {
     const runs = await this.loadIndex(size);
     const hit = await this.verified(fd, size, runId, runs?.get(runId));
     if (hit) return hit;
+    if (size > BISECT_MIN_LOG) {
+      const bisected = await this.locateByBisect(fd, size, runId, runs !== null);
+      if (bisected) return bisected;
+    }
     return this.locateByScan(fd, size, runId, runs !== null);
+  }
+
+  /** A log without a usable index entry for the run (e.g. the original's): bisect, then index it. */
+  private async locateByBisect(
+    fd: fsp.FileHandle,
+    size: number,
+    runId: number,
+    indexUsable: boolean,
+  ): Promise<Located | null> {
+    const start = await bisectRunStart(fd, size, runId, BISECT_WINDOW);
+    if (start === null) return null;
+    const end = await findEndForward(fd, size, start, runId, true);
+    if (end !== null) await this.remember([{ run: runId, start, end }], indexUsable);
+    return { start, endLineEnd: end };
   }
 
   /** `hit` as a located block when the log has run `runId`'s start marker at its offset. */
@@ -588,13 +606,30 @@ async function scanForward(
   return lineStart;
 }
 
-/** Offset just past run `runId`'s first end marker at or after `start` (or the log's size). */
+/**
+ * Offset just past run `runId`'s first end marker at or after `start`; when there is none, the log's
+ * size, or null with `nullWhenOpen`.
+ */
 async function findEndForward(
   fd: fsp.FileHandle,
   size: number,
   start: number,
   runId: number,
-): Promise<number> {
+  nullWhenOpen: true,
+): Promise<number | null>;
+async function findEndForward(
+  fd: fsp.FileHandle,
+  size: number,
+  start: number,
+  runId: number,
+): Promise<number>;
+async function findEndForward(
+  fd: fsp.FileHandle,
+  size: number,
+  start: number,
+  runId: number,
+  nullWhenOpen = false,
+): Promise<number | null> {
   let found = false;
   const next = await scanForward(fd, size, start, (line, offset) => {
     // Only marker-sized lines starting with "=" can be markers; skip decoding long agent lines.
@@ -604,7 +639,91 @@ async function findEndForward(
       isMarker(parseLogLine(line.toString("utf8"), offset), "end", runId);
     return found;
   });
-  return found ? next : size;
+  return found ? next : nullWhenOpen ? null : size;
+}
+
+/** Logs at least this big are bisected before any backwards scan (below, a scan is as cheap). */
+const BISECT_MIN_LOG = 8 * 1024 * 1024;
+/** The bisection stops when the run's start marker is known to lie in a window this small. */
+const BISECT_WINDOW = 256 * 1024;
+/** A probe's first read; most log lines are far shorter. */
+const PROBE_FIRST = 16 * 1024;
+/** How far a probe reads past its offset for a line carrying a run id before giving up. */
+const PROBE_LIMIT = 256 * 1024;
+
+/**
+ * Offset of run `runId`'s start marker, found by bisecting byte offsets: run ids only grow through a
+ * log (each run's lines sit between its markers, and the next run takes the next id), so the run id
+ * of the first line after any offset tells which side the marker is on. That is about log2(size /
+ * window) small reads plus one marker scan of the window — flat in the log's size — where a scan back
+ * from the end reads everything after the run. Null when a probe finds no run id within reach (not a
+ * run log) or the window holds no such marker; the caller then falls back to the scan. A log whose ids
+ * restarted (state.json deleted by hand) breaks the ordering; the marker found is still run `runId`'s
+ * start, though maybe not its last occurrence.
+ */
+export async function bisectRunStart(
+  fd: fsp.FileHandle,
+  size: number,
+  runId: number,
+  window: number,
+): Promise<number | null> {
+  let lo = 0; // always a line start at or before the marker
+  let hi = size; // the marker starts before hi
+  let scanEnd = size; // a line start ≥ hi with no run line starting in [hi, scanEnd)
+  while (hi - lo > window) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    const probe = await firstRunLineFrom(fd, hi, mid);
+    if (probe === "none")
+      hi = mid; // no run line in [mid, hi): the marker, a run line, is before mid
+    else if (probe === null) return null;
+    else if (probe.entry.kind === "start" && probe.entry.runId === runId) return probe.offset;
+    else if (probe.entry.runId < runId) lo = probe.lineEnd;
+    else hi = scanEnd = probe.offset;
+  }
+  // Scan to a line start, not to `hi`: a "none" probe may have set `hi` inside the marker's line.
+  let start: number | null = null;
+  await scanMarkersBackward(fd, scanEnd, lo, (entry) => {
+    if (entry.kind === "start" && entry.runId === runId) start = entry.offset;
+    return start !== null;
+  });
+  return start;
+}
+
+type RunLine = Extract<LogEntry, { runId: number }>;
+
+/**
+ * The first line starting at or after `from` and before `end` that carries a run id: the line, "none"
+ * when [from, end) has no such line, or null when none shows up within PROBE_LIMIT bytes.
+ */
+async function firstRunLineFrom(
+  fd: fsp.FileHandle,
+  end: number,
+  from: number,
+): Promise<{ entry: RunLine; offset: number; lineEnd: number } | "none" | null> {
+  // Most lines are short: read a little first, and up to PROBE_LIMIT only when that found nothing.
+  const small = await firstRunLineWithin(fd, end, from, Math.min(end, from + PROBE_FIRST));
+  if (small !== null || from + PROBE_FIRST >= end) return small;
+  return firstRunLineWithin(fd, end, from, Math.min(end, from + PROBE_LIMIT));
+}
+
+async function firstRunLineWithin(
+  fd: fsp.FileHandle,
+  end: number,
+  from: number,
+  readTo: number,
+): Promise<{ entry: RunLine; offset: number; lineEnd: number } | "none" | null> {
+  const buf = await readRange(fd, from - 1, readTo); // from ≥ 1: the byte before tells a line start
+  let at = buf[0] === NL ? 1 : buf.indexOf(NL) + 1;
+  while (at > 0 && at < buf.length) {
+    const nl = buf.indexOf(NL, at);
+    if (nl < 0 && from - 1 + buf.length < end) return null; // line runs past this read
+    const lineEnd = nl < 0 ? buf.length : nl;
+    const offset = from - 1 + at;
+    const entry = parseLogLine(buf.subarray(at, lineEnd).toString("utf8"), offset);
+    if (entry.kind !== "other") return { entry, offset, lineEnd: from - 1 + lineEnd + 1 };
+    at = nl < 0 ? 0 : nl + 1;
+  }
+  return readTo >= end ? "none" : null;
 }
 
 /** Parsed complete lines of an open log from `offset` (see `LogReader.readFrom`). */
