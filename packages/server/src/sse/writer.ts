@@ -65,7 +65,7 @@ export class SseWriter {
     signals: AbortSignal[],
     private readonly maxQueuedBytes = 8 * 1024 * 1024,
     private readonly abortConnection?: () => void,
-    private readonly hardLimitBytes = Math.max(maxQueuedBytes * 8, 64 * 1024 * 1024),
+    private readonly hardLimitBytes = Math.max(maxQueuedBytes * 2, 16 * 1024 * 1024),
   ) {
     this.readable = new ReadableStream<Uint8Array>(
       {
