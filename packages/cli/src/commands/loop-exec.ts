@@ -1,4 +1,5 @@
 import type { LoopStopReason } from "@codex-autorunner/core";
+import type { Argv } from "yargs";
 import { EXIT, exitCodeForStop } from "../exit-codes.js";
 import { createRunView } from "../output/run-view.js";
 import { stderrColors } from "../output/tty.js";
@@ -8,6 +9,17 @@ export interface LoopArgs extends GlobalArgs {
   force?: boolean;
   quiet?: boolean;
   "max-runs"?: number;
+}
+
+/** The options every loop command (`run`, `once`, `resume`) takes. */
+export function loopOptions<T>(y: Argv<T>) {
+  return y
+    .option("force", {
+      type: "boolean",
+      default: false,
+      describe: "Take over the lock even if a live runner holds it",
+    })
+    .option("quiet", { type: "boolean", default: false, describe: "No live status line; plain lines only" });
 }
 
 const REASON_TEXT: Record<LoopStopReason, string> = {

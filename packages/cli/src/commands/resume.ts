@@ -1,6 +1,6 @@
 import type { CommandModule } from "yargs";
 import { loadCore } from "./common.js";
-import { executeLoop, type LoopArgs } from "./loop-exec.js";
+import { executeLoop, type LoopArgs, loopOptions } from "./loop-exec.js";
 
 interface ResumeArgs extends LoopArgs {
   once?: boolean;
@@ -22,14 +22,8 @@ export const resumeCommand: CommandModule<object, ResumeArgs> = {
   command: "resume",
   describe: "Continue after a crash or stop: clear a stale lock, then run",
   builder: (y) =>
-    y
+    loopOptions(y)
       .option("once", { type: "boolean", default: false, describe: "Do only one run" })
-      .option("force", {
-        type: "boolean",
-        default: false,
-        describe: "Take over the lock even if a live runner holds it",
-      })
-      .option("quiet", { type: "boolean", default: false, describe: "No live status line; plain lines only" })
       .example("car resume", "after the runner was killed: continue with the next run id")
       .example("car resume --once", "one more run") as never,
   handler: (argv) => executeLoop(argv, { once: argv.once ?? false, before: announce }),

@@ -1,17 +1,11 @@
 import type { CommandModule } from "yargs";
-import { executeLoop, type LoopArgs } from "./loop-exec.js";
+import { executeLoop, type LoopArgs, loopOptions } from "./loop-exec.js";
 
 export const runCommand: CommandModule<object, LoopArgs> = {
   command: "run",
   describe: "Run the agent in a loop until the TODO is done (or a limit / stop request)",
   builder: (y) =>
-    y
-      .option("force", {
-        type: "boolean",
-        default: false,
-        describe: "Take over the lock even if a live runner holds it",
-      })
-      .option("quiet", { type: "boolean", default: false, describe: "No live status line; plain lines only" })
+    loopOptions(y)
       .option("max-runs", {
         type: "number",
         describe: "Stop after this many runs (overrides runner.stop_after_runs)",

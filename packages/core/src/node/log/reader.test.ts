@@ -41,6 +41,25 @@ function originalLog(
   return { text, blocks };
 }
 
+/** Count the bytes LogReader reads from the log through file handles. */
+function countReads(): { bytes: () => number; restore: () => void } {
+  let bytes = 0;
+  const realOpen = fsp.open.bind(fsp);
+  const spy = vi.spyOn(fsp, "open").mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
+    const handle = await realOpen(...args);
+    if (String(args[0]) === log) {
+      const realRead = handle.read.bind(handle) as (...a: unknown[]) => Promise<{ bytesRead: number }>;
+      (handle as unknown as { read: unknown }).read = async (...a: unknown[]) => {
+        const res = await realRead(...a);
+        bytes += res.bytesRead;
+        return res;
+      };
+    }
+    return handle;
+  });
+  return { bytes: () => bytes, restore: () => spy.mockRestore() };
+}
+
 describe("LogReader on a log written by the original (no index)", () => {
   it("finds run blocks, the tail, the last run and the previous run's output", async () => {
     // 40 runs × 3,000 lines ≈ 7 MB: blocks span many 64 KiB chunks.
@@ -169,25 +188,6 @@ describe("LogReader with an index", () => {
 });
 
 describe("LogReader cost", () => {
-  /** Count the bytes LogReader reads from the log through file handles. */
-  function countReads(): { bytes: () => number; restore: () => void } {
-    let bytes = 0;
-    const realOpen = fsp.open.bind(fsp);
-    const spy = vi.spyOn(fsp, "open").mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
-      const handle = await realOpen(...args);
-      if (String(args[0]) === log) {
-        const realRead = handle.read.bind(handle) as (...a: unknown[]) => Promise<{ bytesRead: number }>;
-        (handle as unknown as { read: unknown }).read = async (...a: unknown[]) => {
-          const res = await realRead(...a);
-          bytes += res.bytesRead;
-          return res;
-        };
-      }
-      return handle;
-    });
-    return { bytes: () => bytes, restore: () => spy.mockRestore() };
-  }
-
   it("reads only the end of a large log, with and without an index", async () => {
     // ~24 MB of the original's runs, then two runs of ours (indexed) and one more of the original's.
     const { text } = originalLog(40, 9000);
@@ -234,28 +234,15 @@ describe("LogReader bisection (logs without an index)", () => {
     // ~30 MB: 3,000 runs; a lookup in the middle must not read the 15 MB after it.
     const { text, blocks } = originalLog(3000, 90);
     await fsp.writeFile(log, text);
-    const realOpen = fsp.open.bind(fsp);
-    let bytes = 0;
-    const spy = vi.spyOn(fsp, "open").mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
-      const handle = await realOpen(...args);
-      if (String(args[0]) === log) {
-        const realRead = handle.read.bind(handle) as (...a: unknown[]) => Promise<{ bytesRead: number }>;
-        (handle as unknown as { read: unknown }).read = async (...a: unknown[]) => {
-          const res = await realRead(...a);
-          bytes += res.bytesRead;
-          return res;
-        };
-      }
-      return handle;
-    });
+    const counter = countReads();
     try {
       const r = new LogReader(log, idx);
       expect(await r.readRun(1500)).toBe(blocks.get(1500));
-      expect(bytes).toBeLessThan(3 * 1024 * 1024);
+      expect(counter.bytes()).toBeLessThan(3 * 1024 * 1024);
       expect(await r.readRun(2)).toBe(blocks.get(2));
       expect(await r.readRun(2999)).toBe(blocks.get(2999));
     } finally {
-      spy.mockRestore();
+      counter.restore();
     }
     // What was found is remembered in the index for the next reader.
     const indexed = parseIndex(await fsp.readFile(idx, "utf8"));
