@@ -1,10 +1,11 @@
 import { stat } from "node:fs/promises";
+import { ServerResponse } from "node:http";
 import { LogReader } from "@codex-autorunner/core/node";
 import { Hono } from "hono";
 import type { AppContext } from "../context.js";
 import type { HubMessage, StreamEntry, StreamHub, Subscription } from "../sse/hub.js";
 import { withIds } from "../sse/ids.js";
-import { encodeFrame, formatFrame, SseWriter } from "../sse/writer.js";
+import { encodeFrame, formatFrame, SSE_HEADERS, SseWriter } from "../sse/writer.js";
 import { param } from "../validation.js";
 import { intString } from "./runs.js";
 import { readStateBody } from "./state.js";
@@ -73,8 +74,20 @@ const batchEncoder = new TextEncoder();
 function freshSuffix(entries: readonly StreamEntry[], lastSent: number): number {
   let start = 0;
   while (start < entries.length && entries[start]!.id <= lastSent) start++;
-  for (let i = start + 1; i < entries.length; i++) if (entries[i]!.id <= entries[i - 1]!.id) return -1;
-  return start;
+  return lastDecrease(entries) > start ? -1 : start;
+}
+
+/** Per batch (shared by every subscriber), checked once: the last index whose id does not increase, or 0. */
+const decreases = new WeakMap<readonly StreamEntry[], number>();
+
+function lastDecrease(entries: readonly StreamEntry[]): number {
+  let last = decreases.get(entries);
+  if (last === undefined) {
+    last = 0;
+    for (let i = 1; i < entries.length; i++) if (entries[i]!.id <= entries[i - 1]!.id) last = i;
+    decreases.set(entries, last);
+  }
+  return last;
 }
 
 /**
@@ -96,12 +109,21 @@ export function streamRoutes(ctx: AppContext, hub: StreamHub): Hono {
             intString(0, Number.MAX_SAFE_INTEGER, "an event id (an integer ≥ 0)"),
           );
 
-    // With @hono/node-server the raw response is in c.env: a too-slow client's socket is cut directly.
-    const outgoing = (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing;
+    // HEAD (answered by this GET handler): the headers only; a stream nobody reads would hold a
+    // subscription until the connection closes.
+    if (c.req.method === "HEAD") return new Response(null, { status: 200, headers: SSE_HEADERS });
+
+    // With @hono/node-server the raw response is in c.env: frames are written to it directly and a
+    // too-slow client's socket is cut. HTTP/2 gets the web-stream body instead.
+    const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
     const sse = new SseWriter(
       [c.req.raw.signal, ctx.signal],
       ctx.sseMaxQueuedBytes,
-      outgoing && (() => outgoing.destroy()),
+      outgoing instanceof ServerResponse
+        ? outgoing
+        : outgoing && typeof (outgoing as { destroy?: unknown }).destroy === "function"
+          ? () => (outgoing as { destroy(): void }).destroy()
+          : undefined,
     );
     let lastSent = -1;
     let replaying = true;
