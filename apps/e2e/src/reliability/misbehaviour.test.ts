@@ -4,7 +4,7 @@ import { spawnCar, waitFor } from "@codex-autorunner/testkit";
 import { describe, expect } from "vitest";
 import { assertWellFormed } from "../reliability-helpers/crash.js";
 import { groupMembers, isLive, killTree, signalQuietly } from "../reliability-helpers/proc.js";
-import { scenario } from "../reliability-helpers/record.js";
+import { type ScenarioContext, scenario } from "../reliability-helpers/record.js";
 import {
   agentPids,
   endMarker,
@@ -17,6 +17,23 @@ import {
 } from "../reliability-helpers/repo.js";
 
 const G = "Agent misbehaviour";
+
+/** `car run` with an agent that traps SIGTERM/SIGINT, once the agent says it is ready (its PID). */
+async function startSigtermIgnoringRun(ctx: ScenarioContext) {
+  const repo = makeRepo();
+  ctx.defer(() => repo.cleanup());
+  const car = spawnCar(["run", "--quiet", "--repo", repo.root], {
+    cwd: repo.root,
+    env: repo.env("ignore-term"),
+  });
+  ctx.defer(() => killTree(car.pid));
+  const ready = join(repo.side, "ready");
+  const agent = await waitFor(() => (existsSync(ready) ? Number(readFileSync(ready, "utf8")) : 0), {
+    what: "agent ready",
+  });
+  ctx.defer(() => killTree(agent));
+  return { repo, car, agent };
+}
 
 describe(G, () => {
   scenario(
@@ -66,19 +83,7 @@ describe(G, () => {
     "agent ignores SIGTERM: SIGTERM to `car run` escalates to SIGKILL after the grace",
     "agent traps SIGTERM/SIGINT and never exits; SIGTERM sent to the runner; kill_grace_seconds 1",
     async (ctx) => {
-      const repo = makeRepo();
-      ctx.defer(() => repo.cleanup());
-      const car = spawnCar(["run", "--quiet", "--repo", repo.root], {
-        cwd: repo.root,
-        env: repo.env("ignore-term"),
-      });
-      ctx.defer(() => killTree(car.pid));
-      const agent = await waitFor(
-        () =>
-          existsSync(join(repo.side, "ready")) ? Number(readFileSync(join(repo.side, "ready"), "utf8")) : 0,
-        { what: "agent ready" },
-      );
-      ctx.defer(() => killTree(agent));
+      const { repo, car, agent } = await startSigtermIgnoringRun(ctx);
       signalQuietly(car.pid, "SIGTERM");
       const r = await car.exited;
       expect([130, 143], `runner exit (stderr ${r.stderr.slice(0, 300)})`).toContain(r.code);
@@ -98,19 +103,7 @@ describe(G, () => {
     "agent ignores SIGTERM: `car kill` from another process ends runner and agent",
     "agent traps SIGTERM; `car kill` run while `car run` is in the agent",
     async (ctx) => {
-      const repo = makeRepo();
-      ctx.defer(() => repo.cleanup());
-      const car = spawnCar(["run", "--quiet", "--repo", repo.root], {
-        cwd: repo.root,
-        env: repo.env("ignore-term"),
-      });
-      ctx.defer(() => killTree(car.pid));
-      const agent = await waitFor(
-        () =>
-          existsSync(join(repo.side, "ready")) ? Number(readFileSync(join(repo.side, "ready"), "utf8")) : 0,
-        { what: "agent ready" },
-      );
-      ctx.defer(() => killTree(agent));
+      const { repo, car, agent } = await startSigtermIgnoringRun(ctx);
       const k = await repo.car(["kill"]);
       expect(k.code, k.stderr).toBe(0);
       await car.exited;
