@@ -1,3 +1,4 @@
+import { deepMerge, isPlainObject } from "../config/merge.js";
 import type { Config } from "../config/schema.js";
 import { readYamlSubset } from "./config-yaml-subset.js";
 
@@ -46,34 +47,6 @@ export function fastDefaults(): Config {
 }
 
 type Obj = Record<string, unknown>;
-
-function isPlainObject(value: unknown): value is Obj {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-function clone<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(clone) as T;
-  if (isPlainObject(value)) {
-    const out: Obj = {};
-    for (const [k, v] of Object.entries(value)) if (k !== "__proto__") out[k] = clone(v);
-    return out as T;
-  }
-  return value;
-}
-
-/** Same as `deepMerge` in config/parse.ts (which cannot be imported here without zod). */
-function deepMerge<T>(base: T, over: unknown): T {
-  if (over === undefined) return clone(base);
-  if (!isPlainObject(base) || !isPlainObject(over)) return clone(over) as T;
-  const out = clone(base) as Obj;
-  for (const [key, value] of Object.entries(over)) {
-    if (key === "__proto__") continue;
-    out[key] = key in out ? deepMerge(out[key], value) : clone(value);
-  }
-  return out as T;
-}
 
 const str = (v: unknown) => typeof v === "string" && v.length > 0;
 const num =
