@@ -27,3 +27,11 @@ fi
 
 export TURBO_TELEMETRY_DISABLED=1
 pnpm install --frozen-lockfile
+
+# `car` / `codex-autorunner` on PATH until the package is published: a global symlink to this clone's CLI
+# (its dist/ appears with the first `pnpm build`). Never fatal: a read-only npm prefix only prints how.
+if npm install -g --no-audit --no-fund ./packages/cli >/dev/null 2>&1; then
+  echo "setup: linked car and codex-autorunner to $(pwd)/packages/cli (built by pnpm build)"
+else
+  echo "setup: could not link car onto PATH (npm prefix not writable); run: sudo npm install -g ./packages/cli"
+fi

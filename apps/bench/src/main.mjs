@@ -7,7 +7,17 @@ import { buildWorkspace, missingProducts } from "./lib/build.mjs";
 import { renderTable } from "./lib/table.mjs";
 import { benchTmp } from "./lib/tmp.mjs";
 
-const CASES = ["throughput", "memory", "log-lookup", "cli-start", "sse", "api", "web"];
+const CASES = [
+  "throughput",
+  "memory",
+  "message-memory",
+  "log-lookup",
+  "cli-start",
+  "harness",
+  "sse",
+  "api",
+  "web",
+];
 
 const fail = (msg) => {
   process.stderr.write(`bench: ${msg}\n`);
@@ -24,9 +34,9 @@ if (opts.help) {
   process.exit(0);
 }
 const progress = (msg) => process.stderr.write(`${msg}\n`);
-const selected = opts.cases.length
-  ? CASES.filter((c) => opts.cases.some((n) => c.includes(n) || n.includes(c)))
-  : CASES;
+// A full case name picks that case only (`memory` is also part of `message-memory`).
+const picks = (c, n) => (CASES.includes(n) ? c === n : c.includes(n) || n.includes(c));
+const selected = opts.cases.length ? CASES.filter((c) => opts.cases.some((n) => picks(c, n))) : CASES;
 if (selected.length === 0) fail(`no case matches ${opts.cases.join(", ")}; cases: ${CASES.join(", ")}`);
 
 const missing = opts.build ? await buildWorkspace(progress) : missingProducts();

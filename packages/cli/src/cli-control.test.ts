@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { findLifelines } from "@codex-autorunner/core/node";
 import { isAlive, makeTempRepo, runCar, spawnCar, type TempRepo, waitFor } from "@codex-autorunner/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -103,7 +104,7 @@ describe("car with a run in flight (built bin, real processes)", () => {
     expect(readFileSync(todoPath(root), "utf8")).not.toContain("[ ]");
     const after = await statusJson(root);
     expect(after.status).toBe("idle");
-    expect(after.state.last_run_id).toBe(4);
+    expect(after.last_run_id).toBe(4);
     expect(existsSync(lockPath(root))).toBe(false);
   });
 
@@ -140,6 +141,8 @@ describe("car with a run in flight (built bin, real processes)", () => {
 
   it("kill after the runner died ends the orphaned agent's group", async () => {
     const { root, car, agentPid } = await startSleepyRun();
+    // The run's lifeline would end the agent within moments; take it down first, as a crash might.
+    for (const pid of findLifelines(readState(root).agent_marker as string)) killQuietly(pid);
     car.child.kill("SIGKILL");
     await car.exited;
     expect(isAlive(agentPid)).toBe(true);

@@ -76,7 +76,7 @@ describe("car run with the stand-in agent (built bin)", () => {
     const status = await statusJson(repo.root);
     expect(status.status).toBe("idle");
     expect(status.running).toBe(false);
-    expect(status.todo).toMatchObject({ outstanding: 0, done: 3 });
+    expect(status).toMatchObject({ outstanding_count: 0, done_count: 3 });
     expect(status.last_run?.id).toBe(3);
   });
 

@@ -19,8 +19,11 @@ export { outputPolicy } from "./commands/common.js";
 export { splitCommand } from "./editor.js";
 export { EXIT, exitCodeForError, exitCodeForStop, UsageError } from "./exit-codes.js";
 
-/** The yargs program, without parsing. Commands load core lazily inside their handlers. */
-export function buildCli(argv: string[]): Argv {
+/**
+ * The yargs program, without parsing. Commands load core lazily inside their handlers. Not exported:
+ * yargs' types would become part of this package's public API (and @types/yargs a dependency).
+ */
+function buildCli(argv: string[]): Argv {
   // Errors before the handler runs (yargs validation, `.check()` callbacks) are usage errors (exit 2);
   // errors from the handler keep their own meaning.
   let inHandler = false;

@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   "INTERNAL", // a bug
   "RUN_RECORD_CORRUPT", // runs/<id>.json unreadable / not matching schema: details.file
   "DOC_NOT_TEXT", // a doc that is not UTF-8 text (NUL bytes, invalid UTF-8)
+  "LISTEN_FAILED", // the server could not listen (port in use, permission denied)
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -2,11 +2,15 @@
 
 export * from "./codex/events.js";
 export * from "./codex/failure.js";
+export * from "./config/literal-token.js";
 export * from "./config/parse.js";
 export * from "./config/schema.js";
+export * from "./config/token.js";
+export * from "./contract/index.js";
 export * from "./errors.js";
 export * from "./log/format.js";
 export * from "./log/index-format.js";
+export * from "./log/terminal-safe.js";
 export * from "./prompt/template.js";
 export * from "./runs/record.js";
 export * from "./state/transitions.js";

@@ -20,6 +20,9 @@ export interface RunnerState {
   /** Ours, optional: PID (= process group id) of the agent child while a run is in flight, so `kill`
    * from another process can end the agent's whole group. */
   agent_pid?: number | null;
+  /** Ours, optional: the run's process marker (CAR_RUN_MARKER in the agent's environment), so `kill`,
+   * recovery and status find every process of the run, even those in other sessions. */
+  agent_marker?: string | null;
   /** Ours, optional: token usage summed over every run of every invocation (codex --json backend). */
   tokens_total?: TokenUsage | null;
 }
@@ -68,6 +71,8 @@ export interface LockInfo {
   started_at: string | null;
   /** Ours: process start time (from /proc/<pid>/stat) so a reused PID is detected as stale. */
   pid_start?: string | null;
+  /** Ours: random per acquisition, so a runner can tell its lock from a later one of the same process. */
+  token?: string | null;
 }
 
 export type LogStream = "stdout" | "stderr";
@@ -103,4 +108,6 @@ export type LoopStopReason =
   | "aborted"
   | "no_progress"
   | "token_budget"
+  /** git.auto_commit is on and the commit after a run failed (e.g. a pre-commit hook refused it). */
+  | "commit_failed"
   | "error";

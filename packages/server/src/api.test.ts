@@ -30,6 +30,8 @@ function runRecord(id: number, exit = 0) {
 let repo: TestRepo;
 let app: CarApp;
 
+const JSON_TYPE = { "Content-Type": "application/json" };
+
 const json = (body: unknown, headers: Record<string, string> = {}) => ({
   method: "PUT",
   body: JSON.stringify(body),
@@ -77,7 +79,11 @@ describe("health and routing", () => {
 
   it("unknown API routes and methods → 404 JSON", async () => {
     await expectError(await app.request("/api/nope"), 404, "NOT_FOUND");
-    await expectError(await app.request("/api/state", { method: "DELETE" }), 404, "NOT_FOUND");
+    await expectError(
+      await app.request("/api/state", { method: "DELETE", headers: JSON_TYPE }),
+      404,
+      "NOT_FOUND",
+    );
     await expectError(await app.request("/api/run/start"), 404, "NOT_FOUND"); // GET on a POST route
   });
 
@@ -161,7 +167,11 @@ describe("docs", () => {
       headers: { "Content-Type": "application/json" },
     });
     expect((await expectError(bad, 400, "INVALID_ARGUMENT")).detail).toMatch(/JSON/);
-    await expectError(await app.request("/api/docs/opinions", { method: "PUT" }), 400, "INVALID_ARGUMENT");
+    await expectError(
+      await app.request("/api/docs/opinions", { method: "PUT", headers: JSON_TYPE }),
+      400,
+      "INVALID_ARGUMENT",
+    );
     const big = await app.request("/api/docs/opinions", json({ content: "x".repeat(5000) }));
     await expectError(big, 413, "PAYLOAD_TOO_LARGE");
     expect(readFileSync(join(repo.dir, "OPINIONS.md"), "utf8")).toBe(before);
@@ -340,23 +350,31 @@ describe("logs", () => {
 
 describe("run control without a runner", () => {
   it("stop and kill with nothing running → 409 NOT_RUNNING", async () => {
-    await expectError(await app.request("/api/run/stop", { method: "POST" }), 409, "NOT_RUNNING");
-    await expectError(await app.request("/api/run/kill", { method: "POST" }), 409, "NOT_RUNNING");
+    await expectError(
+      await app.request("/api/run/stop", { method: "POST", headers: JSON_TYPE }),
+      409,
+      "NOT_RUNNING",
+    );
+    await expectError(
+      await app.request("/api/run/kill", { method: "POST", headers: JSON_TYPE }),
+      409,
+      "NOT_RUNNING",
+    );
   });
 
   it("start with a bad body → 400", async () => {
     await expectError(
-      await app.request("/api/run/start", { method: "POST", body: '{"once": "yes"}' }),
+      await app.request("/api/run/start", { method: "POST", body: '{"once": "yes"}', headers: JSON_TYPE }),
       400,
       "INVALID_ARGUMENT",
     );
     await expectError(
-      await app.request("/api/run/start", { method: "POST", body: "{" }),
+      await app.request("/api/run/start", { method: "POST", body: "{", headers: JSON_TYPE }),
       400,
       "INVALID_ARGUMENT",
     );
     await expectError(
-      await app.request("/api/run/resume", { method: "POST", body: "[]" }),
+      await app.request("/api/run/resume", { method: "POST", body: "[]", headers: JSON_TYPE }),
       400,
       "INVALID_ARGUMENT",
     );
@@ -367,7 +385,7 @@ describe("run control without a runner", () => {
     writeFileSync(lock, String(process.pid)); // the original's bare-PID format, held by this live process
     try {
       const body = (await expectError(
-        await app.request("/api/run/start", { method: "POST" }),
+        await app.request("/api/run/start", { method: "POST", headers: JSON_TYPE }),
         409,
         "LOCK_HELD",
       )) as { pid?: number };

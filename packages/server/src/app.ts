@@ -12,7 +12,7 @@ import { runsRoutes } from "./routes/runs.js";
 import { stateRoutes } from "./routes/state.js";
 import { staticRoutes } from "./routes/static.js";
 import { streamRoutes } from "./routes/stream.js";
-import { authGuard, hostGuard } from "./security.js";
+import { authGuard, hostGuard, securityHeaders, writeGuard } from "./security.js";
 import { StreamHub } from "./sse/hub.js";
 
 export type { AppDeps } from "./context.js";
@@ -41,9 +41,9 @@ function maxBody(ctx: AppContext) {
 }
 
 /**
- * The whole HTTP surface as a Hono app (testable with `app.request()`): Host allowlist on every
- * route, token on `/api/*`, body cap on writes, JSON errors everywhere, then the routes, then the
- * web UI with SPA fallback.
+ * The whole HTTP surface as a Hono app (testable with `app.request()`): no-framing headers and the
+ * Host allowlist on every route, JSON-only same-origin writes, token on `/api/*`, body cap on writes,
+ * JSON errors everywhere, then the routes, then the web UI with SPA fallback.
  */
 export function createApp(deps: AppDeps): CarApp {
   const lifetime = new AbortController();
@@ -56,7 +56,9 @@ export function createApp(deps: AppDeps): CarApp {
   app.onError(handleError);
   app.notFound((c) => errorJson(c, "NOT_FOUND", `No route ${c.req.method} ${c.req.path}`));
 
+  app.use("*", securityHeaders());
   app.use("*", hostGuard(ctx, deps.allowedHosts));
+  app.use("*", writeGuard(ctx));
   app.use("/api/*", authGuard(ctx));
   app.on(["POST", "PUT", "PATCH"], "/api/*", maxBody(ctx));
 

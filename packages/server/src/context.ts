@@ -19,11 +19,14 @@ export interface AppDeps {
   sseMaxQueuedBytes?: number;
   /**
    * Bearer token required on `/api/*`. `undefined` → env `CAR_AUTH_TOKEN`, else `server.auth_token`
-   * (looked up per request); `null` → no auth. `startServer` resolves it once and passes it here.
+   * (looked up per request), and no auth when neither is set; `null` → no auth. `startServer` resolves
+   * it once (generating one when none is configured) and passes it here.
    */
   token?: string | null;
   /** Host header values accepted besides localhost, 127.0.0.1, [::1] and `server.host`. */
   allowedHosts?: string[];
+  /** Where refused requests are reported, one line each (default: stderr). Never gets a token. */
+  log?: (line: string) => void;
 }
 
 /** Shared per-app helpers handed to the route modules. */
@@ -38,6 +41,8 @@ export interface AppContext {
   getToken(): Promise<string | null>;
   /** Signal aborted when the app is disposed (ends SSE streams and chat agents). */
   signal: AbortSignal;
+  /** Reports one line (refused requests). */
+  log(line: string): void;
 }
 
 export function createContext(deps: AppDeps, signal: AbortSignal): AppContext {
@@ -56,5 +61,6 @@ export function createContext(deps: AppDeps, signal: AbortSignal): AppContext {
       return (await getConfig()).server.auth_token ?? null;
     },
     signal,
+    log: deps.log ?? ((line) => console.error(line)),
   };
 }

@@ -1,42 +1,19 @@
-import { type ErrorCode, isCarError } from "@codex-autorunner/core";
+import {
+  type ApiErrorBody,
+  type ApiErrorCode,
+  type ErrorStatus,
+  isCarError,
+  statusForCode,
+} from "@codex-autorunner/core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 
 /**
- * Every error response is JSON `{"detail": "...", "code": "..."}`: the original's `detail` plus a
- * stable code. Core's CarError codes map to statuses here; the HTTP-only codes below cover what core
- * has no word for (auth, routing, body size).
+ * Every error response is JSON `{"detail": "...", "code": "..."}`: its shape, the HTTP-only codes and
+ * the status of each code are core's contract (contract/errors.ts); this file turns thrown errors into it.
  */
-export type HttpOnlyCode = "NOT_FOUND" | "UNAUTHORIZED" | "FORBIDDEN_HOST" | "PAYLOAD_TOO_LARGE";
-export type ApiErrorCode = ErrorCode | HttpOnlyCode;
-
-export interface ApiErrorBody {
-  detail: string;
-  code: ApiErrorCode;
-  /** LOCK_HELD: the PID of the live runner holding the lock. */
-  pid?: number;
-}
-
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 500;
-
-const STATUS_BY_CODE: Partial<Record<ApiErrorCode, ErrorStatus>> = {
-  INVALID_ARGUMENT: 400,
-  UNKNOWN_DOC: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN_HOST: 403,
-  NOT_FOUND: 404,
-  RUN_NOT_FOUND: 404,
-  DOC_MISSING: 404,
-  DOC_CONFLICT: 409,
-  LOCK_HELD: 409,
-  NOT_RUNNING: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  DOC_TOO_LARGE: 413,
-};
-
-export function statusForCode(code: ApiErrorCode): ErrorStatus {
-  return STATUS_BY_CODE[code] ?? 500;
-}
+export type { ApiErrorBody, ApiErrorCode, ErrorStatus, HttpOnlyCode } from "@codex-autorunner/core";
+export { statusForCode };
 
 /** A request error raised by the server itself (validation, auth); core's errors are CarErrors. */
 export class HttpError extends Error {

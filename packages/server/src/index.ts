@@ -2,4 +2,12 @@
 export { type AppDeps, type CarApp, createApp } from "./app.js";
 export { type ApiErrorBody, type ApiErrorCode, statusForCode } from "./errors.js";
 export type { StateBody } from "./routes/state.js";
-export { type RunningServer, type StartServerOptions, serverVersion, startServer } from "./start.js";
+export { isLoopbackHost } from "./security.js";
+export {
+  type RunningServer,
+  type ServerAuth,
+  type StartServerOptions,
+  serverVersion,
+  startServer,
+} from "./start.js";
+export { loadOrCreateServerToken, SERVER_TOKEN_FILE, type ServerTokenFile } from "./token-file.js";

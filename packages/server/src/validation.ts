@@ -1,6 +1,18 @@
+import {
+  type ChatEventData,
+  HTTP_CONTRACT,
+  type RouteName,
+  type RouteResponse,
+  type RouteSpec,
+} from "@codex-autorunner/core";
 import type { Context } from "hono";
 import type { z } from "zod";
 import { HttpError } from "./errors.js";
+
+/**
+ * Requests are parsed with the contract's schemas (core's contract/), and responses are typed by it:
+ * `reply(c, "state", body)` does not compile when `body` is not the route's response shape.
+ */
 
 /** Human-readable summary of zod issues: `content: expected a string; once: expected a boolean`. */
 export function describeIssues(error: z.ZodError): string {
@@ -52,4 +64,25 @@ export function param<S extends z.ZodType>(name: string, value: string | undefin
     );
   }
   return parsed.data;
+}
+
+/** A route's query parameters, each parsed by its contract schema (a 400 names the parameter). */
+export function queryOf<Q extends Record<string, z.ZodType>>(
+  c: Context,
+  shape: Q,
+): { [P in keyof Q]: z.output<Q[P]> } {
+  const out: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(shape)) out[name] = param(name, c.req.query(name), schema);
+  return out as { [P in keyof Q]: z.output<Q[P]> };
+}
+
+/** The route's success answer: its contract's body, with its contract's status (200 or 202). */
+export function reply<K extends RouteName>(c: Context, route: K, body: RouteResponse<K>): Response {
+  const spec: RouteSpec = HTTP_CONTRACT[route];
+  return c.json(body as object, spec.status ?? 200);
+}
+
+/** One event of a streamed `POST /api/chat`, typed by the contract. */
+export function chatEvent<E extends keyof ChatEventData>(event: E, data: ChatEventData[E]) {
+  return { event, data };
 }

@@ -93,7 +93,7 @@ export function App() {
             <strong>Unauthorized.</strong>{" "}
             {live.stateError?.status === 401
               ? describeError(live.stateError)
-              : "The server needs an access token (CAR_AUTH_TOKEN / server.auth_token). Enter it in the Token field."}
+              : "The server needs an access token: open the URL `car serve` printed, or enter the token in the Token field."}
           </Banner>
         )}
         {!unauthorized && live.stateError && live.stateError.status !== 401 && (
@@ -146,8 +146,9 @@ function TokenPanel({ unauthorized, onDone }: { unauthorized: boolean; onDone: (
         </button>
       </div>
       <p id="token-help" class="muted small">
-        Needed when the server runs with <code>CAR_AUTH_TOKEN</code> or <code>server.auth_token</code>. Kept
-        in this browser only (localStorage).
+        The URL <code>car serve</code> prints carries it (it is also in{" "}
+        <code>.codex-autorunner/server-token</code>), or it is your <code>CAR_AUTH_TOKEN</code> /{" "}
+        <code>server.auth_token</code>. Kept in this browser only (localStorage).
       </p>
       <div class="row">
         <button type="submit" class="btn btn-primary">

@@ -2,11 +2,12 @@
  * One live connection for the whole page: the SSE stream of log lines, run and state events, plus
  * the latest GET /api/state. Views subscribe to snapshots instead of opening their own streams.
  */
+import type { StreamEventData, StreamEventName } from "@codex-autorunner/core";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, describeError } from "./api/errors.js";
 import { api } from "./api/instance.js";
 import { getToken, onTokenChange } from "./api/token.js";
-import type { LogEventData, StateResponse } from "./api/types.js";
+import type { StateResponse } from "./api/types.js";
 import {
   appendCapped,
   classifyBlock,
@@ -130,7 +131,7 @@ async function loadInitialLines(): Promise<void> {
     const res = await api.logs({ tail: INITIAL_TAIL });
     flushLines();
     // Live lines that raced ahead of this response stay after the backlog, once.
-    const backlog = dedupeOverlap(classifyBlock(res.log ?? "", "init"), snapshot.lines);
+    const backlog = dedupeOverlap(classifyBlock(res.log, "init"), snapshot.lines);
     const { lines, dropped } = appendCapped(backlog, snapshot.lines, LIVE_LINE_CAP);
     publish({ lines, dropped: snapshot.dropped + dropped });
   } catch {
@@ -138,10 +139,10 @@ async function loadInitialLines(): Promise<void> {
   }
 }
 
-function parseJson(data: string): Record<string, unknown> | null {
+/** An event's data as the contract describes it (core's STREAM_EVENTS), or null when it is not JSON. */
+function eventData<E extends StreamEventName>(_event: E, data: string): StreamEventData[E] | null {
   try {
-    const v = JSON.parse(data) as unknown;
-    return v && typeof v === "object" ? (v as Record<string, unknown>) : null;
+    return JSON.parse(data) as StreamEventData[E];
   } catch {
     return null;
   }
@@ -152,7 +153,7 @@ export function startLive(): void {
   refreshState(0);
   void loadInitialLines();
   stream = openEventStream({
-    url: api.url("api/logs/stream"),
+    url: api.url("logStream", {}),
     headers: () => api.headers(),
     onStatus: (conn, connDetail) => {
       const wasDown = snapshot.conn !== "open";
@@ -161,33 +162,30 @@ export function startLive(): void {
       if (conn === "open" && wasDown) refreshState(0);
     },
     onEvent: (ev) => {
-      const data = parseJson(ev.data);
       switch (ev.event) {
-        case "log":
-          if (data) queueLines([classifyEvent(data as unknown as LogEventData, ev.id)]);
+        case "log": {
+          const data = eventData("log", ev.data);
+          if (data) queueLines([classifyEvent(data, ev.id)]);
           break;
+        }
         case "run": {
+          const data = eventData("run", ev.data);
           const marker = data ? markerFromRunEvent(data, ev.id) : null;
           if (marker) queueLines([marker]);
           publish({ runsVersion: snapshot.runsVersion + 1 });
           refreshState();
           break;
         }
-        case "state":
-          // The server sends the whole GET /api/state body; anything else: ask for it.
-          if (data && typeof data.running === "boolean" && "status" in data) {
-            publish({
-              state: data as unknown as StateResponse,
-              stateError: null,
-              stateVersion: snapshot.stateVersion + 1,
-            });
-          } else {
-            refreshState();
-          }
+        case "state": {
+          // The whole GET /api/state body; unreadable data: ask for it instead.
+          const state = eventData("state", ev.data);
+          if (state) publish({ state, stateError: null, stateVersion: snapshot.stateVersion + 1 });
+          else refreshState();
           break;
+        }
         case "error":
           // The server hit an error on this stream and closes it; the client reconnects.
-          publish({ connDetail: data && typeof data.detail === "string" ? data.detail : "stream error" });
+          publish({ connDetail: eventData("error", ev.data)?.detail ?? "stream error" });
           break;
         case "reset":
           // The log was truncated or rotated (or the server restarted and replays from the start):

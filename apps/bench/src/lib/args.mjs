@@ -4,8 +4,8 @@ export const USAGE = `usage: pnpm bench [--quick] [--json] [--case NAME]... [--r
 
   --quick       smaller/faster run: fewer repetitions, no 1 GB log, shorter SSE/API runs, 10x RSS run at 2x
   --json        print the results as JSON (the table goes to stderr)
-  --case NAME   only cases whose name contains NAME (repeatable): throughput, memory, log-lookup,
-                cli-start, sse, api, web
+  --case NAME   only the case NAME, or those whose name contains NAME (repeatable): throughput,
+                memory, message-memory, log-lookup, cli-start, harness, sse, api, web
   --reps N      repetitions per measurement (default 5, quick 3; heavy cases use fewer)
   --no-build    do not build the workspace packages first (use their current dist/)
   --keep-data   keep the temp folder with the generated logs (its path is printed)

@@ -9,6 +9,7 @@ const NEEDED = [
   "packages/server/dist/index.js",
   "packages/cli/dist/bin.js",
   "packages/web/dist/ui/index.html",
+  "apps/testkit/dist/index.js",
 ];
 
 /**

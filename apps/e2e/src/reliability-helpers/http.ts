@@ -86,14 +86,28 @@ export interface CarServer {
   stop(): Promise<void>;
 }
 
-/** `car serve` as a real child process on 127.0.0.1; resolves once /health answers. */
+/**
+ * `car serve` as a real child process on 127.0.0.1; resolves once /health answers. With `--no-auth`
+ * unless `auth` is true or `env` sets CAR_AUTH_TOKEN (the scenarios send no token).
+ */
 export async function startCarServe(
   repo: Repo,
-  opts: { env?: Record<string, string>; args?: string[] } = {},
+  opts: { env?: Record<string, string>; args?: string[]; auth?: boolean } = {},
 ): Promise<CarServer> {
   const port = await freePort();
+  const noAuth = !(opts.auth ?? opts.env?.CAR_AUTH_TOKEN !== undefined);
   const proc = spawnCar(
-    ["serve", "--repo", repo.root, "--host", "127.0.0.1", "--port", String(port), ...(opts.args ?? [])],
+    [
+      "serve",
+      "--repo",
+      repo.root,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      ...(noAuth ? ["--no-auth"] : []),
+      ...(opts.args ?? []),
+    ],
     {
       cwd: repo.root,
       // gc-preload lets settle() force a full GC with SIGUSR2 (deterministic memory readings).

@@ -55,7 +55,7 @@ describe(G, () => {
   const shared = () => {
     started ??= (async () => {
       repo = makeRepo({ config: { server: { auth_token: TOKEN }, chat: { args: [HOSTILE_AGENT] } } });
-      server = await startCarServe(repo, { env: repo.env("silent") });
+      server = await startCarServe(repo, { env: repo.env("silent"), auth: true });
     })();
     return started;
   };

@@ -291,7 +291,8 @@ describe(G, () => {
         ["GET", "/api/"],
       ];
       for (const [method, path] of cases) {
-        const r = await req(path, { method });
+        // JSON, as every write must be (anything else is a 415 before routing).
+        const r = await req(path, { method, headers: JSON_HEADERS });
         expect([404, 405], `${method} ${path}: ${r.status}`).toContain(r.status);
       }
       ctx.fuzzed(cases.length);

@@ -11,6 +11,8 @@ export const WEB_INDEX = join(WORKSPACE, "packages", "web", "dist", "ui", "index
 
 export interface CarServer {
   url: string;
+  /** The token `car serve` generated and printed (auth "default" with none configured), else null. */
+  token: string | null;
   child: ChildProcess;
   output(): string;
   stop(): Promise<void>;
@@ -25,10 +27,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * `auth`: "no-auth" (`--no-auth`, the default unless `env` sets CAR_AUTH_TOKEN, so UI tests need no
+ * token) or "default" (what `car serve` does on its own: the configured token, else a generated one).
+ */
 export async function startCarServe(
   root: string,
   env: Record<string, string> = {},
   port = 0,
+  auth: "no-auth" | "default" = "CAR_AUTH_TOKEN" in env ? "default" : "no-auth",
 ): Promise<CarServer> {
   for (const [file, how] of [
     [CAR_BIN, "pnpm --filter codex-autorunner build"],
@@ -41,7 +48,17 @@ export async function startCarServe(
   if (!("CAR_AUTH_TOKEN" in env)) delete childEnv.CAR_AUTH_TOKEN;
   const child = spawn(
     process.execPath,
-    [CAR_BIN, "serve", "--repo", root, "--host", "127.0.0.1", "--port", String(port)],
+    [
+      CAR_BIN,
+      "serve",
+      "--repo",
+      root,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      ...(auth === "no-auth" ? ["--no-auth"] : []),
+    ],
     {
       cwd: root,
       env: childEnv,
@@ -80,6 +97,7 @@ export async function startCarServe(
   }
   return {
     url,
+    token: /serving http:\/\/\S+\?token=([A-Za-z0-9_-]+)/.exec(out)?.[1] ?? null,
     child,
     output: () => out,
     async stop() {

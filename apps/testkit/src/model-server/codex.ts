@@ -90,7 +90,9 @@ export function codexEnvFor(
   base: NodeJS.ProcessEnv = process.env,
 ): Record<string, string | undefined> {
   const dir = typeof codexHome === "string" ? codexHome : codexHome.dir;
-  const env: Record<string, string | undefined> = { ...base, CODEX_HOME: dir, NO_COLOR: "1" };
+  // HOME too: codex's tool calls run login shells (`bash -lc`), and a developer's profile (pyenv's
+  // background rehash, say) would otherwise run inside every test's shell and outlive or stall it.
+  const env: Record<string, string | undefined> = { ...base, CODEX_HOME: dir, HOME: dir, NO_COLOR: "1" };
   // A real key or base URL from the developer's shell must not leak into an offline test.
   delete env.OPENAI_API_KEY;
   delete env.OPENAI_BASE_URL;

@@ -171,8 +171,8 @@ describe("codexArgsFor / codexEnvFor", () => {
     expect(runCommand("x").exec).toEqual(["x"]);
   });
 
-  it("points CODEX_HOME at the temp home and drops real credentials", () => {
-    const env = codexEnvFor("/tmp/h", { OPENAI_API_KEY: "sk-real", PATH: "/bin" });
-    expect(env).toEqual({ CODEX_HOME: "/tmp/h", PATH: "/bin", NO_COLOR: "1" });
+  it("points CODEX_HOME and HOME at the temp home and drops real credentials", () => {
+    const env = codexEnvFor("/tmp/h", { OPENAI_API_KEY: "sk-real", PATH: "/bin", HOME: "/root" });
+    expect(env).toEqual({ CODEX_HOME: "/tmp/h", HOME: "/tmp/h", PATH: "/bin", NO_COLOR: "1" });
   });
 });

@@ -13,10 +13,12 @@ export const doctorCommand: CommandModule<object, GlobalArgs> = {
     const c = stdoutColors();
     const width = Math.max(0, ...report.checks.map((k) => k.name.length));
     for (const check of report.checks) {
-      const mark = check.ok ? c.green("ok  ") : c.red("FAIL");
+      const mark = !check.ok ? c.red("FAIL") : check.warn ? c.yellow("warn") : c.green("ok  ");
       out(`${mark}  ${check.name.padEnd(width)}  ${check.detail ?? ""}`.trimEnd());
     }
-    out(report.ok ? c.green("car: all checks passed") : c.red("car: some checks failed"));
+    const warnings = report.checks.filter((k) => k.ok && k.warn).length;
+    const warned = warnings ? ` (${warnings} warning${warnings === 1 ? "" : "s"})` : "";
+    out(report.ok ? c.green(`car: all checks passed${warned}`) : c.red(`car: some checks failed${warned}`));
     setExitCode(report.ok ? EXIT.OK : EXIT.ERROR);
   },
 };

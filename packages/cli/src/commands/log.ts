@@ -3,6 +3,7 @@ import type { LogEntry } from "@codex-autorunner/core";
 import type { CommandModule } from "yargs";
 import { EXIT } from "../exit-codes.js";
 import { liteRepoRoot, loadLite } from "../fast-core.js";
+import { printError } from "../output/errors.js";
 import { err, type GlobalArgs, setExitCode } from "./common.js";
 
 export interface LogArgs extends GlobalArgs {
@@ -13,9 +14,11 @@ export interface LogArgs extends GlobalArgs {
 
 type Reader = InstanceType<Awaited<ReturnType<typeof loadLite>>["LogReader"]>;
 
-function print(text: string): void {
+/** Log text to stdout, made terminal-safe (core's makeTerminalSafe): agent lines cannot drive the terminal. */
+function print(text: string, safe: (text: string) => string): void {
   if (text === "") return;
-  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  const shown = safe(text);
+  process.stdout.write(shown.endsWith("\n") ? shown : `${shown}\n`);
 }
 
 /**
@@ -62,8 +65,11 @@ export const logCommand: CommandModule<object, LogArgs> = {
     // The lite entry: no zod at start-up (a lookup should cost about as much as starting node).
     const root = await liteRepoRoot(argv);
     const core = await loadLite();
-    const { config } = await core.loadConfig(root);
-    const paths = core.carPaths(root, config);
+    // The log is at a fixed path: a broken config.yml is reported (stderr) but does not hide it.
+    const { config, error: configError } = await core.loadConfigLenient(root);
+    if (configError) printError(configError);
+    const paths = core.carPaths(root, config ?? undefined);
+    const safe = core.makeTerminalSafe;
     const before = await fsp.stat(paths.log).then(
       (s) => s.size,
       () => 0,
@@ -91,7 +97,7 @@ export const logCommand: CommandModule<object, LogArgs> = {
         printed = (await reader.readRun(last)) ?? "";
       }
     }
-    print(printed);
+    print(printed, safe);
     if (!argv.follow) return;
 
     const controller = new AbortController();
@@ -102,7 +108,7 @@ export const logCommand: CommandModule<object, LogArgs> = {
       const follower = core.followLog(paths.log, {
         from: await followStart(reader, before, printed),
         signal: controller.signal,
-        onEntries: (entries: LogEntry[]) => print(entries.map((e) => e.raw).join("\n")),
+        onEntries: (entries: LogEntry[]) => print(entries.map((e) => e.raw).join("\n"), safe),
         onReset: () => err("car: the log was truncated or replaced; following from its start"),
       });
       await follower.done;

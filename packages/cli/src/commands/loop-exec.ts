@@ -30,7 +30,9 @@ const REASON_TEXT: Record<LoopStopReason, string> = {
   token_budget: "token budget reached",
   agent_failed: "the agent failed",
   aborted: "interrupted",
-  no_progress: "no progress: the TODO did not change for several runs",
+  // The loop's detail says how many runs changed nothing (one message, not two).
+  no_progress: "no progress",
+  commit_failed: "the auto-commit failed",
   error: "stopped on an error",
 };
 
@@ -48,7 +50,7 @@ export async function executeLoop(
 
   outputPolicy.keepRunningWhenClosed = true;
   const live = process.stdout.isTTY === true && !argv.quiet;
-  const view = createRunView({ live });
+  const view = createRunView({ live, safe: core.makeTerminalSafe });
   const controller = new AbortController();
   let received: NodeJS.Signals | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -60,7 +62,8 @@ export async function executeLoop(
     }
     received = sig;
     view.note(`car: ${sig} received: ending the current run and saving state…`);
-    controller.abort();
+    // The signal's name is the abort reason, as in the detached runner: state says "killed by SIGTERM" either way.
+    controller.abort(sig);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -92,7 +95,8 @@ export async function executeLoop(
   const runs = `${result.runs} run${result.runs === 1 ? "" : "s"}`;
   const last =
     result.lastRunId !== null && result.lastRunId !== undefined ? `, last run ${result.lastRunId}` : "";
-  const detail = result.detail ? `: ${result.detail}` : "";
+  // The detail can quote the agent (an agent failure's message): shown, never sent to the terminal.
+  const detail = result.detail ? `: ${core.makeTerminalSafe(result.detail)}` : "";
   const summary = `car: ${REASON_TEXT[result.reason] ?? result.reason}${detail} (${runs}${last})`;
   if (code === EXIT.OK) {
     process.stdout.write(`${summary}\n`);

@@ -14,7 +14,7 @@ async function announce(root: string): Promise<void> {
   if (info && !s.lock.alive) {
     process.stderr.write(`car: previous runner (pid ${info.pid}) is gone; clearing its stale lock\n`);
   }
-  const next = (s.state?.last_run_id ?? 0) + 1;
+  const next = (s.last_run_id ?? 0) + 1;
   process.stderr.write(`car: resuming at run ${next}\n`);
 }
 

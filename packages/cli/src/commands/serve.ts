@@ -1,9 +1,53 @@
 import type { CommandModule } from "yargs";
-import { type GlobalArgs, out, repoRoot, setExitCode } from "./common.js";
+import { err, type GlobalArgs, out, repoRoot, setExitCode } from "./common.js";
 
 interface ServeArgs extends GlobalArgs {
   host?: string;
   port?: number;
+  /** false with `--no-auth`. */
+  auth?: boolean;
+}
+
+type RunningServer = import("@codex-autorunner/server").RunningServer;
+
+/** The start-up banner: the URL to open (with a generated token only), where the token comes from, warnings. */
+export function serveBanner(
+  server: RunningServer,
+  root: string,
+  loopback: boolean,
+): { out: string[]; err: string[] } {
+  const lines: string[] = [];
+  const warnings: string[] = [];
+  const auth = server.auth;
+  const rel = (file: string) => (file.startsWith(`${root}/`) ? file.slice(root.length + 1) : file);
+  if (auth.mode === "generated") {
+    lines.push(`codex-autorunner serving ${server.boundUrl}/?token=${encodeURIComponent(auth.token)}`);
+    lines.push(
+      `token: ${auth.created ? "generated" : "reused"}, kept in ${rel(auth.file)} (readable only by you); open the URL above once, the page remembers it`,
+    );
+    if (auth.ignoreAdded)
+      lines.push(`added server-token to ${rel(auth.file.replace(/server-token$/, ".gitignore"))}`);
+  } else {
+    lines.push(`codex-autorunner serving ${server.boundUrl}`);
+    if (auth.mode === "configured") {
+      const from =
+        auth.source === "server.auth_token"
+          ? "server.auth_token in .codex-autorunner/config.yml"
+          : auth.source;
+      lines.push(`token: from ${from}`);
+    } else {
+      warnings.push(
+        "warning: --no-auth: no token; any program or user on this machine can start, stop and edit (web pages still cannot)",
+      );
+    }
+  }
+  if (server.boundUrl !== server.url) lines.push(`on this machine: ${server.url}`);
+  if (!loopback) {
+    warnings.push(
+      `warning: listening on ${server.host}: reachable from other machines on the network; only the token guards it`,
+    );
+  }
+  return { out: lines, err: warnings };
 }
 
 /**
@@ -20,6 +64,13 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         type: "number",
         describe: "Port to listen on, 0 for any free port (default server.port, 4173)",
       })
+      // `--no-auth` is yargs' negation of `auth`; only the negated form is shown.
+      .option("auth", { type: "boolean", hidden: true })
+      .option("no-auth", {
+        type: "boolean",
+        describe:
+          "No token at all (loopback addresses only): any local program or user can control the runner",
+      })
       .check((a) => {
         const p = a.port;
         if (p !== undefined && (!Number.isInteger(p) || p < 0 || p > 65535)) {
@@ -28,16 +79,24 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         if (a.host !== undefined && a.host.trim() === "") throw new Error("--host must not be empty");
         return true;
       })
-      .example("car serve", "http://127.0.0.1:4173")
+      .example("car serve", "http://127.0.0.1:4173/?token=… (a token made for you, kept for next time)")
       .example(
-        "CAR_AUTH_TOKEN=secret car serve --host 0.0.0.0",
+        "CAR_AUTH_TOKEN=<16+ chars> car serve --host 0.0.0.0",
         "reachable from your phone, token required",
       ) as never,
   handler: async (argv) => {
     const root = await repoRoot(argv);
-    const { startServer } = await import("@codex-autorunner/server");
-    const server = await startServer({ root, host: argv.host, port: argv.port });
-    out(`codex-autorunner serving ${server.url}`);
+    const { isLoopbackHost, startServer } = await import("@codex-autorunner/server");
+    const server = await startServer({
+      root,
+      host: argv.host,
+      port: argv.port,
+      ...(argv.auth === false ? { token: null } : {}),
+    });
+    const banner = serveBanner(server, root, isLoopbackHost(server.host));
+    // One write each, so a reader never sees half a banner.
+    out(banner.out.join("\n"));
+    if (banner.err.length > 0) err(banner.err.join("\n"));
     // Keep the command (and so the process) alive until a signal asks us to stop.
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals) => {

@@ -1,4 +1,5 @@
 import type { ErrorCode } from "@codex-autorunner/core";
+import { makeTerminalSafe } from "@codex-autorunner/core/node/lite";
 import { carErrorCode, UsageError } from "../exit-codes.js";
 import { stderrColors } from "./tty.js";
 
@@ -44,18 +45,23 @@ function alreadySaid(message: string, hint: string): boolean {
   return keys.length > 0 && message.includes(keys[0]!.replaceAll("`", ""));
 }
 
-/** The lines printed to stderr for an error: `car: <message>`, context the message lacks, a hint. */
+/**
+ * The lines printed to stderr for an error: `car: <message>`, context the message lacks, a hint.
+ * Messages can quote agent output, git's stderr or file contents, so they are made terminal-safe
+ * (before our own colours are added).
+ */
 export function formatError(err: unknown): string[] {
   const c = stderrColors();
   const code = carErrorCode(err);
   if (err instanceof UsageError) {
     return [
-      `${c.red("car:")} ${err.message}`,
+      `${c.red("car:")} ${makeTerminalSafe(err.message)}`,
       c.dim("Run `car --help` (or `car <command> --help`) for usage."),
     ];
   }
   if (code) {
-    const e = err as { message: string; details?: Record<string, unknown> };
+    const raw = err as { message: string; details?: Record<string, unknown> };
+    const e = { message: makeTerminalSafe(raw.message), details: raw.details };
     const details = e.details ?? {};
     const lines = [`${c.red("car:")} ${e.message}`];
     const ctx: string[] = [];
@@ -71,13 +77,13 @@ export function formatError(err: unknown): string[] {
     }
     if (has(details.found) && !e.message.includes(String(details.found))) ctx.push(`found: ${details.found}`);
     // File/key context matters for errors about a file's content; elsewhere it is noise.
-    if (ctx.length > 0 && CONTEXT_CODES.test(code)) lines.push(`  ${ctx.join("; ")}`);
+    if (ctx.length > 0 && CONTEXT_CODES.test(code)) lines.push(`  ${makeTerminalSafe(ctx.join("; "))}`);
     const hint = hintFor(code, details);
     if (hint && !alreadySaid(e.message, hint)) lines.push(c.dim(`hint: ${hint}`));
     return lines;
   }
   const message = err instanceof Error ? err.message : String(err);
-  const lines = [`${c.red("car:")} internal error: ${message}`];
+  const lines = [`${c.red("car:")} internal error: ${makeTerminalSafe(message)}`];
   if (err instanceof Error && err.stack && process.env.CAR_DEBUG) lines.push(err.stack);
   else lines.push(c.dim("hint: set CAR_DEBUG=1 for a stack trace, and please report this"));
   return lines;

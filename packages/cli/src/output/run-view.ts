@@ -18,12 +18,22 @@ function endText(record: RunRecord): string {
   return record.outcome ?? "unknown";
 }
 
+export interface RunViewOptions {
+  live: boolean;
+  /**
+   * Core's `makeTerminalSafe`, applied to every text that comes from the agent (or git, or a model
+   * error) so it cannot drive the terminal. Passed in because this module loads before core does.
+   */
+  safe: (text: string) => string;
+}
+
 /**
  * `live`: a status line redrawn in place below the agent's output (stdout must be a TTY).
  * Otherwise plain lines: agent stdout lines on stdout, agent stderr lines on stderr, run markers on stdout.
  * Output is gathered per tick (see LineBatcher): call `finish()` before printing anything else.
  */
-export function createRunView(opts: { live: boolean }): RunView {
+export function createRunView(opts: RunViewOptions): RunView {
+  const { safe } = opts;
   const c: Colors = colors(opts.live && useColor(process.stdout));
   const status = opts.live ? new StatusLine(process.stdout, c.cyan) : null;
   status?.start();
@@ -49,10 +59,12 @@ export function createRunView(opts: { live: boolean }): RunView {
           status?.setTodo(e.todo.done, e.todo.outstanding);
           break;
         }
-        case "log":
-          if (e.stream === "stderr") print(status ? c.dim(e.line) : e.line, "stderr");
-          else print(e.line);
+        case "log": {
+          const line = safe(e.line);
+          if (e.stream === "stderr") print(status ? c.dim(line) : line, "stderr");
+          else print(line);
           break;
+        }
         case "run.ended": {
           const r = e.record;
           const ok = r.exit_code === 0;
@@ -67,21 +79,21 @@ export function createRunView(opts: { live: boolean }): RunView {
           print(
             `${ok ? c.green(marker) : c.red(marker)}${parts.length ? c.dim(`  ${parts.join(" · ")}`) : ""}`,
           );
-          if (r.commit && !r.commit.ok) print(c.yellow(`git commit failed: ${r.commit.message}`), "stderr");
+          // A failed commit is not repeated here: its `[car] git commit failed: …` line came as a log event.
           status?.setPhase("between runs");
           break;
         }
         case "retry":
           print(
             c.yellow(
-              `retrying run ${e.runId} (attempt ${e.attempt}) in ${formatDuration(e.delayMs)}: ${e.reason}`,
+              `retrying run ${e.runId} (attempt ${e.attempt}) in ${formatDuration(e.delayMs)}: ${safe(e.reason)}`,
             ),
             "stderr",
           );
           status?.setPhase("waiting to retry");
           break;
         case "waiting":
-          print(c.yellow(`waiting until ${e.until}: ${e.message}`), "stderr");
+          print(c.yellow(`waiting until ${e.until}: ${safe(e.message)}`), "stderr");
           status?.setPhase(`waiting until ${e.until}`);
           break;
         case "state":

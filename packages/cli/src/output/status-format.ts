@@ -1,25 +1,23 @@
+import type { StateBody, TokenUsage } from "@codex-autorunner/core";
 import type { Colors } from "./tty.js";
 import { formatDuration } from "./tty.js";
 
-type StatusReport = Awaited<ReturnType<typeof import("@codex-autorunner/core/node").getStatus>>;
-
-function tokens(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v === "number") return v.toLocaleString("en-US");
-  if (typeof v === "object" && "total_tokens" in v && typeof v.total_tokens === "number") {
-    return v.total_tokens.toLocaleString("en-US");
-  }
-  return null;
+function tokens(usage: TokenUsage | null): string | null {
+  return usage ? usage.total_tokens.toLocaleString("en-US") : null;
 }
 
-/** Human-readable `car status`: one `label: value` per line. */
-export function formatStatus(s: StatusReport, c: Colors): string[] {
+/**
+ * Human-readable `car status`: one `label: value` per line. `safe` is core's makeTerminalSafe, for
+ * the texts that can quote the agent (the reason, the last run's error).
+ */
+export function formatStatus(s: StateBody, c: Colors, safe: (text: string) => string): string[] {
   const lines: string[] = [];
   const row = (label: string, value: string) => lines.push(`${`${label}:`.padEnd(11)} ${value}`);
   const statusText =
     s.status === "error" ? c.red(s.status) : s.status === "running" ? c.cyan(s.status) : c.green(s.status);
   row("repo", s.root);
-  const reason = s.reason ? c.dim(` (${s.reason})`) : "";
+  if (s.config_error) row("config", c.red("broken: see the error below"));
+  const reason = s.reason ? c.dim(` (${safe(s.reason)})`) : "";
   row(
     "status",
     `${statusText}${reason}${s.stale ? c.yellow("  [runner died: `car resume` continues]") : ""}`,
@@ -27,8 +25,16 @@ export function formatStatus(s: StatusReport, c: Colors): string[] {
   const pid = s.runner_pid ?? s.lock.info?.pid ?? null;
   if (pid !== null) row("runner", `pid ${pid} ${s.lock.alive ? c.green("alive") : c.yellow("not alive")}`);
   else row("runner", "not running");
+  const orphan = s.orphaned_agent;
+  if (orphan) {
+    const of = orphan.pid !== null ? ` (agent pid ${orphan.pid})` : "";
+    row(
+      "agent",
+      c.red(`orphaned: ${orphan.processes} process(es) of the run still alive${of}; \`car kill\` ends them`),
+    );
+  }
   if (s.stop_requested) row("stop", c.yellow("requested: the loop ends after the current run"));
-  if (s.state.waiting) row("waiting", `until ${s.state.waiting.until}: ${s.state.waiting.message}`);
+  if (s.waiting) row("waiting", `until ${s.waiting.until}: ${safe(s.waiting.message)}`);
 
   const r = s.last_run;
   if (r) {
@@ -38,22 +44,22 @@ export function formatStatus(s: StatusReport, c: Colors): string[] {
     row("last run", `#${r.id} ${end}${r.outcome ? ` (${r.outcome})` : ""}${dur}`);
     row("started", r.started_at);
     if (r.finished_at) row("finished", r.finished_at);
-    if (r.error) row("error", c.red(r.error));
-  } else if (s.state.last_run_id !== null) {
-    row("last run", `#${s.state.last_run_id} exit ${s.state.last_exit_code ?? "-"}`);
-    if (s.state.last_run_started_at) row("started", s.state.last_run_started_at);
-    if (s.state.last_run_finished_at) row("finished", s.state.last_run_finished_at);
+    if (r.error) row("error", c.red(safe(r.error)));
+  } else if (s.last_run_id !== null) {
+    row("last run", `#${s.last_run_id} exit ${s.last_exit_code ?? "-"}`);
+    if (s.last_run_started_at) row("started", s.last_run_started_at);
+    if (s.last_run_finished_at) row("finished", s.last_run_finished_at);
   } else {
     row("last run", "none yet");
   }
 
-  if (s.todo) {
-    row("TODO", `${s.todo.done} done, ${s.todo.outstanding} outstanding`);
+  if (s.done_count !== null && s.outstanding_count !== null) {
+    row("TODO", `${s.done_count} done, ${s.outstanding_count} outstanding`);
   } else {
     row("TODO", c.red(s.todo_error ?? "unreadable"));
   }
-  const last = tokens(s.tokens?.last_run);
-  const total = tokens(s.tokens?.total);
+  const last = tokens(s.tokens.last_run);
+  const total = tokens(s.tokens.total);
   if (last !== null || total !== null) row("tokens", `last run ${last ?? "-"}, total ${total ?? "-"}`);
   return lines;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addTokenUsage, createCodexAccumulator, parseCodexEvent, unwrapShellCommand } from "./events.js";
 
@@ -151,6 +152,68 @@ describe("createCodexAccumulator on recorded codex 0.169 output", () => {
     expect(
       acc.push('{"type":"item.completed","item":{"id":"w","type":"web_search","query":"vitest"}}'),
     ).toEqual(["search: vitest"]);
+  });
+});
+
+describe("long texts", () => {
+  const message = (text: string) =>
+    JSON.stringify({ type: "item.completed", item: { id: "m", type: "agent_message", text } });
+  const failedCommand = (output: string) =>
+    JSON.stringify({
+      type: "item.completed",
+      item: { id: "c", type: "command_execution", command: "make", aggregated_output: output, exit_code: 2 },
+    });
+  // Texts made of the characters that matter for splitting, so edge cases come up often.
+  const text = fc
+    .array(fc.constantFrom("a", "bc", " ", "\n", "\r", "\r\n", "\n\n", "é"), { maxLength: 30 })
+    .map((parts) => parts.join(""));
+
+  it("logs each line of a message as the plain split did, lazily or not", () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        const expected = t.split(/\r?\n/).map((l) => (l.length > 0 ? `agent: ${l}` : "agent:"));
+        expect(createCodexAccumulator().push(message(t))).toEqual(expected);
+        expect([...createCodexAccumulator().lines(message(t))]).toEqual(expected);
+      }),
+    );
+  });
+
+  it("shows the last lines of a failed command's output as the plain split did", () => {
+    fc.assert(
+      fc.property(text, fc.integer({ min: 0, max: 6 }), (out, n) => {
+        // (An empty output shows nothing.)
+        const tail = out ? out.replace(/\n$/, "").split(/\r?\n/).slice(-n) : [];
+        const acc = createCodexAccumulator({ failedOutputLines: n });
+        expect(acc.push(failedCommand(out))).toEqual(["$ make (exit 2)", ...tail.map((l) => `  ${l}`)]);
+      }),
+    );
+  });
+
+  it("makes the lines of a huge message as they are iterated; the summary is set at once", () => {
+    const lines = Array.from({ length: 200_000 }, (_, i) => `line ${i}`);
+    const acc = createCodexAccumulator();
+    const out = acc.lines(message(lines.join("\n")));
+    expect(Array.isArray(out)).toBe(false);
+    expect(acc.summary().final_message?.length).toBe(lines.join("\n").length);
+    let n = 0;
+    for (const l of out) expect(l).toBe(`agent: ${lines[n++]}`);
+    expect(n).toBe(lines.length);
+  });
+
+  it("keeps only the end of the final message when asked to (what the next prompt uses)", () => {
+    const t = "first line\nsecond line\nthe end";
+    const feedWith = (max?: number) => {
+      const acc = createCodexAccumulator(max === undefined ? {} : { finalMessageMaxChars: max });
+      const out = acc.push(message(t));
+      return { out, final: acc.summary().final_message };
+    };
+    expect(feedWith()).toEqual({
+      out: ["agent: first line", "agent: second line", "agent: the end"],
+      final: t,
+    });
+    expect(feedWith(7)).toEqual({ ...feedWith(), final: "the end" });
+    expect(feedWith(t.length).final).toBe(t);
+    expect(feedWith(0).final).toBe("");
   });
 });
 

@@ -147,6 +147,12 @@ export interface CodexRunSummary {
 export interface CodexAccumulator {
   /** One stdout line → readable lines for the log (non-JSON lines pass through unchanged). */
   push(line: string): string[];
+  /**
+   * The same lines as push(), made one at a time as they are iterated, so an agent message of a
+   * million lines never exists as a million strings at once (the caller logs them in batches). The
+   * summary is updated at the call; iterate the result before pushing the next line.
+   */
+  lines(line: string): Iterable<string>;
   summary(): CodexRunSummary;
 }
 
@@ -155,6 +161,11 @@ export interface CodexAccumulatorOptions {
   cwd?: string;
   /** Lines of output shown under a failed command (default 10). */
   failedOutputLines?: number;
+  /**
+   * Keep only the last this many characters of the final agent message (the loop passes
+   * prompt.prev_run_max_chars, all the next prompt uses); default: all of it (chat shows it whole).
+   */
+  finalMessageMaxChars?: number;
 }
 
 /**
@@ -222,8 +233,44 @@ function relativize(path: string, cwd: string | undefined): string {
   return path.startsWith(base) ? path.slice(base.length) : path;
 }
 
-function prefixed(prefix: string, text: string): string[] {
-  return text.split(/\r?\n/).map((l) => (l.length > 0 ? `${prefix} ${l}` : prefix));
+/** `prefix line` for each line of `text` (split at \n, a \r before it dropped; an empty line: `prefix`). */
+function prefixed(prefix: string, text: string): Iterable<string> {
+  if (!text.includes("\n")) return [text.length > 0 ? `${prefix} ${text}` : prefix];
+  return prefixedLines(prefix, text);
+}
+
+function* prefixedLines(prefix: string, text: string): Generator<string, void, undefined> {
+  for (let start = 0; ; ) {
+    const nl = text.indexOf("\n", start);
+    const end = nl < 0 ? text.length : nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    yield end > start ? `${prefix} ${text.slice(start, end)}` : prefix;
+    if (nl < 0) return;
+    start = nl + 1;
+  }
+}
+
+/** The last `n` lines of `text` (one trailing newline ignored), splitting only that tail. */
+function lastLines(text: string, n: number): string[] {
+  const body = text.endsWith("\n") ? text.slice(0, -1) : text;
+  let cut = -1; // the newline before the kept lines; -1: keep all (fewer than n lines, or n = 0)
+  for (let i = 0, pos = body.length; i < n; i++) {
+    const nl = pos > 0 ? body.lastIndexOf("\n", pos - 1) : -1;
+    if (nl < 0) {
+      cut = -1;
+      break;
+    }
+    cut = pos = nl;
+  }
+  return body.slice(cut + 1).split(/\r?\n/);
+}
+
+/**
+ * The end of `text` at most `max` characters long, as a string of its own: a slice would keep the
+ * whole (possibly huge) message alive in memory, since V8's substrings point into their parent.
+ */
+function tailOf(text: string, max: number | undefined): string {
+  if (max === undefined || text.length <= max) return text;
+  return max === 0 ? "" : (JSON.parse(JSON.stringify(text.slice(text.length - max))) as string);
 }
 
 function num(v: unknown): number {
@@ -287,13 +334,18 @@ export function createCodexAccumulator(options: CodexAccumulatorOptions = {}): C
   // todo_list items repeat on every update: only log a plan when it changed.
   const lastPlan = new Map<string, string>();
 
-  function itemLines(phase: "item.started" | "item.updated" | "item.completed", item: CodexItem): string[] {
+  function itemLines(
+    phase: "item.started" | "item.updated" | "item.completed",
+    item: CodexItem,
+  ): Iterable<string> {
     const done = phase === "item.completed";
     switch (item.type) {
-      case "agent_message":
+      case "agent_message": {
         if (!done) return [];
-        finalMessage = String(item.text ?? "");
-        return prefixed("agent:", finalMessage);
+        const text = String(item.text ?? "");
+        finalMessage = tailOf(text, options.finalMessageMaxChars);
+        return prefixed("agent:", text);
+      }
       case "reasoning":
         return done && item.text ? prefixed("thinking:", String(item.text)) : [];
       case "command_execution": {
@@ -304,8 +356,8 @@ export function createCodexAccumulator(options: CodexAccumulatorOptions = {}): C
         const status = exit !== null ? `exit ${exit}` : String(item.status ?? "unknown");
         const lines = [`$ ${command} (${status})`];
         if (exit !== 0 && item.aggregated_output) {
-          const out = String(item.aggregated_output).replace(/\n$/, "").split(/\r?\n/);
-          lines.push(...out.slice(-failedOutputLines).map((l) => `  ${l}`));
+          const out = lastLines(String(item.aggregated_output), failedOutputLines);
+          lines.push(...out.map((l) => `  ${l}`));
         }
         return lines;
       }
@@ -341,33 +393,36 @@ export function createCodexAccumulator(options: CodexAccumulatorOptions = {}): C
     }
   }
 
-  return {
-    push(line: string): string[] {
-      const ev = parseCodexEvent(line);
-      // Event types newer than this code (e.g. streaming deltas) stay in runs/<id>.jsonl only.
-      if (!ev) return looksLikeEvent(line) ? [] : [line];
-      switch (ev.type) {
-        case "thread.started":
-          threadId = typeof ev.thread_id === "string" ? ev.thread_id : threadId;
-          return [`thread: ${threadId}`];
-        case "turn.started":
-          return [];
-        case "turn.completed": {
-          const u = usageFromEvent(ev.usage);
-          usage = addTokenUsage(usage, u);
-          turnCompleted = true;
-          return [formatTokenUsage(u)];
-        }
-        case "turn.failed":
-          turnFailedMessage = String(ev.error?.message ?? "turn failed");
-          return prefixed("turn failed:", turnFailedMessage);
-        case "error":
-          lastErrorMessage = String(ev.message ?? "");
-          return prefixed("error:", lastErrorMessage);
-        default:
-          return itemLines(ev.type, ev.item);
+  function lines(line: string): Iterable<string> {
+    const ev = parseCodexEvent(line);
+    // Event types newer than this code (e.g. streaming deltas) stay in runs/<id>.jsonl only.
+    if (!ev) return looksLikeEvent(line) ? [] : [line];
+    switch (ev.type) {
+      case "thread.started":
+        threadId = typeof ev.thread_id === "string" ? ev.thread_id : threadId;
+        return [`thread: ${threadId}`];
+      case "turn.started":
+        return [];
+      case "turn.completed": {
+        const u = usageFromEvent(ev.usage);
+        usage = addTokenUsage(usage, u);
+        turnCompleted = true;
+        return [formatTokenUsage(u)];
       }
-    },
+      case "turn.failed":
+        turnFailedMessage = String(ev.error?.message ?? "turn failed");
+        return prefixed("turn failed:", turnFailedMessage);
+      case "error":
+        lastErrorMessage = String(ev.message ?? "");
+        return prefixed("error:", lastErrorMessage);
+      default:
+        return itemLines(ev.type, ev.item);
+    }
+  }
+
+  return {
+    push: (line) => Array.from(lines(line)),
+    lines,
     summary(): CodexRunSummary {
       return {
         thread_id: threadId,

@@ -202,8 +202,10 @@ describe("setConfigValue", () => {
   });
 
   it("keeps strings that look like other types as strings", () => {
-    const out = setConfigValue("", "server.auth_token", "yes");
-    expect(parseConfig(out, FILE).config.server.auth_token).toBe("yes");
+    const out = setConfigValue("", "git.commit_message_template", "yes");
+    expect(parseConfig(out, FILE).config.git.commit_message_template).toBe("yes");
+    const token = setConfigValue("", "server.auth_token", "1234567890123456");
+    expect(parseConfig(token, FILE).config.server.auth_token).toBe("1234567890123456");
   });
 });
 

@@ -9,6 +9,7 @@ import {
   DEFAULT_CODEX_ARGS,
   DEFAULT_CONFIG,
 } from "./schema.js";
+import { describeTokenProblem } from "./token.js";
 
 export { deepMerge, isPlainObject };
 
@@ -22,7 +23,7 @@ export interface ParsedConfig {
  * YAML 1.1 like the original's PyYAML `safe_load`, so `auto_commit: yes` still means true.
  * Returns the single document, `{}` for an empty file (or one holding only comments).
  */
-function loadYaml(text: string, file: string): unknown {
+export function loadYaml(text: string, file: string): unknown {
   const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
   let docs: unknown[];
   try {
@@ -86,7 +87,12 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
 function invalidConfig(file: string, merged: unknown, issues: z.core.$ZodIssue[]): CarError {
   const described = issues.map((issue) => {
     const key = formatKeyPath(issue.path);
-    const found = describeFound(valueAt(merged, issue.path));
+    const value = valueAt(merged, issue.path);
+    // A rejected token may still be someone's real secret: describe it, never echo it.
+    const found =
+      key === "server.auth_token" && typeof value === "string"
+        ? describeTokenProblem(value)
+        : describeFound(value);
     return { key, expected: issue.message, found };
   });
   const lines = described.map((d) => `${file}: ${d.key}: expected ${d.expected}, found ${d.found}`);
@@ -215,7 +221,7 @@ git:
 server:
   host: ${j(d.server.host)}
   port: ${j(d.server.port)}
-  auth_token: ${j(d.server.auth_token)}  # required to listen on a non-loopback host (or env CAR_AUTH_TOKEN)
+  auth_token: ${j(d.server.auth_token)}  # 16+ chars (or env CAR_AUTH_TOKEN); null: car serve makes one in server-token
   max_body_bytes: ${j(d.server.max_body_bytes)}
 `;
 }

@@ -49,6 +49,34 @@ describe("configSchema", () => {
     expect(r.success && r.data.codex.args).toEqual(LEGACY_CODEX_ARGS);
   });
 
+  it("server.auth_token: at least 16 visible ASCII characters, and errors never echo it", () => {
+    const tokenOf = (auth_token: unknown) => configSchema.safeParse({ server: { auth_token } });
+    expect(tokenOf("0123456789abcdef").success).toBe(true);
+    expect(tokenOf(null).success).toBe(true);
+    for (const bad of [
+      "",
+      "short-secret",
+      " ".repeat(20),
+      "\t".repeat(16),
+      "with a space in it!",
+      "é".repeat(16),
+    ])
+      expect(tokenOf(bad).success, JSON.stringify(bad)).toBe(false);
+    const short = "short-secret-15";
+    let message = "";
+    try {
+      parseConfig(`server:\n  auth_token: ${short}\n`, "config.yml");
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toBe(
+      "config.yml: server.auth_token: expected a token of at least 16 visible ASCII characters (no spaces) or null, found 15 characters",
+    );
+    expect(() => parseConfig('server:\n  auth_token: "   "\n', "config.yml")).toThrow(
+      /found only whitespace/,
+    );
+  });
+
   it("rejects a version other than the literal 1", () => {
     expect(configSchema.safeParse({ version: 2 }).success).toBe(false);
   });

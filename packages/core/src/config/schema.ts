@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isUsableToken, TOKEN_EXPECTED } from "./token.js";
 
 /**
  * `.codex-autorunner/config.yml`, version 1. Every object is loose so keys we do not know (written by
@@ -143,7 +144,11 @@ const serverSchema = z.looseObject(
   {
     host: nonEmptyString("a host name or IP address").default("127.0.0.1"),
     port: number("an integer from 0 to 65535", { int: true, min: 0, max: 65535 }).default(4173),
-    auth_token: nonEmptyString("a non-empty string or null").nullable().default(null),
+    auth_token: z
+      .string(e(`${TOKEN_EXPECTED} or null`))
+      .refine(isUsableToken, e(`${TOKEN_EXPECTED} or null`))
+      .nullable()
+      .default(null),
     max_body_bytes: number("an integer ≥ 1", { int: true, min: 1 }).default(1_048_576),
   },
   e("a mapping"),

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  classifyLogLine,
   formatEndMarker,
   formatLogLine,
   formatStartMarker,
@@ -95,6 +96,49 @@ describe("log line format (byte-exact with the original)", () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe("classifyLogLine (display kinds, built on parseLogLine)", () => {
+  it("gives each line written by the formatters its kind, run and text", () => {
+    expect(classifyLogLine(formatStartMarker(12))).toEqual({
+      kind: "start",
+      runId: 12,
+      ts: null,
+      text: "=== run 12 start ===",
+    });
+    expect(classifyLogLine(formatEndMarker(12, 0))).toMatchObject({ kind: "end-ok", runId: 12 });
+    expect(classifyLogLine(formatEndMarker(12, 143))).toMatchObject({ kind: "end-fail", runId: 12 });
+    expect(classifyLogLine(formatEndMarker(3, null))).toMatchObject({ kind: "end-fail", runId: 3 });
+    expect(classifyLogLine(formatLogLine("2026-01-01T12:34:56Z", 4, "stderr", "boom: x"))).toEqual({
+      kind: "stderr",
+      runId: 4,
+      ts: "2026-01-01T12:34:56Z",
+      text: "boom: x",
+    });
+    expect(classifyLogLine("stray")).toEqual({ kind: "other", runId: null, ts: null, text: "stray" });
+  });
+
+  it("agrees with parseLogLine on every line, a CRLF ending aside (property)", () => {
+    const kindOf = (raw: string): string => {
+      const e = parseLogLine(raw, 0);
+      if (e.kind === "line") return e.stream;
+      if (e.kind === "end") return e.code === 0 ? "end-ok" : "end-fail";
+      return e.kind;
+    };
+    const anyLine = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.tuple(fc.nat(), fc.string({ maxLength: 20 })).map(([id, t]) => formatLogLine("t", id, "stdout", t)),
+      fc.nat().map((id) => formatStartMarker(id)),
+      fc.tuple(fc.nat(), fc.option(fc.integer())).map(([id, code]) => formatEndMarker(id, code)),
+    );
+    fc.assert(
+      fc.property(anyLine, fc.boolean(), (raw, crlf) => {
+        const line = raw.replace(/[\r\n]/g, "");
+        expect(classifyLogLine(crlf ? `${line}\r` : line).kind).toBe(kindOf(line));
+      }),
+      { numRuns: 300 },
     );
   });
 });

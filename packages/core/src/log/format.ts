@@ -9,6 +9,8 @@ import type { LogEntry, LogStream } from "../types.js";
  *   === run 12 end (code 0) ===
  *   === run 12 end (interrupted) ===     (ours: end written on recovery after a crashed runner)
  *
+ * This file is the one definition of that grammar: the reader, the follower, the server's SSE frames
+ * and the web UI's colouring all go through `parseLogLine` (or `classifyLogLine`, built on it).
  * The format functions return one line WITHOUT its trailing "\n"; the writer adds it.
  */
 
@@ -57,6 +59,38 @@ export function parseLogLine(raw: string, offset: number): LogEntry {
   if (m)
     return { kind: "end", runId: Number(m[1]), code: m[2] === undefined ? null : Number(m[2]), offset, raw };
   return { kind: "other", offset, raw };
+}
+
+/** How a UI shows a line: a run marker (a clean end apart from a failed or interrupted one), a stream, or other. */
+export type LogLineKind = "start" | "end-ok" | "end-fail" | "stdout" | "stderr" | "other";
+
+export interface ClassifiedLogLine {
+  kind: LogLineKind;
+  runId: number | null;
+  /** As written, for agent lines; null for markers and other lines. */
+  ts: string | null;
+  /** The agent's text for output lines; the whole line for markers and other lines. */
+  text: string;
+}
+
+/**
+ * `parseLogLine` for display (the web UI, per live line: one regex match for an agent line). A
+ * trailing "\r" is taken as part of a CRLF line ending and dropped, so a log converted to CRLF still
+ * shows its markers and output.
+ */
+export function classifyLogLine(raw: string): ClassifiedLogLine {
+  const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+  const e = parseLogLine(line, 0);
+  switch (e.kind) {
+    case "line":
+      return { kind: e.stream, runId: e.runId, ts: e.ts, text: e.line };
+    case "start":
+      return { kind: "start", runId: e.runId, ts: null, text: line };
+    case "end":
+      return { kind: e.code === 0 ? "end-ok" : "end-fail", runId: e.runId, ts: null, text: line };
+    default:
+      return { kind: "other", runId: null, ts: null, text: line };
+  }
 }
 
 /** The agent's text of a `[ts] run=N stream: text` line, or null for markers and other lines. */

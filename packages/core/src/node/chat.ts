@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/schema.js";
+import type { ChatResult } from "../contract/sse.js";
 import { CarError, isCarError } from "../errors.js";
 import { formatTimestamp } from "../log/format.js";
 import { buildChatPrompt, type PromptDoc } from "../prompt/template.js";
@@ -33,15 +34,6 @@ export interface ChatOptions {
   env?: NodeJS.ProcessEnv;
   /** Grace between SIGTERM and SIGKILL when aborted (default runner.kill_grace_seconds). */
   killGraceMs?: number;
-}
-
-export interface ChatResult {
-  chat_id: string;
-  /** The agent's final message when its output format tells it, else all its output lines. */
-  response: string;
-  exit_code: number | null;
-  /** Repo-relative path of the chat's log. */
-  log: string;
 }
 
 export function newChatId(now: Date = new Date()): string {

@@ -1,5 +1,6 @@
 import { deepMerge, isPlainObject } from "../config/merge.js";
 import type { Config } from "../config/schema.js";
+import { isUsableToken } from "../config/token.js";
 import { readYamlSubset } from "./config-yaml-subset.js";
 
 /**
@@ -83,7 +84,7 @@ export const FAST_CHECKS: Record<string, Record<string, (v: unknown) => boolean>
     max_total_tokens: orNull(int(1)),
   },
   git: { auto_commit: bool, commit_message_template: str },
-  server: { host: str, port: int(0, 65535), auth_token: orNull(str), max_body_bytes: int(1) },
+  server: { host: str, port: int(0, 65535), auth_token: orNull(isUsableToken), max_body_bytes: int(1) },
 };
 
 const EXTRA_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;

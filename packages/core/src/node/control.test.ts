@@ -1,15 +1,18 @@
+import { spawn } from "node:child_process";
 import { existsSync, promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isCarError } from "../errors.js";
+import { RUN_MARKER_ENV } from "../proc/marker.js";
 import type { RunnerState } from "../types.js";
-import { groupExists } from "./agent/spawn.js";
 import { killRunner, requestStop, startDetachedRunner } from "./control.js";
 import { makeTestRepo, readText, type TestRepo, waitFor } from "./engine/test-fixtures.js";
-import { isProcessAlive } from "./lock.js";
 import { carPaths } from "./paths.js";
+import { findLifelines } from "./proc/lifeline.js";
+import { groupExists, isProcessAlive } from "./proc/procfs.js";
 import { readRunRecord } from "./runs-store.js";
 import { readState, writeState } from "./state-store.js";
+import { getStatus } from "./status.js";
 
 // startDetachedRunner runs the built dist/node/runner-main.js: `pnpm --filter @codex-autorunner/core build` first.
 let repo: TestRepo | null = null;
@@ -87,7 +90,12 @@ describe("control", () => {
 
   it("killRunner after the runner was SIGKILLed ends the orphaned agent and cleans up for it", async () => {
     const { pid, paths } = await startWith("hang");
-    const agentPid = (await readState(paths)).agent_pid as number;
+    const state = await readState(paths);
+    const agentPid = state.agent_pid as number;
+    // Its lifeline would end the agent within moments; without it (killed too), killRunner must.
+    const watchers = findLifelines(state.agent_marker as string);
+    expect(watchers).toHaveLength(1);
+    for (const watcher of watchers) process.kill(watcher, "SIGKILL");
     process.kill(pid, "SIGKILL");
     await waitFor(() => !isProcessAlive(pid), "the runner to die");
     expect(groupExists(agentPid)).toBe(true);
@@ -102,6 +110,37 @@ describe("control", () => {
     expect(await readText(paths.log)).toContain("=== run 1 end (code 143) ===");
     expect(await readRunRecord(paths, 1)).toMatchObject({ outcome: "killed", exit_code: 143 });
     expect(existsSync(paths.lock)).toBe(false);
+  });
+
+  it("kill -9 of the runner: status shows the orphaned agent until its lifeline ends it within the grace", async () => {
+    const r = repo as TestRepo;
+    const configPath = join(r.root, ".codex-autorunner", "config.yml");
+    const config = await readText(configPath);
+    await fsp.writeFile(configPath, config.replace("kill_grace_seconds: 0.5", "kill_grace_seconds: 3"));
+    const { pid, paths } = await startWith("hang-ignore-term");
+    const agentPid = (await readState(paths)).agent_pid as number;
+    process.kill(pid, "SIGKILL");
+    await waitFor(() => !isProcessAlive(pid), "the runner to die");
+    // The agent ignores the lifeline's SIGTERM, so it lives out the 3 s grace: status must say so.
+    const during = await getStatus(paths.root);
+    expect(during).toMatchObject({ running: false, stale: true, orphaned_agent: { pid: agentPid } });
+    expect(during.orphaned_agent?.processes).toBeGreaterThanOrEqual(1);
+    await waitFor(() => !isProcessAlive(agentPid), "the lifeline to SIGKILL the agent", 15_000);
+    expect((await getStatus(paths.root)).orphaned_agent).toBeNull();
+  });
+
+  it("killRunner ends a process the run left in another session", async () => {
+    const { paths } = await startWith("hang");
+    const state = await readState(paths);
+    // A job of the run outside the agent's group, like a codex tool call's background job.
+    const job = spawn("sleep", ["30"], {
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, [RUN_MARKER_ENV]: state.agent_marker as string },
+    });
+    started.push(job.pid as number);
+    await killRunner(paths.root, { graceMs: 5_000 });
+    expect(isProcessAlive(job.pid as number)).toBe(false);
   });
 
   it("killRunner with nothing alive is NOT_RUNNING but clears a stale lock and running state", async () => {

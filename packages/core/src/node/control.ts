@@ -4,15 +4,17 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CarError } from "../errors.js";
 import { parseLogLine } from "../log/format.js";
+import type { RunTarget } from "../proc/stat.js";
 import { finishRunRecord } from "../runs/record.js";
 import { markKilled, markRunnerExited, signalExitCode } from "../state/transitions.js";
-import type { RunnerState } from "../types.js";
-import { groupExists, killProcessGroup } from "./agent/spawn.js";
+import type { LockInfo, RunnerState } from "../types.js";
 import { readTextIfExists, writeFileAtomic } from "./fs/atomic.js";
-import { isProcessAlive, lockStatus, parseLock } from "./lock.js";
+import { lockStatus, parseLock } from "./lock.js";
 import { LogReader } from "./log/reader.js";
 import { LogWriter } from "./log/writer.js";
 import { type CarPaths, carPaths } from "./paths.js";
+import { endRunProcesses } from "./proc/end.js";
+import { findRunProcesses, isProcessAlive, processStartTime, signalProcess } from "./proc/procfs.js";
 import { readRunRecord, writeRunRecord } from "./runs-store.js";
 import { readState, writeState } from "./state-store.js";
 
@@ -38,16 +40,17 @@ export async function requestStop(root: string): Promise<{ pid: number }> {
 export interface KillResult {
   /** Runner PID signalled (null when only an orphaned agent was found). */
   pid: number | null;
-  /** Agent process group signalled, if one was alive. */
+  /** The agent's pid (its process group) when any process of the run was alive. */
   agentPid: number | null;
   /** The last signal needed: SIGTERM when everything ended within the grace, else SIGKILL. */
   signal: "SIGTERM" | "SIGKILL";
 }
 
 /**
- * End the runner and its agent's whole process group: SIGTERM to both, wait `graceMs`, SIGKILL
- * what is left. If the runner could not clean up (it was SIGKILLed), do it here: the run's end
- * marker, its record (outcome killed), state error "killed by SIGTERM", the lock removed.
+ * End the runner and every process of its run (the agent's group, everything carrying the run's
+ * marker, their descendants); see endRunner. If the runner could not clean up (it was SIGKILLed),
+ * do it here: the run's end marker, its record (outcome killed), state error "killed by SIGTERM",
+ * the lock removed.
  * NOT_RUNNING when nothing was alive (stale state and lock are still cleaned up).
  */
 export async function killRunner(root: string, options: { graceMs?: number } = {}): Promise<KillResult> {
@@ -56,28 +59,80 @@ export async function killRunner(root: string, options: { graceMs?: number } = {
   const lock = await lockStatus(paths.lock);
   const state = await readState(paths).catch(() => null);
   const runnerPid = lock.alive && lock.info ? lock.info.pid : null;
-  const agentPid = state?.agent_pid && groupExists(state.agent_pid) ? state.agent_pid : null;
+  const run = runTargetOf(state);
+  const runAlive = run !== null && findRunProcesses(run).length > 0;
+  const agentPid = runAlive ? (state?.agent_pid ?? null) : null;
 
-  if (runnerPid === null && agentPid === null) {
+  if (runnerPid === null && !runAlive) {
     await cleanUp(paths, state, null, null);
     throw new CarError("NOT_RUNNING", `No runner is running in ${paths.root}; nothing to kill.`, {
       file: ".codex-autorunner/lock",
     });
   }
 
-  if (runnerPid !== null) signalPid(runnerPid, "SIGTERM");
-  if (agentPid !== null) killProcessGroup(agentPid, "SIGTERM");
-  const gone = () =>
-    (runnerPid === null || !isProcessAlive(runnerPid)) && (agentPid === null || !groupExists(agentPid));
-  let signal: KillResult["signal"] = "SIGTERM";
-  if (!(await waitUntil(gone, graceMs))) {
-    signal = "SIGKILL";
-    if (runnerPid !== null) signalPid(runnerPid, "SIGKILL");
-    if (agentPid !== null) killProcessGroup(agentPid, "SIGKILL");
-    await waitUntil(gone, 5_000);
-  }
+  const { signal } = await endRunner(runnerPid, run, graceMs);
   await cleanUp(paths, await readState(paths).catch(() => state), runnerPid, signal);
   return { pid: runnerPid, agentPid, signal };
+}
+
+/**
+ * `--force` taking over from a live runner (acquireLock's takeOver): end it and its run's processes
+ * like `car kill`, but leave the files alone: the taker holds the lock next and its recovery closes
+ * a run the old runner could not (so a run never gets two end markers). Throws LOCK_HELD when the
+ * runner cannot be ended.
+ */
+export async function endLockHolder(root: string, holder: LockInfo, graceMs: number): Promise<void> {
+  const paths = carPaths(resolve(root));
+  // Re-check the identity right before signalling: the PID must still be the process that locked.
+  if (holder.pid_start && processStartTime(holder.pid) !== holder.pid_start) return;
+  const state = await readState(paths).catch(() => null);
+  const ended = await endRunner(holder.pid, runTargetOf(state), graceMs);
+  if (ended.survivors.includes(holder.pid)) {
+    throw new CarError(
+      "LOCK_HELD",
+      `The runner holding ${paths.lock} (PID ${holder.pid}) survived SIGKILL; it cannot be taken over.`,
+      { file: paths.lock, pid: holder.pid },
+    );
+  }
+}
+
+/** Beyond the grace: the runner's own TERM → grace → KILL of its agent, then its end marker and state. */
+const RUNNER_CLOSE_MS = 2_000;
+
+/**
+ * SIGTERM the runner and give it the grace (plus the time to close its run) to end its run itself:
+ * it ends the run's processes and writes the end marker, record and state, so a kill is recorded the
+ * same however the loop was started. Then end whatever of the run is left (SIGTERM, grace, SIGKILL),
+ * with a runner that is still there SIGKILLed along. A grace of 0 SIGKILLs everything at once.
+ */
+async function endRunner(
+  runnerPid: number | null,
+  run: RunTarget | null,
+  graceMs: number,
+): Promise<{ signal: "SIGTERM" | "SIGKILL"; survivors: number[] }> {
+  let runnerGone = true;
+  if (runnerPid !== null) {
+    signalProcess(runnerPid, "SIGTERM");
+    runnerGone = await waitUntil(
+      () => !isProcessAlive(runnerPid),
+      graceMs > 0 ? graceMs + RUNNER_CLOSE_MS : 0,
+    );
+  }
+  const rest = await endRunProcesses(run ?? {}, {
+    graceMs: runnerGone ? graceMs : 0,
+    ...(runnerPid !== null && !runnerGone ? { also: [runnerPid] } : {}),
+  });
+  return {
+    signal: runnerGone && rest.signal !== "SIGKILL" ? "SIGTERM" : "SIGKILL",
+    survivors: rest.survivors,
+  };
+}
+
+/** The processes of the run state.json names (marker and agent group), or null when it names none. */
+function runTargetOf(state: RunnerState | null): RunTarget | null {
+  const marker = state?.agent_marker ?? null;
+  const pgid = state?.agent_pid ?? null;
+  return marker === null && pgid === null ? null : { marker, pgid };
 }
 
 /**
@@ -273,14 +328,6 @@ async function outputSince(path: string, from: number): Promise<string> {
     }
   } catch {
     return "";
-  }
-}
-
-function signalPid(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -49,5 +49,16 @@ describe("readDocText", () => {
     const bad = await error(file(Buffer.from([0x23, 0x20, 0xff, 0xfe, 0x0a])));
     expect(isCarError(bad, "DOC_NOT_TEXT")).toBe(true);
     expect((bad as Error).message).toContain("invalid UTF-8");
+  });
+
+  it("names the doc when it is a folder (IO_ERROR, not a bare EISDIR)", async () => {
+    dir = mkdtempSync(join(tmpdir(), "car-doc-text-"));
+    const p = join(dir, "TODO.md");
+    mkdirSync(p);
+    const e = await error(p);
+    expect(isCarError(e, "IO_ERROR")).toBe(true);
+    expect((e as Error).message).toBe(
+      "Could not read .codex-autorunner/TODO.md: it is a folder, not a file; move it out of the way (EISDIR).",
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { promises as fsp } from "node:fs";
 import { CarError } from "../errors.js";
 import { isErrno } from "./fs/atomic.js";
+import { fsError } from "./fs/errors.js";
 
 /**
  * Reads a doc that goes into the agent's prompt, refusing what would silently do harm: a file over
@@ -18,10 +19,16 @@ export async function readDocText(
     handle = await fsp.open(absPath, "r");
   } catch (err) {
     if (isErrno(err, "ENOENT")) return null;
-    throw err;
+    throw fsError(err, display.file, "read", absPath);
   }
   try {
-    const { size } = await handle.stat();
+    const st = await handle.stat();
+    if (st.isDirectory()) {
+      // A folder opens fine; say so before its size is mistaken for a too-large doc.
+      const eisdir = Object.assign(new Error(`EISDIR: ${absPath}`), { code: "EISDIR" });
+      throw fsError(eisdir, display.file, "read", absPath);
+    }
+    const { size } = st;
     if (size > maxBytes) {
       throw new CarError(
         "DOC_TOO_LARGE",
@@ -35,7 +42,9 @@ export async function readDocText(
         },
       );
     }
-    const bytes = await handle.readFile();
+    const bytes = await handle.readFile().catch((err: unknown) => {
+      throw fsError(err, display.file, "read", absPath);
+    });
     const nul = bytes.indexOf(0);
     let text: string | null = null;
     if (nul === -1) {

@@ -92,4 +92,55 @@ describe("docs", () => {
     const content = await fsp.readFile(join(root, ".codex-autorunner", "TODO.md"), "utf8");
     expect(content).toBe((won[0] as PromiseFulfilledResult<{ content: string }>).value.content);
   });
+
+  it("writes a symlinked doc at the link's target: the link stays a link", async () => {
+    // The TODO lives elsewhere (a dotfiles repo, another worktree) and is linked in, relatively.
+    const shared = join(root, "shared");
+    await fsp.mkdir(shared);
+    const target = join(shared, "TODO.md");
+    await fsp.writeFile(target, "- [ ] shared\n", { mode: 0o600 });
+    const link = join(root, ".codex-autorunner", "TODO.md");
+    await fsp.rm(link);
+    await fsp.symlink("../shared/TODO.md", link);
+
+    const read = await readDoc(root, config, "todo");
+    expect(read.content).toBe("- [ ] shared\n");
+    const written = await writeDoc(root, config, "todo", "- [x] shared\n", { ifMatch: read.etag });
+    expect(written.etag).toBe(etagOf("- [x] shared\n"));
+    expect((await fsp.lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await fsp.readlink(link)).toBe("../shared/TODO.md");
+    expect(await fsp.readFile(target, "utf8")).toBe("- [x] shared\n");
+    expect((await fsp.stat(target)).mode & 0o777).toBe(0o600);
+    // The temp file was made beside the target and renamed away: nothing left in either folder.
+    expect((await fsp.readdir(shared)).sort()).toEqual(["TODO.md"]);
+    expect(await fsp.readdir(join(root, ".codex-autorunner"))).toEqual(["TODO.md"]);
+    // If-Match is checked against the target's content.
+    await expect(writeDoc(root, config, "todo", "lost\n", { ifMatch: read.etag })).rejects.toMatchObject({
+      code: "DOC_CONFLICT",
+    });
+    expect(await fsp.readFile(target, "utf8")).toBe("- [x] shared\n");
+  });
+
+  it("creates the missing target of a dangling link (through a chain) instead of replacing the link", async () => {
+    const link = join(root, "notes", "spec.md");
+    await fsp.rm(link);
+    await fsp.symlink("hop.md", link);
+    await fsp.symlink(join(root, "notes", "real-spec.md"), join(root, "notes", "hop.md"));
+    await writeDoc(root, config, "SPEC", "new spec\n");
+    expect((await fsp.lstat(link)).isSymbolicLink()).toBe(true);
+    expect((await fsp.lstat(join(root, "notes", "hop.md"))).isSymbolicLink()).toBe(true);
+    expect(await fsp.readFile(join(root, "notes", "real-spec.md"), "utf8")).toBe("new spec\n");
+    expect((await readDoc(root, config, "SPEC")).content).toBe("new spec\n");
+  });
+
+  it("names a link loop instead of writing anything", async () => {
+    const link = join(root, "notes", "spec.md");
+    await fsp.rm(link);
+    await fsp.symlink("spec.md", link);
+    const err = await writeDoc(root, config, "SPEC", "x").catch((e: unknown) => e);
+    expect(isCarError(err, "IO_ERROR")).toBe(true);
+    expect((err as Error).message).toContain("notes/spec.md");
+    expect((err as Error).message).toContain("too many levels of symbolic links");
+    expect(await fsp.readlink(link)).toBe("spec.md");
+  });
 });

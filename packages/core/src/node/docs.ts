@@ -4,12 +4,15 @@ import { relative } from "node:path";
 import type { Config } from "../config/schema.js";
 import { CarError } from "../errors.js";
 import { isErrno, writeFileAtomic } from "./fs/atomic.js";
+import { fsError } from "./fs/errors.js";
+import { resolveLinkTarget } from "./fs/link-target.js";
 import { resolveRepoPath } from "./paths.js";
 
 /**
  * The docs the user and the agent share (TODO, PROGRESS, OPINIONS and configured extras), read with
  * an HTTP-style etag and written atomically with optional If-Match. A kind is only ever looked up in
- * the config, never joined onto a path, so a request cannot reach other files.
+ * the config, never joined onto a path, so a request cannot reach other files. A doc that is a
+ * symbolic link is read and written through the link: the link itself stays.
  */
 
 export type DocsConfig = Pick<Config, "docs">;
@@ -67,7 +70,7 @@ export async function readDoc(root: string, config: DocsConfig, kind: string): P
     [content, mtime] = await Promise.all([fsp.readFile(path, "utf8"), fsp.stat(path).then((s) => s.mtime)]);
   } catch (err) {
     if (isErrno(err, "ENOENT")) throw missing(root, kind, path);
-    throw ioError(path, err);
+    throw fsError(err, rel(root, path), "read", path);
   }
   return { kind: canonicalKind(config, kind), content, etag: etagOf(content), mtime: mtime.toISOString() };
 }
@@ -80,13 +83,17 @@ export async function writeDoc(
   options: WriteDocOptions = {},
 ): Promise<DocContent> {
   const path = docPath(root, config, kind);
-  return withPathMutex(path, async () => {
+  // The link's target is what gets replaced (atomically, in the target's folder), never the link.
+  const target = await resolveLinkTarget(path).catch((err: unknown) => {
+    throw fsError(err, rel(root, path), "resolve the link", path);
+  });
+  return withPathMutex(target, async () => {
     if (options.ifMatch !== undefined) {
       let current: string | null;
       try {
-        current = await fsp.readFile(path, "utf8");
+        current = await fsp.readFile(target, "utf8");
       } catch (err) {
-        if (!isErrno(err, "ENOENT")) throw ioError(path, err);
+        if (!isErrno(err, "ENOENT")) throw fsError(err, rel(root, path), "read", path);
         current = null;
       }
       const currentEtag = current === null ? null : etagOf(current);
@@ -102,12 +109,12 @@ export async function writeDoc(
       }
     }
     try {
-      await writeFileAtomic(path, content);
+      await writeFileAtomic(target, content);
     } catch (err) {
       if (isErrno(err, "ENOENT")) throw missing(root, kind, path);
-      throw ioError(path, err);
+      throw fsError(err, rel(root, target), "write", target);
     }
-    const mtime = await fsp.stat(path).then((s) => s.mtime);
+    const mtime = await fsp.stat(target).then((s) => s.mtime);
     return { kind: canonicalKind(config, kind), content, etag: etagOf(content), mtime: mtime.toISOString() };
   });
 }
@@ -125,15 +132,6 @@ function missing(root: string, kind: string, path: string): CarError {
     path,
     kind,
   });
-}
-
-function ioError(path: string, err: unknown): CarError {
-  return new CarError(
-    "IO_ERROR",
-    `Could not access ${path}: ${(err as Error).message}`,
-    { file: path },
-    { cause: err },
-  );
 }
 
 function rel(root: string, path: string): string {

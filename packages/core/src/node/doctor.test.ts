@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,5 +59,57 @@ describe("runDoctor", () => {
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
     }
+  });
+
+  /** Point codex.binary at a shell script (plain args: doctor runs `<binary> --version`). */
+  async function withAgentScript(script: string): Promise<string> {
+    repo = await makeTestRepo();
+    const bin = join(repo.side, "fake-agent");
+    await fsp.writeFile(bin, script, { mode: 0o755 });
+    const paths = carPaths(repo.root);
+    const cfg = await fsp.readFile(paths.config, "utf8");
+    await fsp.writeFile(paths.config, cfg.replace(/binary: .*/, `binary: ${JSON.stringify(bin)}`));
+    return bin;
+  }
+
+  it("names a --version that hangs: timed out after N s, and returns soon after", async () => {
+    // The script's child holds stdout open too: the whole group is ended, not just the script.
+    const bin = await withAgentScript("#!/bin/sh\nsleep 600\n");
+    const started = Date.now();
+    const r = await runDoctor(repo!.root, { versionTimeoutMs: 500 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(byName(r, "agent version")).toEqual({
+      name: "agent version",
+      ok: false,
+      detail: `${bin} --version timed out after 0.5 s`,
+    });
+    expect(r.ok).toBe(false);
+  });
+
+  it("gives the agent's --version a closed stdin: one that reads it answers at once", async () => {
+    await withAgentScript("#!/bin/sh\ncat > /dev/null\necho 'fake-agent 1.2.3'\n");
+    const r = await runDoctor(repo!.root, { versionTimeoutMs: 10_000 });
+    expect(byName(r, "agent version")).toMatchObject({ ok: true, detail: "fake-agent 1.2.3" });
+  });
+
+  it("warns (without failing) when git tracks a config.yml holding server.auth_token", async () => {
+    repo = await makeTestRepo();
+    const paths = carPaths(repo.root);
+    const cfg = await fsp.readFile(paths.config, "utf8");
+    await fsp.writeFile(paths.config, `${cfg}server:\n  auth_token: "0123456789abcdef0123"\n`);
+    const tracked = await runDoctor(repo.root);
+    const check = byName(tracked, "config secrets");
+    expect(check).toMatchObject({ ok: true, warn: true });
+    expect(check?.detail).toContain(
+      ".codex-autorunner/config.yml is tracked by git and holds server.auth_token",
+    );
+    expect(check?.detail).toContain("CAR_AUTH_TOKEN");
+    expect(check?.detail).not.toContain("0123456789abcdef0123");
+    expect(tracked.ok).toBe(true);
+
+    execFileSync("git", ["rm", "--cached", "--quiet", ".codex-autorunner/config.yml"], { cwd: repo.root });
+    const untracked = await runDoctor(repo.root);
+    expect(byName(untracked, "config secrets")).toMatchObject({ ok: true });
+    expect(byName(untracked, "config secrets")?.warn).toBeUndefined();
   });
 });

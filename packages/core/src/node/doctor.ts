@@ -1,12 +1,14 @@
-import { execFile } from "node:child_process";
 import { constants as fsConstants, promises as fsp } from "node:fs";
 import { delimiter, isAbsolute, join, relative, resolve } from "node:path";
+import { configHoldsAuthToken } from "../config/literal-token.js";
 import type { Config } from "../config/schema.js";
 import { findUnknownPlaceholders } from "../prompt/template.js";
 import { countTodo } from "../todo/parse.js";
 import { probeCodex } from "./agent/codex-probe.js";
-import { loadConfig } from "./config-io.js";
+import { runQuick } from "./agent/run-quick.js";
+import { CONFIG_FILE, loadConfig } from "./config-io.js";
 import { readTextIfExists } from "./fs/atomic.js";
+import { isTracked } from "./git.js";
 import { lockStatus } from "./lock.js";
 import { carPaths, findRepoRoot, resolveRepoPath } from "./paths.js";
 import { readState } from "./state-store.js";
@@ -15,6 +17,13 @@ export interface DoctorCheck {
   name: string;
   ok: boolean;
   detail: string;
+  /** Passes, but something needs the user's attention (shown as a warning; the exit code stays 0). */
+  warn?: boolean;
+}
+
+export interface DoctorOptions {
+  /** How long `<agent> --version` (and `exec --help`) may take (default 5 s). */
+  versionTimeoutMs?: number;
 }
 
 export interface DoctorReport {
@@ -26,9 +35,11 @@ export interface DoctorReport {
 const VERSION_TIMEOUT_MS = 5_000;
 
 /** Every check `car doctor` prints; never throws for a problem it can describe as a failed check. */
-export async function runDoctor(start: string): Promise<DoctorReport> {
+export async function runDoctor(start: string, options: DoctorOptions = {}): Promise<DoctorReport> {
+  const versionTimeoutMs = options.versionTimeoutMs ?? VERSION_TIMEOUT_MS;
   const checks: DoctorCheck[] = [];
-  const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  const add = (name: string, ok: boolean, detail: string, warn = false) =>
+    checks.push({ name, ok, detail, ...(warn ? { warn } : {}) });
   const report = (root: string | null): DoctorReport => ({ root, checks, ok: checks.every((c) => c.ok) });
 
   let root: string;
@@ -41,12 +52,28 @@ export async function runDoctor(start: string): Promise<DoctorReport> {
   }
 
   let config: Config;
+  let configText: string;
   try {
-    config = (await loadConfig(root)).config;
+    ({ config, text: configText } = await loadConfig(root));
     add("config", true, ".codex-autorunner/config.yml is valid");
   } catch (err) {
     add("config", false, (err as Error).message);
     return report(root);
+  }
+  if (configHoldsAuthToken(configText)) {
+    // Same rule as auto-commit, which leaves such a file out of its commits.
+    if (await isTracked(root, CONFIG_FILE)) {
+      add(
+        "config secrets",
+        true,
+        `${CONFIG_FILE} is tracked by git and holds server.auth_token: a commit or push publishes it. ` +
+          "Move the token to env CAR_AUTH_TOKEN (or the server's token file), set server.auth_token to null, " +
+          "and replace the token if it was ever committed",
+        true,
+      );
+    } else {
+      add("config secrets", true, `server.auth_token is set in ${CONFIG_FILE}, which git does not track`);
+    }
   }
   const paths = carPaths(root, config);
 
@@ -91,7 +118,7 @@ export async function runDoctor(start: string): Promise<DoctorReport> {
   } else {
     add("agent binary", true, found);
     if (config.codex.args.includes("--json")) {
-      const probe = await probeCodex(found, { timeoutMs: VERSION_TIMEOUT_MS });
+      const probe = await probeCodex(found, { timeoutMs: versionTimeoutMs });
       add(
         "agent version",
         probe.error === null,
@@ -107,7 +134,7 @@ export async function runDoctor(start: string): Promise<DoctorReport> {
         );
       }
     } else {
-      const v = await versionOf(found);
+      const v = await versionOf(found, versionTimeoutMs);
       add("agent version", v.ok, v.detail);
     }
   }
@@ -148,17 +175,11 @@ export async function whichBinary(binary: string, root: string): Promise<string 
   return null;
 }
 
-function versionOf(binary: string): Promise<{ ok: boolean; detail: string }> {
-  return new Promise((res) => {
-    execFile(
-      binary,
-      ["--version"],
-      { timeout: VERSION_TIMEOUT_MS, maxBuffer: 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const first = `${stdout}\n${stderr}`.trim().split("\n")[0]?.trim() ?? "";
-        if (err && !first) res({ ok: false, detail: `${binary} --version failed: ${err.message}` });
-        else res({ ok: true, detail: first || "(no output)" });
-      },
-    );
-  });
+/** First line of `<binary> --version` (stdout or stderr); a hang is cut off after `timeoutMs`. */
+async function versionOf(binary: string, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
+  const r = await runQuick(binary, ["--version"], timeoutMs);
+  if (r.timedOut) return { ok: false, detail: `${binary} --version ${r.failure}` };
+  const first = r.out.trim().split("\n")[0]?.trim() ?? "";
+  if (r.failure !== null && !first) return { ok: false, detail: `${binary} --version failed: ${r.failure}` };
+  return { ok: true, detail: first || "(no output)" };
 }

@@ -20,6 +20,7 @@ export * from "./log/follow.js";
 export * from "./log/reader.js";
 export * from "./log/writer.js";
 export * from "./paths.js";
+export * from "./proc/index.js";
 export * from "./repo.js";
 export * from "./runs-store.js";
 export * from "./state-store.js";

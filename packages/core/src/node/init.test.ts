@@ -55,6 +55,7 @@ describe("initRepo", () => {
       "runner.out",
       "runs/1.json",
       "x.log.idx",
+      "server-token",
     ]) {
       await fsp.mkdir(join(paths.dir, "runs"), { recursive: true });
       await fsp.writeFile(join(paths.dir, f), "x");

@@ -36,6 +36,7 @@ runner.out
 runs/
 chats/
 *.tmp
+server-token
 `;
 
 export const STARTER_TODO = `# TODO

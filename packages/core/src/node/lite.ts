@@ -2,8 +2,9 @@
 // `car log`), without zod (the full config parser and the run-record schema load on demand). The same
 // functions as `@codex-autorunner/core/node` (one build, shared chunks), so errors and results are identical.
 export { CarError, isCarError } from "../errors.js";
+export { makeTerminalSafe } from "../log/terminal-safe.js";
 export { loadConfig } from "./config-io.js";
 export { followLog } from "./log/follow.js";
 export { LogReader } from "./log/reader.js";
 export { carPaths, findRepoRoot } from "./paths.js";
-export { getStatus } from "./status.js";
+export { getStatus, loadConfigLenient } from "./status.js";

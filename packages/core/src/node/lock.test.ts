@@ -1,20 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { promises as fsp, mkdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isCarError } from "../errors.js";
-import {
-  acquireLock,
-  isProcessAlive,
-  lockStatus,
-  processStartTime,
-  readLock,
-  releaseLock,
-  releaseLockSync,
-} from "./lock.js";
+import { acquireLock, lockStatus, lockTakenBy, readLock, releaseLock, releaseLockSync } from "./lock.js";
+import { isProcessAlive, processStartTime } from "./proc/procfs.js";
 
 const srcRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 let dir: string;
@@ -34,7 +27,8 @@ async function deadPid(): Promise<number> {
 
 /** Compile lock.ts and what it imports to plain JS so real `node` children can race on it. */
 function compileLockModule(outDir: string): string {
-  for (const file of ["node/lock.ts", "node/fs/atomic.ts", "errors.ts", "types.ts"]) {
+  const node = ["node/lock.ts", "node/fs/atomic.ts", "node/fs/errors.ts", "node/proc/procfs.ts"];
+  for (const file of [...node, "proc/marker.ts", "proc/stat.ts", "errors.ts", "types.ts"]) {
     const source = ts.sys.readFile(join(srcRoot, file)) as string;
     const out = ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
@@ -154,6 +148,62 @@ describe("acquireLock", () => {
     const forced = await acquireLock(path, { force: true });
     expect((await readLock(path))?.started_at).toBe(forced.info.started_at);
     expect(releaseLockSync(forced)).toBe(true);
+  });
+
+  it("with force, ends a live holder identified by its start time (takeOver) before taking the lock", async () => {
+    const path = join(dir, "takeover.lock");
+    const holder = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+    const pid = holder.pid as number;
+    const info = { pid, host: hostname(), started_at: null, pid_start: processStartTime(pid), token: "old" };
+    await fsp.writeFile(path, JSON.stringify(info));
+    const ended: number[] = [];
+    const takeOver = async (h: { pid: number }) => {
+      ended.push(h.pid);
+      holder.kill("SIGKILL");
+      await new Promise((r) => holder.once("exit", r));
+    };
+    expect(isCarError(await acquireLock(path, { takeOver }).catch((e: unknown) => e), "LOCK_HELD")).toBe(
+      true,
+    );
+    expect(ended, "never without force").toEqual([]);
+    const handle = await acquireLock(path, { force: true, takeOver });
+    expect(ended).toEqual([pid]);
+    expect((await readLock(path))?.token).toBe(handle.info.token);
+    await releaseLock(handle);
+  });
+
+  it("with force, replaces an unidentifiable holder's lock without ending it, and refuses one that survives", async () => {
+    const path = join(dir, "bare-force.lock");
+    const holder = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+    const pid = holder.pid as number;
+    try {
+      const takeOver = async () => {}; // ends nothing
+      await fsp.writeFile(path, `${pid}\n`); // the original's bare PID: no start time to be sure
+      const handle = await acquireLock(path, { force: true, takeOver });
+      expect(isProcessAlive(pid)).toBe(true);
+      await releaseLock(handle);
+      await fsp.writeFile(
+        path,
+        JSON.stringify({ pid, host: "", started_at: null, pid_start: processStartTime(pid) }),
+      );
+      const err = await acquireLock(path, { force: true, takeOver }).catch((e: unknown) => e);
+      expect(isCarError(err, "LOCK_HELD")).toBe(true);
+      expect((err as Error).message).toContain("survived");
+    } finally {
+      holder.kill("SIGKILL");
+    }
+  });
+
+  it("lockTakenBy: null while the lock is ours (or gone), the new holder once another took it", async () => {
+    const path = join(dir, "taken.lock");
+    const handle = await acquireLock(path);
+    expect(lockTakenBy(handle)).toBeNull();
+    await fsp.rm(path);
+    expect(lockTakenBy(handle), "a missing lock is not a takeover").toBeNull();
+    // Same process, same start time: only the token tells a later lock from ours.
+    await fsp.writeFile(path, JSON.stringify({ ...handle.info, token: "someone-else" }));
+    expect(lockTakenBy(handle)).toMatchObject({ pid: process.pid, token: "someone-else" });
+    await fsp.rm(path);
   });
 
   it("replaces a lock whose PID is dead", async () => {

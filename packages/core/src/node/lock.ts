@@ -4,6 +4,8 @@ import { hostname } from "node:os";
 import { CarError } from "../errors.js";
 import type { LockInfo } from "../types.js";
 import { isErrno } from "./fs/atomic.js";
+import { fsError } from "./fs/errors.js";
+import { isProcessAlive, processStartTime } from "./proc/procfs.js";
 
 /**
  * The runner lock (`.codex-autorunner/lock`). Acquiring is one exclusive create (O_EXCL), so when many
@@ -21,6 +23,13 @@ export interface LockHandle {
 export interface AcquireLockOptions {
   /** Take over a lock even when its holder is alive (or the file is unreadable). */
   force?: boolean;
+  /**
+   * With `force`: called for a live holder known to be the process that wrote the lock (same host,
+   * same pid start time) to end it before the lock is taken; it must resolve only once the holder is
+   * gone. A holder that cannot be identified (the original's bare PID, another host) is not ended:
+   * its lock is just replaced.
+   */
+  takeOver?: (holder: LockInfo) => Promise<void>;
   /** Host name recorded in the lock (defaults to os.hostname()). */
   host?: string;
 }
@@ -44,24 +53,26 @@ export async function acquireLock(path: string, options: AcquireLockOptions = {}
     host: options.host ?? hostname(),
     started_at: isoSeconds(new Date()),
     pid_start: processStartTime(process.pid),
+    token: randomBytes(8).toString("hex"),
   };
   const body = `${JSON.stringify(info)}\n`;
-  const deadline = Date.now() + ACQUIRE_TIMEOUT_MS;
+  let deadline = Date.now() + ACQUIRE_TIMEOUT_MS;
+  const endedHolders = new Set<string>();
   while (Date.now() < deadline) {
     if (await createExclusive(path, body)) return { path, info };
 
     const seen = await readLockRaw(path);
     if (seen === null) continue; // vanished between create and read: race again
     const judged = judge(path, seen, options.force === true);
-    if (judged.holder) {
-      const { pid, host } = judged.holder;
-      throw new CarError(
-        "LOCK_HELD",
-        `Another runner holds the lock ${path} (PID ${pid}${host && host !== hostname() ? ` on ${host}` : ""}); ` +
-          "stop it with `car stop`/`car kill`, or use --force to take over.",
-        { file: path, pid, host, started_at: judged.holder.started_at },
-      );
+    if (judged.holder && options.force && options.takeOver && isIdentifiedHolder(judged.holder)) {
+      const key = `${judged.holder.pid}:${judged.holder.pid_start}`;
+      if (endedHolders.has(key)) throw heldError(path, judged.holder, "it survived being ended");
+      endedHolders.add(key);
+      await options.takeOver(judged.holder);
+      deadline = Date.now() + ACQUIRE_TIMEOUT_MS; // ending it took its grace: that was not contention
+      continue; // its lock is now stale (or released): race again
     }
+    if (judged.holder && !options.force) throw heldError(path, judged.holder);
     // Stale (or forced): remove it under the guard, re-checking it is still the file we judged.
     await withTakeoverGuard(path, async () => {
       const again = await readLockRaw(path);
@@ -72,7 +83,7 @@ export async function acquireLock(path: string, options: AcquireLockOptions = {}
   throw new CarError("LOCK_HELD", `Could not acquire the lock ${path}: too much contention.`, { file: path });
 }
 
-/** Decide what to do with a lock file's content: a live holder to report, or nothing (stale/forced). */
+/** A lock file's content judged: its live holder, or nothing (stale, or unreadable under force). */
 function judge(path: string, raw: string, force: boolean): { holder: LockInfo | null } {
   let info: LockInfo;
   try {
@@ -81,8 +92,24 @@ function judge(path: string, raw: string, force: boolean): { holder: LockInfo | 
     if (force) return { holder: null };
     throw err;
   }
-  if (force) return { holder: null };
   return { holder: isHolderAlive(info) ? info : null };
+}
+
+function heldError(path: string, holder: LockInfo, why?: string): CarError {
+  const { pid, host } = holder;
+  return new CarError(
+    "LOCK_HELD",
+    `Another runner holds the lock ${path} (PID ${pid}${host && host !== hostname() ? ` on ${host}` : ""})` +
+      (why ? `; ${why}` : "; stop it with `car stop`/`car kill`, or use --force to take over."),
+    { file: path, pid, host, started_at: holder.started_at },
+  );
+}
+
+/** A live holder on this host whose start time matches the lock: certainly the runner that wrote it. */
+function isIdentifiedHolder(info: LockInfo): boolean {
+  if (info.host && info.host !== hostname()) return false;
+  if (info.pid === process.pid) return false; // another loop in this process: it sees the takeover
+  return info.pid_start != null && processStartTime(info.pid) === info.pid_start;
 }
 
 /**
@@ -92,7 +119,9 @@ function judge(path: string, raw: string, force: boolean): { holder: LockInfo | 
  */
 async function createExclusive(path: string, body: string): Promise<boolean> {
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
-  await fsp.writeFile(tmp, body, { flag: "wx", mode: 0o644 });
+  await fsp.writeFile(tmp, body, { flag: "wx", mode: 0o644 }).catch((err: unknown) => {
+    throw fsError(err, path, "create");
+  });
   try {
     await fsp.link(tmp, path);
     return true;
@@ -150,7 +179,7 @@ async function readLockRaw(path: string): Promise<string | null> {
     return await fsp.readFile(path, "utf8");
   } catch (err) {
     if (isErrno(err, "ENOENT")) return null;
-    throw err;
+    throw fsError(err, path, "read");
   }
 }
 
@@ -181,6 +210,7 @@ export function parseLock(raw: string, file: string): LockInfo {
     host: typeof v.host === "string" ? v.host : "",
     started_at: typeof v.started_at === "string" ? v.started_at : null,
     pid_start: typeof v.pid_start === "string" ? v.pid_start : null,
+    ...(typeof v.token === "string" ? { token: v.token } : {}),
   };
 }
 
@@ -235,13 +265,34 @@ export function releaseLockSync(handle: LockHandle): boolean {
   }
 }
 
+/**
+ * Who took the lock from us, or null while it is still ours. A missing or unreadable lock file is not
+ * a takeover (the agent may have deleted .codex-autorunner/); only a lock naming another holder is.
+ * Synchronous and cheap (one small read): checked before every run and every state write.
+ */
+export function lockTakenBy(handle: LockHandle): LockInfo | null {
+  let raw: string;
+  try {
+    raw = readFileSync(handle.path, "utf8");
+  } catch {
+    return null;
+  }
+  if (isSameHolder(raw, handle)) return null;
+  try {
+    return parseLock(raw, handle.path);
+  } catch {
+    return null;
+  }
+}
+
 function isSameHolder(raw: string, handle: LockHandle): boolean {
   try {
     const now = parseLock(raw, handle.path);
     return (
       now.pid === handle.info.pid &&
       now.started_at === handle.info.started_at &&
-      (now.pid_start ?? null) === (handle.info.pid_start ?? null)
+      (now.pid_start ?? null) === (handle.info.pid_start ?? null) &&
+      (now.token ?? null) === (handle.info.token ?? null)
     );
   } catch {
     return false;
@@ -257,43 +308,6 @@ function isHolderAlive(info: LockInfo): boolean {
     if (now !== null && now !== info.pid_start) return false;
   }
   return true;
-}
-
-/** `kill(pid, 0)`: EPERM means it exists but belongs to someone else (alive). Zombies count as dead. */
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if (isErrno(err, "EPERM")) return true;
-    return false;
-  }
-  return procStatFields(pid)?.[0] !== "Z";
-}
-
-/**
- * The process's start time as recorded by the kernel (`/proc/<pid>/stat` field 22, clock ticks since
- * boot), or null where /proc is not available. Two processes with the same PID differ here.
- */
-export function processStartTime(pid: number): string | null {
-  return procStatFields(pid)?.[19] ?? null;
-}
-
-/** Fields 3.. of /proc/<pid>/stat (after the parenthesised command name, which may contain spaces). */
-function procStatFields(pid: number): string[] | null {
-  if (process.platform !== "linux") return null;
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return null;
-  }
-  const close = stat.lastIndexOf(")");
-  if (close < 0) return null;
-  return stat
-    .slice(close + 2)
-    .trim()
-    .split(" ");
 }
 
 function isoSeconds(d: Date): string {

@@ -22,7 +22,7 @@ import { getStatus, type StatusReport } from "./status.js";
  * const repo = await openRepo(".");
  * const ac = new AbortController();
  * const result = await repo.run({ signal: ac.signal, onEvent: (e) => console.log(e) });
- * console.log(result.reason, (await repo.status()).todo);
+ * console.log(result.reason, (await repo.status()).outstanding_count);
  * ```
  */
 export interface Repo {

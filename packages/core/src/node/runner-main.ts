@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `car-runner --repo PATH [--once] [--force]`: the loop as its own process, started detached by
- * `startDetachedRunner` (server, `car start`). SIGINT/SIGTERM abort the loop (the agent's group gets
- * TERM, grace, KILL; the end marker and state are written) before the process exits.
+ * `startDetachedRunner` (server, `car start`). SIGINT/SIGTERM abort the loop (every process of the
+ * run gets TERM, grace, KILL; the end marker and state are written) before the process exits; the
+ * signal's name is the abort reason, as in `car run`, so state says "killed by SIGTERM" either way.
  * Exit: 0 normal stop, 1 error, 130 SIGINT, 143 SIGTERM. Deliberately tiny: no yargs.
  */
 import { isCarError } from "../errors.js";
@@ -65,7 +66,10 @@ async function main(): Promise<number> {
     process.stdout.write(`car-runner: stopped (${result.reason}${detail}) after ${result.runs} run(s)\n`);
     if (signalled === "SIGINT") return 130;
     if (signalled) return 143;
-    return result.reason === "agent_failed" || result.reason === "no_progress" || result.reason === "error"
+    return result.reason === "agent_failed" ||
+      result.reason === "no_progress" ||
+      result.reason === "commit_failed" ||
+      result.reason === "error"
       ? 1
       : 0;
   } catch (err) {

@@ -76,4 +76,23 @@ describe("runs store", () => {
     expect(await readRawEvents(paths, 4)).toEqual(['{"a":1}', '{"b":2}', '{"c":3}']);
     expect(await fsp.readFile(join(paths.runsDir, "4.jsonl"), "utf8")).toBe('{"a":1}\n{"b":2}\n{"c":3}\n');
   });
+
+  it("names runs/ when a file is in its place (write, append, list)", async () => {
+    await fsp.mkdir(paths.dir, { recursive: true });
+    await fsp.writeFile(paths.runsDir, "not a folder\n");
+    const ops = [
+      () => writeRunRecord(paths, rec(1)),
+      () => appendRawEvents(paths, 1, ["{}"]),
+      () => listRunRecords(paths),
+    ];
+    for (const op of ops) {
+      const err = await op().catch((e: unknown) => e);
+      expect(isCarError(err, "IO_ERROR")).toBe(true);
+      expect((err as Error).message).toContain(".codex-autorunner/runs");
+    }
+    const read = await readRunRecord(paths, 1).catch((e: unknown) => e);
+    expect((read as Error).message).toMatch(
+      /^Could not read \.codex-autorunner\/runs\/1\.json: a folder on its path is a file/,
+    );
+  });
 });

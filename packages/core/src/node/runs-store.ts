@@ -4,6 +4,7 @@ import { CarError, isCarError } from "../errors.js";
 import { parseRunRecord, serializeRunRecord } from "../runs/record.js";
 import type { RunRecord } from "../types.js";
 import { isErrno, readTextIfExists, writeFileAtomic } from "./fs/atomic.js";
+import { fsError } from "./fs/errors.js";
 import type { CarPaths } from "./paths.js";
 
 /** `runs/<id>.json` (one RunRecord per run, atomic) and `runs/<id>.jsonl` (raw agent events). */
@@ -32,16 +33,24 @@ const recordPath = (paths: RunsPaths, id: number) => join(paths.runsDir, `${id}.
 const eventsPath = (paths: RunsPaths, id: number) => join(paths.runsDir, `${id}.jsonl`);
 const rel = (paths: RunsPaths, p: string) => relative(paths.root, p) || p;
 
+/** `op`, with a file-system failure turned into IO_ERROR naming `p` (a file where runs/ belongs, a full disk). */
+function named<T>(paths: RunsPaths, p: string, action: string, op: Promise<T>): Promise<T> {
+  return op.catch((err: unknown) => {
+    throw fsError(err, rel(paths, p), action, p);
+  });
+}
+
 export async function writeRunRecord(paths: RunsPaths, record: RunRecord): Promise<void> {
   checkId(record.id);
-  await fsp.mkdir(paths.runsDir, { recursive: true });
-  await writeFileAtomic(recordPath(paths, record.id), serializeRunRecord(record));
+  await named(paths, paths.runsDir, "create the folder", fsp.mkdir(paths.runsDir, { recursive: true }));
+  const file = recordPath(paths, record.id);
+  await named(paths, file, "write", writeFileAtomic(file, serializeRunRecord(record)));
 }
 
 export async function readRunRecord(paths: RunsPaths, id: number): Promise<RunRecord> {
   checkId(id);
   const file = recordPath(paths, id);
-  const text = await readTextIfExists(file);
+  const text = await named(paths, file, "read", readTextIfExists(file));
   if (text === null) {
     throw new CarError("RUN_NOT_FOUND", `No record for run ${id} (${rel(paths, file)} does not exist).`, {
       file: rel(paths, file),
@@ -58,7 +67,7 @@ export async function listRunIds(paths: RunsPaths): Promise<number[]> {
     names = await fsp.readdir(paths.runsDir);
   } catch (err) {
     if (isErrno(err, "ENOENT")) return [];
-    throw err;
+    throw fsError(err, rel(paths, paths.runsDir), "list", paths.runsDir);
   }
   return names
     .map((n) => /^(\d+)\.json$/.exec(n)?.[1])
@@ -94,15 +103,17 @@ export async function listRunRecords(
 export async function appendRawEvents(paths: RunsPaths, id: number, lines: readonly string[]): Promise<void> {
   checkId(id);
   if (lines.length === 0) return;
-  await fsp.mkdir(paths.runsDir, { recursive: true });
+  await named(paths, paths.runsDir, "create the folder", fsp.mkdir(paths.runsDir, { recursive: true }));
   const text = lines.map((l) => (l.endsWith("\n") ? l : `${l}\n`)).join("");
-  await fsp.appendFile(eventsPath(paths, id), text);
+  const file = eventsPath(paths, id);
+  await named(paths, file, "append to", fsp.appendFile(file, text));
 }
 
 /** The raw event lines of a run ([] when none were kept). */
 export async function readRawEvents(paths: RunsPaths, id: number): Promise<string[]> {
   checkId(id);
-  const text = await readTextIfExists(eventsPath(paths, id));
+  const file = eventsPath(paths, id);
+  const text = await named(paths, file, "read", readTextIfExists(file));
   if (text === null) return [];
   const lines = text.split("\n");
   if (lines.at(-1) === "") lines.pop();

@@ -71,4 +71,15 @@ describe("state store", () => {
     ).rejects.toThrow("boom");
     expect((await readState(paths)).last_run_id).toBe(3);
   });
+
+  it("names state.json when it is a folder (read and write), never a bare EISDIR", async () => {
+    await fsp.mkdir(paths.state);
+    for (const op of [() => readState(paths), () => writeState(paths, initialState())]) {
+      const err = await op().catch((e: unknown) => e);
+      expect(isCarError(err, "IO_ERROR")).toBe(true);
+      expect((err as Error).message).toMatch(
+        /^Could not (read|write) \.codex-autorunner\/state\.json: it is a folder, not a file/,
+      );
+    }
+  });
 });

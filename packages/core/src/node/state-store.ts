@@ -2,20 +2,26 @@ import { relative } from "node:path";
 import { initialState, parseState, serializeState } from "../state/transitions.js";
 import type { RunnerState } from "../types.js";
 import { readTextIfExists, writeFileAtomic } from "./fs/atomic.js";
+import { fsError } from "./fs/errors.js";
 import type { CarPaths } from "./paths.js";
 
 type StatePaths = Pick<CarPaths, "root" | "state">;
 
 /** state.json; a missing file is the initial state, a corrupt one is STATE_CORRUPT (never reset). */
 export async function readState(paths: StatePaths): Promise<RunnerState> {
-  const text = await readTextIfExists(paths.state);
+  const file = relative(paths.root, paths.state) || paths.state;
+  const text = await readTextIfExists(paths.state).catch((err: unknown) => {
+    throw fsError(err, file, "read", paths.state);
+  });
   if (text === null) return initialState();
-  return parseState(text, relative(paths.root, paths.state) || paths.state);
+  return parseState(text, file);
 }
 
 /** Atomic replace: a reader or a crash sees the old state or the new one, never a torn file. */
 export async function writeState(paths: StatePaths, state: RunnerState): Promise<void> {
-  await writeFileAtomic(paths.state, serializeState(state));
+  await writeFileAtomic(paths.state, serializeState(state)).catch((err: unknown) => {
+    throw fsError(err, relative(paths.root, paths.state) || paths.state, "write", paths.state);
+  });
 }
 
 /**

@@ -5,7 +5,7 @@ import { runLoop } from "./engine/loop.js";
 import { agentEnv, makeTestRepo, type TestRepo } from "./engine/test-fixtures.js";
 import { carPaths } from "./paths.js";
 import { writeState } from "./state-store.js";
-import { getStatus } from "./status.js";
+import { getStatus, loadConfigLenient } from "./status.js";
 
 let repo: TestRepo | null = null;
 afterEach(async () => {
@@ -28,8 +28,12 @@ describe("getStatus", () => {
       runner_pid: null,
       stop_requested: false,
     });
-    expect(s.todo).toMatchObject({ outstanding: 1, done: 2 });
-    expect(s.todo?.items.map((i) => i.text)).toEqual(["one", "two", "done already"]);
+    expect(s).toMatchObject({ outstanding_count: 1, done_count: 2, last_run_id: 1, last_exit_code: 0 });
+    expect(s.todo_items).toEqual([
+      { text: "one", done: true, line: 1 },
+      { text: "two", done: false, line: 2 },
+      { text: "done already", done: true, line: 3 },
+    ]);
     expect(s.last_run).toMatchObject({ id: 1, outcome: "completed" });
     expect(s.tokens).toEqual({ last_run: null, total: null });
     expect(s.lock).toEqual({ info: null, alive: false });
@@ -67,7 +71,43 @@ describe("getStatus", () => {
     repo = await makeTestRepo();
     await fsp.rm(carPaths(repo.root).todo);
     const s = await getStatus(repo.root);
-    expect(s.todo).toBeNull();
+    expect(s).toMatchObject({ outstanding_count: null, done_count: null, todo_items: [] });
     expect(s.todo_error).toContain("TODO.md does not exist");
+  });
+
+  it("with tolerateConfigError, a broken config.yml is reported next to the state instead of hiding it", async () => {
+    repo = await makeTestRepo();
+    const paths = carPaths(repo.root);
+    const state: RunnerState = {
+      last_run_id: 7,
+      status: "error",
+      last_exit_code: 2,
+      last_run_started_at: "2026-01-01T00:00:00Z",
+      last_run_finished_at: "2026-01-01T00:01:00Z",
+      runner_pid: null,
+      reason: "agent exited with code 2",
+    };
+    await writeState(paths, state);
+    await fsp.appendFile(paths.config, "runner:\n  sleep_seconds: [oops\n");
+
+    await expect(getStatus(repo.root)).rejects.toMatchObject({ code: "CONFIG_YAML" });
+    const s = await getStatus(repo.root, { tolerateConfigError: true });
+    expect(s.config_error).toMatch(/^\.codex-autorunner\/config\.yml: malformed YAML at line \d+/);
+    expect(s).toMatchObject({ last_run_id: 7, last_exit_code: 2, status: "error" });
+    expect(s).toMatchObject({ reason: "agent exited with code 2", outstanding_count: null, todo_items: [] });
+    expect(s.todo_error).toContain("config.yml");
+
+    const lenient = await loadConfigLenient(repo.root);
+    expect(lenient.config).toBeNull();
+    expect(lenient.error?.code).toBe("CONFIG_YAML");
+  });
+
+  it("a missing config.yml still fails (not initialised), tolerant or not; a good one has config_error null", async () => {
+    repo = await makeTestRepo();
+    expect((await getStatus(repo.root, { tolerateConfigError: true })).config_error).toBeNull();
+    await fsp.rm(carPaths(repo.root).config);
+    await expect(getStatus(repo.root, { tolerateConfigError: true })).rejects.toMatchObject({
+      code: "CONFIG_NOT_FOUND",
+    });
   });
 });

@@ -1,34 +1,45 @@
 import { existsSync, promises as fsp } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import type { Config } from "../config/schema.js";
+import type { StateBody, TodoEntry } from "../contract/state.js";
+import { type CarError, isCarError } from "../errors.js";
 import { deriveStatus } from "../state/transitions.js";
-import { parseTodo, type TodoItem } from "../todo/parse.js";
-import type { LockInfo, RunnerState, RunnerStatus, RunRecord, TokenUsage } from "../types.js";
+import { parseTodo } from "../todo/parse.js";
+import type { RunnerState } from "../types.js";
 import { loadConfig } from "./config-io.js";
 import { readTextIfExists } from "./fs/atomic.js";
 import { lockStatus } from "./lock.js";
 import { carPaths } from "./paths.js";
+import { findRunProcesses } from "./proc/procfs.js";
 import { readState } from "./state-store.js";
 
-export interface StatusReport {
-  root: string;
-  /** state.json as written by the runner. */
-  state: RunnerState;
-  /** What to show: derived from the lock's live PID, so a dead runner never shows running. */
-  status: RunnerStatus;
-  running: boolean;
-  /** state.json says running but no runner is alive (crashed / killed -9). */
-  stale: boolean;
-  reason: string | null;
-  /** The live runner's PID, else null. */
-  runner_pid: number | null;
-  lock: { info: LockInfo | null; alive: boolean; corrupt?: string };
-  todo: { outstanding: number; done: number; items: TodoItem[] } | null;
-  /** Why `todo` is null (file missing or unreadable). */
-  todo_error: string | null;
-  last_run: RunRecord | null;
-  tokens: { last_run: TokenUsage | null; total: TokenUsage | null };
-  /** A stop request is pending (the runner will stop after its current run). */
-  stop_requested: boolean;
+/**
+ * What `car status --json` prints, `GET /api/state` answers and SSE `event: state` carries: the
+ * contract's one status shape (contract/state.ts), built only by `getStatus`.
+ */
+export type StatusReport = StateBody;
+
+export interface StatusOptions {
+  /** Report a broken config.yml in `config_error` instead of throwing (`car status` in an incident). */
+  tolerateConfigError?: boolean;
+}
+
+/**
+ * config.yml for the commands that must still work when it is broken (`car status`, `car log`): a
+ * file that exists but does not parse or validate gives `config: null` and the error. A missing file
+ * (not initialised) and other failures still throw.
+ */
+export async function loadConfigLenient(
+  root: string,
+): Promise<{ config: Config; error: null } | { config: null; error: CarError }> {
+  try {
+    return { config: (await loadConfig(root)).config, error: null };
+  } catch (err) {
+    if (isCarError(err) && err.code.startsWith("CONFIG_") && err.code !== "CONFIG_NOT_FOUND") {
+      return { config: null, error: err };
+    }
+    throw err;
+  }
 }
 
 /**
@@ -64,32 +75,49 @@ async function cachedByStat<T>(file: string, load: () => Promise<T>): Promise<T>
   return value;
 }
 
-/** Everything `car status` and `GET /api/status` show. Throws only for a bad config or state.json. */
-export async function getStatus(root: string): Promise<StatusReport> {
+interface TodoSummary {
+  outstanding: number;
+  done: number;
+  items: TodoEntry[];
+}
+
+/** The TODO's counts, or why there are none (missing, unreadable). */
+async function readTodoSummary(
+  root: string,
+  file: string,
+): Promise<{ todo: TodoSummary | null; todoError: string | null }> {
+  try {
+    const todo = await cachedByStat(file, async () => {
+      const text = await readTextIfExists(file);
+      if (text === null) return null;
+      const items = parseTodo(text).map(({ text, done, line }): TodoEntry => ({ text, done, line }));
+      const done = items.filter((i) => i.done).length;
+      return { outstanding: items.length - done, done, items };
+    });
+    return { todo, todoError: todo === null ? `${relative(root, file)} does not exist` : null };
+  } catch (err) {
+    return { todo: null, todoError: `${relative(root, file)}: ${(err as Error).message}` };
+  }
+}
+
+/** Everything `car status` and `GET /api/state` show. Throws only for a bad config or state.json. */
+export async function getStatus(root: string, options: StatusOptions = {}): Promise<StatusReport> {
   const abs = resolve(root);
-  const { config } = await loadConfig(abs);
-  const paths = carPaths(abs, config);
+  const { config, error: configError } = options.tolerateConfigError
+    ? await loadConfigLenient(abs)
+    : { config: (await loadConfig(abs)).config, error: null };
+  const paths = carPaths(abs, config ?? undefined);
   // The lock is never cached: whether its PID is alive changes without the file changing.
   const [state, lock] = await Promise.all([
     cachedByStat(paths.state, () => readState(paths)),
     lockStatus(paths.lock),
   ]);
   const derived = deriveStatus(state, lock.alive);
+  const orphaned = lock.alive ? null : orphanedAgent(state);
 
-  let todo: StatusReport["todo"] = null;
-  let todoError: string | null = null;
-  try {
-    todo = await cachedByStat(paths.todo, async () => {
-      const text = await readTextIfExists(paths.todo);
-      if (text === null) return null;
-      const items = parseTodo(text);
-      const done = items.filter((i) => i.done).length;
-      return { outstanding: items.length - done, done, items };
-    });
-    if (todo === null) todoError = `${relative(abs, paths.todo)} does not exist`;
-  } catch (err) {
-    todoError = `${relative(abs, paths.todo)}: ${(err as Error).message}`;
-  }
+  const { todo, todoError } = configError
+    ? { todo: null, todoError: "not read: its path comes from config.yml, which is broken" }
+    : await readTodoSummary(abs, paths.todo);
 
   // runs-store parses records with zod: loaded only when there is a record to read.
   const lastRun =
@@ -102,17 +130,36 @@ export async function getStatus(root: string): Promise<StatusReport> {
         ).catch(() => null);
   return {
     root: abs,
-    state,
+    last_run_id: state.last_run_id,
+    last_exit_code: state.last_exit_code,
+    last_run_started_at: state.last_run_started_at,
+    last_run_finished_at: state.last_run_finished_at,
+    waiting: state.waiting ?? null,
+    agent_pid: state.agent_pid ?? null,
+    agent_marker: state.agent_marker ?? null,
     status: derived.status,
     running: derived.running,
     stale: derived.stale,
     reason: derived.reason,
     runner_pid: lock.alive && lock.info ? lock.info.pid : null,
+    orphaned_agent: orphaned,
     lock: { info: lock.info, alive: lock.alive, ...(lock.corrupt ? { corrupt: lock.corrupt } : {}) },
-    todo,
+    stop_requested: existsSync(paths.stop),
+    outstanding_count: todo ? todo.outstanding : null,
+    done_count: todo ? todo.done : null,
+    todo_items: todo ? todo.items : [],
     todo_error: todoError,
     last_run: lastRun,
     tokens: { last_run: lastRun?.usage ?? null, total: state.tokens_total ?? null },
-    stop_requested: existsSync(paths.stop),
+    config_error: configError ? configError.message : null,
   };
+}
+
+/** The processes of the run state.json names, when any is alive (only asked when no runner is). */
+function orphanedAgent(state: RunnerState): StatusReport["orphaned_agent"] {
+  const marker = state.agent_marker ?? null;
+  const pgid = state.agent_pid ?? null;
+  if (marker === null && pgid === null) return null;
+  const alive = findRunProcesses({ marker, pgid });
+  return alive.length > 0 ? { pid: pgid, processes: alive.length } : null;
 }

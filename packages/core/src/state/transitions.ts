@@ -70,6 +70,7 @@ export function parseState(text: string, file: string): RunnerState {
   check("last_run_finished_at", (v) => typeof v === "string", "a timestamp string or null");
   check("runner_pid", (v) => isInt(v) && v > 0, "a process id or null");
   check("agent_pid", (v) => isInt(v) && v > 0, "a process id or null");
+  check("agent_marker", (v) => typeof v === "string" && v !== "", "a run marker string or null");
   check("reason", (v) => typeof v === "string", "a string or null");
   check(
     "waiting",
@@ -100,7 +101,7 @@ export function serializeState(state: RunnerState): string {
 /** A run starts: status running, its id and start time; the previous run's end fields are cleared. */
 export function markRunning(
   state: RunnerState,
-  opts: { runId: number; runnerPid: number; at?: At; agentPid?: number | null },
+  opts: { runId: number; runnerPid: number; at?: At; agentPid?: number | null; agentMarker?: string | null },
 ): RunnerState {
   return {
     ...state,
@@ -111,6 +112,7 @@ export function markRunning(
     last_exit_code: null,
     runner_pid: opts.runnerPid,
     agent_pid: opts.agentPid ?? null,
+    agent_marker: opts.agentMarker ?? null,
     reason: null,
     waiting: null,
   };
@@ -136,6 +138,7 @@ export function markFinished(
     last_exit_code: opts.exitCode,
     last_run_finished_at: stamp(opts.at),
     agent_pid: null,
+    agent_marker: null,
     reason:
       opts.reason !== undefined ? opts.reason : failed ? `agent exited with code ${opts.exitCode}` : null,
     waiting: null,
@@ -162,6 +165,7 @@ export function markKilled(
     last_run_finished_at: stamp(opts.at),
     runner_pid: null,
     agent_pid: null,
+    agent_marker: null,
     reason: `killed by ${opts.signal}`,
     waiting: null,
   };
@@ -183,6 +187,7 @@ export function markInterrupted(
     last_run_finished_at: stamp(opts.at),
     runner_pid: null,
     agent_pid: null,
+    agent_marker: null,
     reason: opts.reason ?? `runner stopped unexpectedly${run}`,
     waiting: null,
   };
@@ -199,6 +204,7 @@ export function markRunnerExited(
     status,
     runner_pid: null,
     agent_pid: null,
+    agent_marker: null,
     waiting: null,
     ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
   };

@@ -1,21 +1,10 @@
+import { HTTP_CONTRACT, ROUTES } from "@codex-autorunner/core";
 import { runChat } from "@codex-autorunner/core/node";
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppContext } from "../context.js";
 import { errorResponseParts } from "../errors.js";
 import { SseWriter } from "../sse/writer.js";
-import { jsonBody } from "../validation.js";
-
-const flag = () => z.boolean({ error: "expected true or false" }).optional();
-
-const chatSchema = z.object({
-  message: z
-    .string({ error: "expected a string" })
-    .refine((m) => m.trim() !== "", { error: "the message is empty: expected a non-empty string" }),
-  include_todo: flag(),
-  include_progress: flag(),
-  include_opinions: flag(),
-});
+import { chatEvent, jsonBody, reply } from "../validation.js";
 
 /**
  * `POST /api/chat`: one agent run with the chat prompt (read-only sandbox by default), outside the
@@ -25,14 +14,14 @@ const chatSchema = z.object({
  * stops the agent.
  */
 export function chatRoutes(ctx: AppContext): Hono {
-  return new Hono().post("/api/chat", async (c) => {
-    const body = await jsonBody(c, chatSchema);
+  return new Hono().post(ROUTES.chat.path, async (c) => {
+    const body = await jsonBody(c, HTTP_CONTRACT.chat.body);
     const config = await ctx.getConfig();
     const streaming = (c.req.header("accept") ?? "").includes("text/event-stream");
     if (!streaming) {
       const signal = AbortSignal.any([c.req.raw.signal, ctx.signal]);
       const result = await runChat(ctx.root, { ...body, config, signal });
-      return c.json(result);
+      return reply(c, "chat", result);
     }
     const sse = new SseWriter([c.req.raw.signal, ctx.signal]);
     const abort = new AbortController();
@@ -42,14 +31,14 @@ export function chatRoutes(ctx: AppContext): Hono {
       config,
       signal: abort.signal,
       onLine: (stream, line) => {
-        sse.send({ event: "line", data: { stream, line } });
+        sse.send(chatEvent("line", { stream, line }));
       },
     })
       .then((result) => {
-        sse.send({ event: "done", data: result });
+        sse.send(chatEvent("done", result));
       })
       .catch((err: unknown) => {
-        if (!sse.closed) sse.send({ event: "error", data: errorResponseParts(err).body });
+        if (!sse.closed) sse.send(chatEvent("error", errorResponseParts(err).body));
       })
       .finally(() => sse.close());
     return sse.response();

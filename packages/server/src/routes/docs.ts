@@ -1,12 +1,9 @@
-import { isCarError } from "@codex-autorunner/core";
+import { HTTP_CONTRACT, isCarError, ROUTES, type RouteResponse } from "@codex-autorunner/core";
 import { docKinds, readDoc, writeDoc } from "@codex-autorunner/core/node";
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppContext } from "../context.js";
 import { HttpError } from "../errors.js";
-import { jsonBody } from "../validation.js";
-
-const putSchema = z.object({ content: z.string({ error: "expected a string" }) });
+import { jsonBody, reply } from "../validation.js";
 
 /** The If-Match header as core takes it (quoted, bare, `W/` or `*`); blank → no check. */
 function ifMatchOf(header: string | undefined): string | undefined {
@@ -31,7 +28,7 @@ export function docsRoutes(ctx: AppContext): Hono {
   }
 
   return new Hono()
-    .get("/api/docs", async (c) => {
+    .get(ROUTES.docs.path, async (c) => {
       const config = await ctx.getConfig();
       const read = async (kind: string): Promise<string> => {
         try {
@@ -46,28 +43,28 @@ export function docsRoutes(ctx: AppContext): Hono {
         read("progress"),
         read("opinions"),
       ]);
-      const body: Record<string, unknown> = { todo, progress, opinions };
+      const body: RouteResponse<"docs"> = { todo, progress, opinions };
       if (config.docs.extras.length > 0) {
         const extras: Record<string, string> = {};
         for (const extra of config.docs.extras) extras[extra.name] = await read(extra.name);
         body.extras = extras;
       }
-      return c.json(body);
+      return reply(c, "docs", body);
     })
-    .get("/api/docs/:kind", async (c) => {
+    .get(ROUTES.doc.path, async (c) => {
       const kind = await knownKind(c.req.param("kind"));
       const doc = await readDoc(ctx.root, await ctx.getConfig(), kind);
       c.header("ETag", doc.etag);
       c.header("Cache-Control", "no-store");
-      return c.json(doc);
+      return reply(c, "doc", doc);
     })
-    .put("/api/docs/:kind", async (c) => {
+    .put(ROUTES.saveDoc.path, async (c) => {
       const kind = await knownKind(c.req.param("kind"));
-      const { content } = await jsonBody(c, putSchema);
+      const { content } = await jsonBody(c, HTTP_CONTRACT.saveDoc.body);
       const ifMatch = ifMatchOf(c.req.header("if-match"));
       const config = await ctx.getConfig();
       const doc = await writeDoc(ctx.root, config, kind, content, { ifMatch });
       c.header("ETag", doc.etag);
-      return c.json(doc);
+      return reply(c, "saveDoc", doc);
     });
 }

@@ -1,11 +1,12 @@
+import { HTTP_CONTRACT, MAX_TAIL, ROUTES } from "@codex-autorunner/core";
 import { carPaths, LogReader } from "@codex-autorunner/core/node";
 import { Hono } from "hono";
 import type { AppContext } from "../context.js";
 import { HttpError } from "../errors.js";
-import { param } from "../validation.js";
-import { intString, parseRunId } from "./runs.js";
+import { param, reply } from "../validation.js";
+import { parseRunId } from "./runs.js";
 
-export const MAX_TAIL = 100_000;
+export { MAX_TAIL };
 
 /**
  * `GET /api/logs?run_id=N` → `{run_id, log}`; `?tail=N` → `{tail, log}`; neither → the last run's
@@ -13,7 +14,7 @@ export const MAX_TAIL = 100_000;
  * LogReader (index or backwards scan), so the cost does not grow with the log.
  */
 export function logsRoutes(ctx: AppContext): Hono {
-  return new Hono().get("/api/logs", async (c) => {
+  return new Hono().get(ROUTES.logs.path, async (c) => {
     const runIdRaw = c.req.query("run_id");
     const tailRaw = c.req.query("tail");
     if (runIdRaw !== undefined && tailRaw !== undefined) {
@@ -23,13 +24,13 @@ export function logsRoutes(ctx: AppContext): Hono {
     const reader = new LogReader(paths.log, paths.logIndex);
     c.header("Cache-Control", "no-store");
     if (tailRaw !== undefined) {
-      const tail = param("tail", tailRaw, intString(0, MAX_TAIL, `an integer from 0 to ${MAX_TAIL}`));
-      return c.json({ tail, log: tail === 0 ? "" : await reader.tail(tail) });
+      const tail = param("tail", tailRaw, HTTP_CONTRACT.logs.query.tail) as number;
+      return reply(c, "logs", { tail, log: tail === 0 ? "" : await reader.tail(tail) });
     }
     const runId = runIdRaw !== undefined ? parseRunId(runIdRaw) : await reader.lastRunId();
-    if (runId === null) return c.json({ run_id: null, log: "" });
+    if (runId === null) return reply(c, "logs", { run_id: null, log: "" });
     const log = await reader.readRun(runId);
     if (log === null) throw new HttpError("RUN_NOT_FOUND", `Run ${runId} not found in the log`);
-    return c.json({ run_id: runId, log });
+    return reply(c, "logs", { run_id: runId, log });
   });
 }

@@ -1,12 +1,9 @@
-import { CarError } from "@codex-autorunner/core";
+import { CarError, HTTP_CONTRACT, ROUTES } from "@codex-autorunner/core";
 import { getStatus, killRunner, requestStop, startDetachedRunner } from "@codex-autorunner/core/node";
-import { Hono } from "hono";
-import { z } from "zod";
+import { type Context, Hono } from "hono";
 import type { AppContext } from "../context.js";
 import { KeyedMutex } from "../mutex.js";
-import { jsonBody } from "../validation.js";
-
-const startSchema = z.object({ once: z.boolean({ error: "expected true or false" }).optional() });
+import { jsonBody, reply } from "../validation.js";
 
 /**
  * Run control. The loop never runs inside the server: `start` launches core's detached runner (its
@@ -16,8 +13,9 @@ const startSchema = z.object({ once: z.boolean({ error: "expected true or false"
 export function runRoutes(ctx: AppContext): Hono {
   const control = new KeyedMutex();
 
-  const start = (resume: boolean) => async (c: import("hono").Context) => {
-    const { once = false } = await jsonBody(c, startSchema, { emptyAsObject: true });
+  /** Starts a detached runner unless one is alive (409 LOCK_HELD); the runner replaces a stale lock. */
+  const launch = async (c: Context) => {
+    const { once = false } = await jsonBody(c, HTTP_CONTRACT.runStart.body, { emptyAsObject: true });
     const result = await control.run("start", async () => {
       const status = await getStatus(ctx.root);
       if (status.running) {
@@ -28,21 +26,26 @@ export function runRoutes(ctx: AppContext): Hono {
       }
       return startDetachedRunner(ctx.root, { once });
     });
-    return c.json({ running: true, once, pid: result.pid, ...(resume ? { resumed: true } : {}) }, 202);
+    return { running: true as const, once, pid: result.pid };
   };
 
   return new Hono()
-    .post("/api/run/start", start(false))
-    .post("/api/run/resume", start(true))
-    .post("/api/run/stop", async (c) => {
+    .post(ROUTES.runStart.path, async (c) => reply(c, "runStart", await launch(c)))
+    .post(ROUTES.runResume.path, async (c) => reply(c, "runResume", { ...(await launch(c)), resumed: true }))
+    .post(ROUTES.runStop.path, async (c) => {
       const status = await getStatus(ctx.root);
       if (!status.running) throw new CarError("NOT_RUNNING", "No runner is running: nothing to stop");
       await requestStop(ctx.root);
-      return c.json({ stop_requested: true, runner_pid: status.runner_pid });
+      return reply(c, "runStop", { stop_requested: true, runner_pid: status.runner_pid });
     })
-    .post("/api/run/kill", async (c) => {
+    .post(ROUTES.runKill.path, async (c) => {
       const graceMs = (await ctx.getConfig()).runner.kill_grace_seconds * 1000;
       const result = await control.run("start", () => killRunner(ctx.root, { graceMs }));
-      return c.json({ killed: true, pid: result.pid, agent_pid: result.agentPid, signal: result.signal });
+      return reply(c, "runKill", {
+        killed: true,
+        pid: result.pid,
+        agent_pid: result.agentPid,
+        signal: result.signal,
+      });
     });
 }

@@ -1,6 +1,5 @@
 import { open } from "node:fs/promises";
 import type { LogEntry } from "@codex-autorunner/core";
-import type { StreamEntry } from "./hub.js";
 
 /**
  * SSE id scheme for `GET /api/logs/stream`.
@@ -13,6 +12,12 @@ import type { StreamEntry } from "./hub.js";
  * while a server runs. Across a server restart `base` starts again at 0; a client whose id is then
  * beyond the end of the log gets `event: reset` (without an id) and the log from its start.
  */
+
+/** A log line with its SSE id. */
+export interface StreamEntry {
+  id: number;
+  entry: LogEntry;
+}
 
 /**
  * Ids for a batch of consecutive complete lines: each line ends where the next begins, the last one

@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import {
+  apiErrorSchema,
+  HTTP_CONTRACT,
+  type RouteName,
+  type RouteResponse,
+  type StateBody,
+} from "@codex-autorunner/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApi, normalizeRunsPage } from "./client.js";
+import { createApi } from "./client.js";
 import { ApiError } from "./errors.js";
 
 let server: Server | null = null;
@@ -19,8 +26,21 @@ interface Seen {
   body: string;
 }
 
+type Reply = { status: number; body: string; type?: string };
+
+/** A success answer of `route`, checked against core's contract first (no invented shapes). */
+function ok<K extends RouteName>(route: K, body: RouteResponse<K>, status = 200): Reply {
+  const spec = HTTP_CONTRACT[route] as { response: { parse(v: unknown): unknown } };
+  return { status, body: JSON.stringify(spec.response.parse(body)) };
+}
+
+/** An error answer, checked against the contract's error shape. */
+function fail(status: number, body: { detail: string; code: string }): Reply {
+  return { status, body: JSON.stringify(apiErrorSchema.parse(body)) };
+}
+
 /** A real server standing in for the API: answers with `reply(seen)`. */
-async function fakeApi(reply: (seen: Seen) => { status: number; body: string; type?: string }) {
+async function fakeApi(reply: (seen: Seen) => Reply) {
   const seen: Seen[] = [];
   server = createServer((req, res) => {
     let body = "";
@@ -40,13 +60,60 @@ async function fakeApi(reply: (seen: Seen) => { status: number; body: string; ty
   return { base: `http://127.0.0.1:${port}/ui/`, seen };
 }
 
+const idle: StateBody = {
+  root: "/repo",
+  last_run_id: null,
+  last_exit_code: null,
+  last_run_started_at: null,
+  last_run_finished_at: null,
+  waiting: null,
+  agent_pid: null,
+  agent_marker: null,
+  status: "idle",
+  running: false,
+  stale: false,
+  reason: null,
+  runner_pid: null,
+  orphaned_agent: null,
+  lock: { info: null, alive: false },
+  stop_requested: false,
+  outstanding_count: 1,
+  done_count: 0,
+  todo_items: [{ text: "first", done: false, line: 3 }],
+  todo_error: null,
+  last_run: null,
+  tokens: { last_run: null, total: null },
+  config_error: null,
+};
+
+const run3: RouteResponse<"run"> = {
+  id: 3,
+  started_at: "2026-01-01T12:00:00Z",
+  finished_at: "2026-01-01T12:01:00Z",
+  duration_ms: 60_000,
+  exit_code: 0,
+  signal: null,
+  outcome: "completed",
+  todo_before: { outstanding: 2, done: 0 },
+  todo_after: { outstanding: 1, done: 1 },
+  backend: "plain",
+  attempts: 1,
+  thread_id: null,
+  final_message: null,
+  usage: null,
+  commands: [],
+  files_changed: [],
+  commit: null,
+  error: null,
+};
+
 describe("createApi", () => {
   it("sends the bearer token and resolves paths against the page URL", async () => {
-    const { base, seen } = await fakeApi(() => ({ status: 200, body: '{"status":"idle","running":false}' }));
+    const { base, seen } = await fakeApi(() => ok("state", idle));
     let token = "t0k";
     const api = createApi({ baseUrl: base, getToken: () => token });
     const state = await api.state();
-    expect(state.running).toBe(false);
+    expect(state).toEqual(idle);
     expect(seen[0]?.url).toBe("/ui/api/state");
     expect(seen[0]?.headers.authorization).toBe("Bearer t0k");
     token = "";
@@ -57,13 +124,13 @@ describe("createApi", () => {
   it("saves a doc with If-Match and a JSON body, and reports 409 as a conflict", async () => {
     const { base, seen } = await fakeApi((s) =>
       s.headers["if-match"] === '"abc"'
-        ? { status: 200, body: JSON.stringify({ kind: "todo", content: "x", etag: '"def"', mtime: "now" }) }
-        : { status: 409, body: '{"detail":"changed","code":"DOC_CONFLICT"}' },
+        ? ok("saveDoc", { kind: "todo", content: "x", etag: '"def"', mtime: "2026-01-01T00:00:00.000Z" })
+        : fail(409, { detail: "changed", code: "DOC_CONFLICT" }),
     );
     const api = createApi({ baseUrl: base, getToken: () => "" });
     const doc = await api.saveDoc("todo", "- [ ] a\n", '"abc"');
     expect(doc.etag).toBe('"def"');
-    expect(seen[0]?.method).toBe("PUT");
+    expect([seen[0]?.method, seen[0]?.url]).toEqual(["PUT", "/ui/api/docs/todo"]);
     expect(JSON.parse(seen[0]!.body)).toEqual({ content: "- [ ] a\n" });
     expect(seen[0]?.headers["content-type"]).toBe("application/json");
     const err = await api.saveDoc("todo", "y", '"old"').catch((e: unknown) => e);
@@ -73,10 +140,7 @@ describe("createApi", () => {
   });
 
   it("turns a 401 into an unauthorized ApiError with the server's detail", async () => {
-    const { base } = await fakeApi(() => ({
-      status: 401,
-      body: '{"detail":"Invalid token","code":"UNAUTHORIZED"}',
-    }));
+    const { base } = await fakeApi(() => fail(401, { detail: "Invalid token", code: "UNAUTHORIZED" }));
     const api = createApi({ baseUrl: base, getToken: () => "bad" });
     const err = (await api.state().catch((e: unknown) => e)) as ApiError;
     expect([err.status, err.code, err.detail, err.unauthorized]).toEqual([
@@ -88,7 +152,7 @@ describe("createApi", () => {
   });
 
   it("reports a server that is gone as a NETWORK error", async () => {
-    const { base } = await fakeApi(() => ({ status: 200, body: "{}" }));
+    const { base } = await fakeApi(() => ok("state", idle));
     const s = server!;
     server = null;
     await new Promise<void>((r) => s.close(() => r()));
@@ -105,35 +169,35 @@ describe("createApi", () => {
     expect(err.detail).toMatch(/not JSON/);
   });
 
-  it("passes run control bodies and query parameters", async () => {
-    const { base, seen } = await fakeApi((s) =>
-      s.url.startsWith("/ui/api/runs")
-        ? { status: 200, body: JSON.stringify({ runs: [{ id: 3 }], total: 3, limit: 1, offset: 0 }) }
-        : { status: 202, body: '{"running":true,"once":true,"pid":42}' },
-    );
+  it("sends run control as JSON writes, and query and path parameters", async () => {
+    const { base, seen } = await fakeApi((s) => {
+      if (s.url.startsWith("/ui/api/runs/")) return ok("run", run3);
+      if (s.url.startsWith("/ui/api/runs"))
+        return ok("runs", { runs: [run3], total: 3, limit: 1, offset: 0, next: 1, corrupt: [] });
+      if (s.url.startsWith("/ui/api/logs")) return ok("logs", { run_id: 7, log: "" });
+      if (s.url === "/ui/api/run/stop") return ok("runStop", { stop_requested: true, runner_pid: 42 });
+      return ok("runStart", { running: true, once: true, pid: 42 }, 202);
+    });
     const api = createApi({ baseUrl: base, getToken: () => "" });
     expect((await api.start(true)).pid).toBe(42);
-    expect(JSON.parse(seen[0]!.body)).toEqual({ once: true });
+    expect([seen[0]?.method, seen[0]?.url, JSON.parse(seen[0]!.body)]).toEqual([
+      "POST",
+      "/ui/api/run/start",
+      { once: true },
+    ]);
     const page = await api.runs(1, 0);
     expect(seen[1]?.url).toBe("/ui/api/runs?limit=1&offset=0");
-    expect(page).toEqual({ runs: [{ id: 3 }], total: 3, next: 1 });
+    expect([page.runs.map((r) => r.id), page.total, page.next]).toEqual([[3], 3, 1]);
+    expect((await api.run(3)).outcome).toBe("completed");
+    expect(seen[2]?.url).toBe("/ui/api/runs/3");
     await api.logs({ run_id: 7, tail: null });
-    expect(seen[2]?.url).toBe("/ui/api/logs?run_id=7");
-  });
-});
-
-describe("normalizeRunsPage", () => {
-  it("computes the next offset from total", () => {
-    expect(normalizeRunsPage({ runs: [{ id: 5 }, { id: 4 }], total: 5 }, 2, 0).next).toBe(2);
-    expect(normalizeRunsPage({ runs: [{ id: 1 }], total: 5 }, 2, 4).next).toBeNull();
-  });
-
-  it("accepts a bare array and guesses more when the page is full", () => {
-    expect(normalizeRunsPage([{ id: 2 }, { id: 1 }], 2, 0)).toEqual({
-      runs: [{ id: 2 }, { id: 1 }],
-      total: null,
-      next: 2,
-    });
-    expect(normalizeRunsPage([{ id: 1 }], 2, 0).next).toBeNull();
+    expect(seen[3]?.url).toBe("/ui/api/logs?run_id=7");
+    // A write without a body is still JSON: the server refuses anything else.
+    expect(await api.stop()).toEqual({ stop_requested: true, runner_pid: 42 });
+    expect([seen[4]?.method, seen[4]?.headers["content-type"], seen[4]?.body]).toEqual([
+      "POST",
+      "application/json",
+      "{}",
+    ]);
   });
 });

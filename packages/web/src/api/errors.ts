@@ -1,8 +1,9 @@
 /**
- * Turning failed requests into messages a person can act on. The server answers errors as
- * `{"detail": "...", "code": "..."}`; anything else (a proxy's HTML page, a dropped connection) still
- * becomes an ApiError with a useful detail instead of "Unexpected token <".
+ * Turning failed requests into messages a person can act on. The server answers errors as the
+ * contract's `{"detail": "...", "code": "..."}` (ApiErrorBody); anything else (a proxy's HTML page, a
+ * dropped connection) still becomes an ApiError with a useful detail instead of "Unexpected token <".
  */
+import type { ApiErrorBody } from "@codex-autorunner/core";
 
 export class ApiError extends Error {
   override readonly name = "ApiError";
@@ -34,10 +35,8 @@ export function apiErrorFrom(status: number, statusText: string, bodyText: strin
   const trimmed = bodyText.trim();
   if (trimmed.startsWith("{")) {
     try {
-      const body = JSON.parse(trimmed) as Record<string, unknown>;
+      const body = JSON.parse(trimmed) as Partial<ApiErrorBody>;
       if (typeof body.detail === "string") detail = body.detail;
-      else if (typeof body.message === "string") detail = body.message;
-      else if (typeof body.error === "string") detail = body.error;
       if (typeof body.code === "string") code = body.code;
     } catch {
       // Not JSON after all: fall through to the text.

@@ -37,3 +37,22 @@ export function onTokenChange(fn: Listener): () => void {
 export function authHeaders(token = getToken()): Record<string, string> {
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
+
+/**
+ * `car serve` prints `http://127.0.0.1:4173/?token=…`: on that first visit the token is stored (as if
+ * typed into the Token field) and taken out of the address bar, so it is not bookmarked, shared in a
+ * screenshot or kept in history. Returns whether a token was taken.
+ */
+export function adoptTokenFromUrl(
+  loc: Pick<Location, "href"> = location,
+  hist: Pick<History, "replaceState" | "state"> = history,
+): boolean {
+  const url = new URL(loc.href);
+  const token = url.searchParams.get("token");
+  if (token === null) return false;
+  url.searchParams.delete("token");
+  hist.replaceState(hist.state, "", url.toString());
+  if (!token.trim()) return false;
+  setToken(token);
+  return true;
+}

@@ -1,16 +1,14 @@
 /**
- * Reading POST /api/chat with `Accept: text/event-stream`: `event: line` {stream, line} while the
- * agent works, then `event: done` {chat_id, response} or `event: error` {detail, code}. A server
- * that answers plain JSON instead ({chat_id, response}) is handled too.
+ * Reading POST /api/chat with `Accept: text/event-stream`, whose events are core's contract
+ * (CHAT_EVENTS): `event: line` {stream, line} while the agent works, then `event: done` (the chat's
+ * result) or `event: error` {detail, code}.
  */
+import type { ChatEventData, ChatResult } from "@codex-autorunner/core";
 import { ApiError } from "../api/errors.js";
 import { pumpText } from "../sse/client.js";
 import { createSseParser } from "../sse/parser.js";
 
-export interface ChatResult {
-  chat_id: string | null;
-  response: string;
-}
+export type { ChatResult };
 
 export interface ChatStreamHandlers {
   /** One line of the agent's output as it streams. */
@@ -18,40 +16,25 @@ export interface ChatStreamHandlers {
 }
 
 export async function readChatResponse(res: Response, handlers: ChatStreamHandlers): Promise<ChatResult> {
-  const type = res.headers.get("content-type") ?? "";
-  if (!type.includes("text/event-stream")) {
-    const body = (await res.json()) as Partial<ChatResult>;
-    return { chat_id: body.chat_id ?? null, response: body.response ?? "" };
-  }
   if (!res.body) throw new ApiError(502, "HTTP_502", "The chat stream had no body.");
   let result: ChatResult | null = null;
   let failure: ApiError | null = null;
   const parser = createSseParser({
     onEvent(ev) {
-      let data: Record<string, unknown> = {};
+      let data: ChatEventData[keyof ChatEventData];
       try {
-        data = JSON.parse(ev.data) as Record<string, unknown>;
+        data = JSON.parse(ev.data) as ChatEventData[keyof ChatEventData];
       } catch {
-        data = { line: ev.data };
+        return; // not the contract's JSON: nothing to show
       }
-      if (ev.event === "line" || ev.event === "message") {
-        handlers.onLine(String(data.line ?? ""), String(data.stream ?? "stdout"));
+      if (ev.event === "line") {
+        const line = data as ChatEventData["line"];
+        handlers.onLine(line.line, line.stream);
       } else if (ev.event === "done") {
-        result = {
-          chat_id:
-            typeof data.chat_id === "string"
-              ? data.chat_id
-              : data.chat_id != null
-                ? String(data.chat_id)
-                : null,
-          response: typeof data.response === "string" ? data.response : "",
-        };
+        result = data as ChatEventData["done"];
       } else if (ev.event === "error") {
-        failure = new ApiError(
-          500,
-          typeof data.code === "string" ? data.code : "CHAT_FAILED",
-          typeof data.detail === "string" ? data.detail : "The chat failed.",
-        );
+        const err = data as ChatEventData["error"];
+        failure = new ApiError(500, err.code, err.detail);
       }
     },
   });

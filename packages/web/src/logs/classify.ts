@@ -1,48 +1,26 @@
 /**
  * Log lines as the UI shows them. Raw lines (GET /api/logs) are in the runner's byte-exact format;
  * live lines (SSE `log` events) arrive parsed. Both become a LogLine with a kind that picks its
- * colour: stderr, run markers (start/end, failed ends stand out), ordinary output.
+ * colour: stderr, run markers (start/end, failed ends stand out), ordinary output. The line grammar
+ * is core's (log/format.ts): this file only keys and arranges lines.
  */
+import {
+  type ClassifiedLogLine,
+  classifyLogLine,
+  formatEndMarker,
+  formatStartMarker,
+} from "@codex-autorunner/core";
 import type { LogEventData } from "../api/types.js";
 
-export type LogKind = "start" | "end-ok" | "end-fail" | "stdout" | "stderr" | "other";
-
-export interface LogLine {
+export interface LogLine extends ClassifiedLogLine {
   /** Stable key for rendering (SSE id or position in a fetched block). */
   key: string;
-  kind: LogKind;
-  runId: number | null;
-  /** Timestamp as written (ISO-8601 UTC) or null. */
-  ts: string | null;
-  /** What to show: the agent's text for output lines, the whole marker for markers. */
-  text: string;
 }
-
-const START_RE = /^=== run (\d+) start ===$/;
-const END_RE = /^=== run (\d+) end \((?:code (-?\d+)|([a-z ]+))\) ===$/;
-const LINE_RE = /^\[([^\]]+)\] run=(\d+) (stdout|stderr): ?(.*)$/s;
 
 /** Classify one raw log line (without its newline). */
 export function classifyRawLine(raw: string, key: string): LogLine {
-  const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-  let m = START_RE.exec(line);
-  if (m) return { key, kind: "start", runId: Number(m[1]), ts: null, text: line };
-  m = END_RE.exec(line);
-  if (m) {
-    const ok = m[2] !== undefined && Number(m[2]) === 0;
-    return { key, kind: ok ? "end-ok" : "end-fail", runId: Number(m[1]), ts: null, text: line };
-  }
-  m = LINE_RE.exec(line);
-  if (m) {
-    return {
-      key,
-      kind: m[3] === "stderr" ? "stderr" : "stdout",
-      runId: Number(m[2]),
-      ts: m[1] ?? null,
-      text: m[4] ?? "",
-    };
-  }
-  return { key, kind: "other", runId: null, ts: null, text: line };
+  const c = classifyLogLine(raw);
+  return { key, kind: c.kind, runId: c.runId, ts: c.ts, text: c.text };
 }
 
 /** Split a fetched log block into classified lines; `prefix` keeps keys unique across blocks. */
@@ -74,12 +52,10 @@ export function markerFromRunEvent(data: Record<string, unknown>, id: string): L
   const runId = typeof data.run_id === "number" ? data.run_id : null;
   if (runId === null) return null;
   const phase = String(data.phase ?? data.event ?? "");
-  if (phase === "start") return { key, kind: "start", runId, ts: null, text: `=== run ${runId} start ===` };
+  if (phase === "start") return classifyRawLine(formatStartMarker(runId), key);
   if (phase === "end") {
     const code = typeof data.code === "number" ? data.code : null;
-    const text =
-      code === null ? `=== run ${runId} end (interrupted) ===` : `=== run ${runId} end (code ${code}) ===`;
-    return { key, kind: code === 0 ? "end-ok" : "end-fail", runId, ts: null, text };
+    return classifyRawLine(formatEndMarker(runId, code), key);
   }
   return null;
 }

@@ -1,7 +1,6 @@
 import { useState } from "preact/hooks";
 import { describeError } from "../api/errors.js";
 import { api } from "../api/instance.js";
-import { stateTodo } from "../api/types.js";
 import { formatDateTime } from "../format.js";
 import { refreshState, useLive } from "../live.js";
 import { href } from "../router.js";
@@ -27,8 +26,8 @@ export function DashboardView() {
   const done = s?.done_count ?? 0;
   const total = done + (s?.outstanding_count ?? 0);
   const pct = total === 0 ? 0 : Math.round((done / total) * 100);
-  const next = stateTodo(s).find((t) => !t.done);
-  const pid = s?.runner_pid ?? s?.lock?.info?.pid ?? null;
+  const next = s?.todo_items.find((t) => !t.done);
+  const pid = s?.runner_pid ?? s?.lock.info?.pid ?? null;
 
   async function act(action: Action) {
     setBusy(action);

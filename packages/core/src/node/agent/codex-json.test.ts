@@ -87,6 +87,25 @@ describe("codexJsonBackend", () => {
     expect(completed.summary.failure).toBeNull();
   });
 
+  it("lines() gives push()'s lines for every event; the final message is cut to its end on request", () => {
+    const events = [
+      ...fixtureLines("patch-and-commands.jsonl"),
+      ...fixtureLines("http-500-reconnects.jsonl"),
+    ];
+    const eager = codexJsonBackend.createParser();
+    const lazy = codexJsonBackend.createParser({ finalMessageMaxChars: 5 });
+    const pushed = ["a warning", ...events].map((l, i) => eager.push(i === 0 ? "stderr" : "stdout", l));
+    const iterated = ["a warning", ...events].map((l, i) => [
+      ...lazy.lines(i === 0 ? "stderr" : "stdout", l),
+    ]);
+    expect(iterated).toEqual(pushed);
+    expect(pushed.flat()).toContain("a warning");
+    const full = eager.finish({ code: 0, signal: null });
+    const cut = lazy.finish({ code: 0, signal: null });
+    expect(full.final_message?.length).toBeGreaterThan(5);
+    expect(cut).toEqual({ ...full, final_message: full.final_message?.slice(-5) });
+  });
+
   it("reports file changes relative to the cwd it is given", () => {
     const parser = codexJsonBackend.createParser({ cwd: "/tmp/cx/ws.s3" });
     for (const l of fixtureLines("patch-and-commands.jsonl")) parser.push("stdout", l);
@@ -119,6 +138,23 @@ describe("probeCodex", () => {
     const probe = await probeCodex(fakeCodex("old", "Options:\n  --sandbox <MODE>"));
     expect(probe.jsonSupported).toBe(false);
     expect(probe.version).toBe("0.169.0");
+  });
+
+  it("names a --version that hangs (its whole process group ended) and one that reads stdin gets EOF", async () => {
+    const hang = join(dir, "hang");
+    writeFileSync(hang, "#!/bin/sh\nsleep 600\n", { mode: 0o755 });
+    expect(await probeCodex(hang, { timeoutMs: 300 })).toEqual({
+      version: null,
+      jsonSupported: false,
+      error: `${hang} --version timed out after 0.3 s`,
+    });
+    const reader = join(dir, "reader");
+    writeFileSync(reader, "#!/bin/sh\ncat >/dev/null\necho 'codex-cli 0.170.0 --json'\n", { mode: 0o755 });
+    expect(await probeCodex(reader, { timeoutMs: 10_000 })).toEqual({
+      version: "0.170.0",
+      jsonSupported: true,
+      error: null,
+    });
   });
 
   it("explains a missing binary", async () => {

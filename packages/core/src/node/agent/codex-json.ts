@@ -7,6 +7,7 @@
 
 import { createCodexAccumulator } from "../../codex/events.js";
 import { classifyCodexFailure } from "../../codex/failure.js";
+import type { LogStream } from "../../types.js";
 import type { AgentBackend, AgentFailure, AgentRunSummary, RunOutputParser } from "./backend.js";
 
 // Output that means the connection to the model dropped (worth a retry) rather than a bad setup.
@@ -16,23 +17,43 @@ const DROPPED_STREAM =
 export interface CodexJsonParserOptions {
   /** Working directory of codex: file changes inside it are reported relative to it. */
   cwd?: string;
+  /**
+   * Keep only the last this many characters of the final message (the loop passes
+   * prompt.prev_run_max_chars: the next prompt uses no more); default: all of it.
+   */
+  finalMessageMaxChars?: number;
 }
 
-export function createCodexJsonParser(options: CodexJsonParserOptions = {}): RunOutputParser {
-  const acc = createCodexAccumulator(options.cwd ? { cwd: options.cwd } : {});
+export interface CodexJsonParser extends RunOutputParser {
+  /**
+   * push() as an iterable whose lines are made as they are consumed: one event carrying a message of
+   * a million lines is logged in batches instead of becoming a million strings at once.
+   */
+  lines(stream: LogStream, raw: string): Iterable<string>;
+}
+
+export function createCodexJsonParser(options: CodexJsonParserOptions = {}): CodexJsonParser {
+  const acc = createCodexAccumulator({
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.finalMessageMaxChars !== undefined
+      ? { finalMessageMaxChars: options.finalMessageMaxChars }
+      : {}),
+  });
   const stderrTail: string[] = [];
+  const lines = (stream: LogStream, raw: string): Iterable<string> => {
+    if (stream === "stderr") {
+      if (raw.trim().length > 0) {
+        stderrTail.push(raw);
+        if (stderrTail.length > 20) stderrTail.shift();
+      }
+      return [raw];
+    }
+    return acc.lines(raw);
+  };
 
   return {
-    push(stream, raw) {
-      if (stream === "stderr") {
-        if (raw.trim().length > 0) {
-          stderrTail.push(raw);
-          if (stderrTail.length > 20) stderrTail.shift();
-        }
-        return [raw];
-      }
-      return acc.push(raw);
-    },
+    push: (stream, raw) => Array.from(lines(stream, raw)),
+    lines,
     finish(exit): AgentRunSummary {
       const s = acc.summary();
       let failure: AgentFailure | null = null;
@@ -74,9 +95,11 @@ function meaningfulStderr(lines: string[]): string | null {
   return null;
 }
 
-export const codexJsonBackend: AgentBackend & {
-  createParser(options?: CodexJsonParserOptions): RunOutputParser;
-} = {
+export interface CodexJsonBackend extends AgentBackend {
+  createParser(options?: CodexJsonParserOptions): CodexJsonParser;
+}
+
+export const codexJsonBackend: CodexJsonBackend = {
   name: "codex-json",
   keepsRawEvents: true,
   createParser(options?: CodexJsonParserOptions) {

@@ -2,7 +2,7 @@
  * What `car doctor` needs to know about the codex binary: its version, and whether `exec --json`
  * exists (codex before ~0.30 had no JSON events; the plain backend still works with it).
  */
-import { execFile } from "node:child_process";
+import { runQuick } from "./run-quick.js";
 
 export interface CodexProbe {
   /** e.g. "0.169.0"; null when the binary could not be run or printed no version. */
@@ -13,35 +13,29 @@ export interface CodexProbe {
   error: string | null;
 }
 
-function run(binary: string, args: string[], timeoutMs: number): Promise<{ out: string; err: Error | null }> {
-  return new Promise((resolve) => {
-    execFile(
-      binary,
-      args,
-      { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024, env: { ...process.env, NO_COLOR: "1" } },
-      (err, stdout, stderr) => resolve({ out: `${stdout}\n${stderr}`, err }),
-    );
-  });
-}
-
 export function parseCodexVersion(text: string): string | null {
   return /(\d+\.\d+\.\d+(?:[-+][\w.]+)?)/.exec(text)?.[1] ?? null;
 }
 
 export async function probeCodex(binary: string, options: { timeoutMs?: number } = {}): Promise<CodexProbe> {
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const v = await run(binary, ["--version"], timeoutMs);
+  const v = await runQuick(binary, ["--version"], timeoutMs);
   const version = parseCodexVersion(v.out);
-  if (v.err && version === null) {
-    const code = (v.err as NodeJS.ErrnoException).code;
+  // A --version that hangs is a failure even after printing something: the agent would hang too.
+  if (v.timedOut || (v.failure !== null && version === null)) {
     const error =
-      code === "ENOENT"
+      v.errno === "ENOENT"
         ? `${binary}: not found (install with \`npm i -g @openai/codex\` or set codex.binary)`
-        : code === "EACCES"
+        : v.errno === "EACCES"
           ? `${binary}: not executable`
-          : `${binary} --version failed: ${v.err.message}`;
+          : v.timedOut
+            ? `${binary} --version ${v.failure}`
+            : `${binary} --version failed: ${v.failure}`;
     return { version: null, jsonSupported: false, error };
   }
-  const help = await run(binary, ["exec", "--help"], timeoutMs);
+  const help = await runQuick(binary, ["exec", "--help"], timeoutMs);
+  if (help.timedOut) {
+    return { version, jsonSupported: false, error: `${binary} exec --help ${help.failure}` };
+  }
   return { version, jsonSupported: /(^|\s)--json\b/m.test(help.out), error: null };
 }

@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isCarError } from "../../errors.js";
 import { sanitizeAgentLine } from "../../log/format.js";
+import { RUN_MARKER_ENV } from "../../proc/marker.js";
 import type { LogStream } from "../../types.js";
-import { isProcessAlive } from "../lock.js";
-import { groupExists, spawnAgent } from "./spawn.js";
+import { groupExists, isProcessAlive } from "../proc/procfs.js";
+import { spawnAgent } from "./spawn.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -140,6 +141,63 @@ setInterval(() => {}, 1000);`),
     expect(groupExists(agent.pid)).toBe(false);
     const gpid = Number(await fsp.readFile(pidFile, "utf8"));
     expect(isProcessAlive(gpid)).toBe(false);
+  });
+
+  it("ends what the agent left running in another session (found by the run marker), and counts it", async () => {
+    const pidFile = join(dir, "job.pid");
+    const lines: string[] = [];
+    const agent = await spawnAgent({
+      binary: process.execPath,
+      args: [
+        await script(`import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+// Like a codex tool call: a new session, so the agent's process group does not reach it.
+const job = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
+job.unref();
+writeFileSync(${JSON.stringify(pidFile)}, String(job.pid));
+console.log(process.env.${RUN_MARKER_ENV});`),
+      ],
+      cwd: dir,
+      env: { ...process.env, [RUN_MARKER_ENV]: "outer-run" },
+      stdin: "",
+      marker: "car-test-marker",
+      onLine: (_s, t) => {
+        lines.push(t);
+      },
+    });
+    expect(agent.marker).toBe("car-test-marker");
+    await agent.exited;
+    expect(lines).toEqual(["outer-run,car-test-marker"]);
+    const job = Number(await fsp.readFile(pidFile, "utf8"));
+    expect(isProcessAlive(job)).toBe(false);
+    expect(agent.leftovers).toBe(1);
+  });
+
+  it("kill() also ends a background job in another session", async () => {
+    const pidFile = join(dir, "job.pid");
+    const lines: string[] = [];
+    const agent = await spawnAgent({
+      binary: process.execPath,
+      args: [
+        await script(`import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+const job = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
+writeFileSync(${JSON.stringify(pidFile)}, String(job.pid));
+console.log("ready");
+setInterval(() => {}, 1000);`),
+      ],
+      cwd: dir,
+      stdin: "",
+      onLine: (_s, t) => {
+        lines.push(t);
+      },
+    });
+    await waitFor(() => lines.includes("ready"), "ready");
+    const job = Number(await fsp.readFile(pidFile, "utf8"));
+    expect(isProcessAlive(job)).toBe(true);
+    await agent.kill(2_000);
+    expect(isProcessAlive(job)).toBe(false);
+    expect(groupExists(agent.pid)).toBe(false);
   });
 
   it("waits for a slow async consumer before reading on (back-pressure keeps order)", async () => {

@@ -3,12 +3,19 @@ import { constants as osConstants } from "node:os";
 import type { Readable } from "node:stream";
 import { CarError } from "../../errors.js";
 import { MAX_LOG_LINE_CHARS, sanitizeAgentLine } from "../../log/format.js";
+import { chainMarker, RUN_MARKER_ENV } from "../../proc/marker.js";
+import type { RunTarget } from "../../proc/stat.js";
 import type { LogStream } from "../../types.js";
+import { endRunProcesses } from "../proc/end.js";
+import { type Lifeline, startLifeline } from "../proc/lifeline.js";
+import { newRunMarker } from "../proc/marker.js";
 
 /**
- * Runs the agent as the leader of its own process group, so one signal to `-pid` reaches everything
- * it started (shells, test runners, a forgotten background server). The prompt goes on stdin, which
- * is then closed: Linux caps a single argv string at 128 KiB and prompts can be larger.
+ * Runs the agent as the leader of its own process group, with a run marker in its environment, so
+ * everything it started is found and ended with it: its group, its descendants, and every process
+ * carrying the marker even in another session (Codex runs each tool call in its own; a background
+ * `(sleep 333) &` there escapes the group). The prompt goes on stdin, which is then closed: Linux
+ * caps a single argv string at 128 KiB and prompts can be larger.
  *
  * Output is read as bytes and split on `\n` here (not readline) so that invalid UTF-8, NUL bytes and
  * a 10 MB line without a newline are all handled with bounded memory. Work is done per chunk read
@@ -40,8 +47,15 @@ export interface SpawnAgentOptions {
   sanitize?: boolean;
   /** After the leader exited, how long to wait for the pipes to close (a grandchild may hold them). */
   drainMs?: number;
-  /** Grace between SIGTERM and SIGKILL for group members left behind after the leader exited. */
+  /** Grace between SIGTERM and SIGKILL for processes left behind after the leader exited. */
   orphanGraceMs?: number;
+  /**
+   * The run's marker, put in the agent's environment as CAR_RUN_MARKER (appended to an inherited
+   * one). Default: a fresh one per agent.
+   */
+  marker?: string;
+  /** Start a lifeline watcher (proc/lifeline.ts): the processes end even if this process dies. */
+  lifeline?: { graceMs: number };
 }
 
 export interface AgentExit {
@@ -52,9 +66,13 @@ export interface AgentExit {
 export interface AgentProcess {
   /** PID of the leader = process group id. */
   readonly pid: number;
+  /** The run marker in the agent's environment. */
+  readonly marker: string;
+  /** Processes other than the leader that outlived it or were killed with it (final once `exited` settled). */
+  readonly leftovers: number;
   /** Settles once the leader exited, the output was drained (or cut off) and every onLine settled. */
   readonly exited: Promise<AgentExit>;
-  /** SIGTERM to the group, wait up to `graceMs`, then SIGKILL to the group. Resolves when exited. */
+  /** SIGTERM to every process of the run, wait up to `graceMs`, then SIGKILL. Resolves when exited. */
   kill(graceMs: number): Promise<void>;
 }
 
@@ -68,15 +86,20 @@ const NEEDS_SANITIZE = /[\0\r]/;
 export async function spawnAgent(options: SpawnAgentOptions): Promise<AgentProcess> {
   if (!options.onLines && !options.onLine)
     throw new CarError("INTERNAL", "spawnAgent needs an onLines or onLine callback.");
+  const marker = options.marker ?? newRunMarker();
+  const env = { ...(options.env ?? process.env) };
+  env[RUN_MARKER_ENV] = chainMarker(env[RUN_MARKER_ENV], marker);
+  const lifeline = options.lifeline ? startLifeline({ marker, graceMs: options.lifeline.graceMs }) : null;
   const child = spawn(options.binary, options.args, {
     cwd: options.cwd,
-    env: options.env ?? process.env,
+    env,
     detached: true,
     stdio: ["pipe", "pipe", "pipe"],
   });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       child.off("spawn", onSpawn);
+      lifeline?.release();
       reject(spawnError(options.binary, options.cwd, err));
     };
     const onSpawn = () => {
@@ -88,7 +111,8 @@ export async function spawnAgent(options: SpawnAgentOptions): Promise<AgentProce
   });
   // Later errors (e.g. kill on an already-reaped child) must not crash the process.
   child.on("error", () => {});
-  return new RunningAgent(child, options);
+  lifeline?.agentStarted(child.pid as number);
+  return new RunningAgent(child, options, marker, lifeline);
 }
 
 function spawnError(binary: string, cwd: string, err: NodeJS.ErrnoException): CarError {
@@ -114,17 +138,23 @@ function spawnError(binary: string, cwd: string, err: NodeJS.ErrnoException): Ca
 class RunningAgent implements AgentProcess {
   readonly pid: number;
   readonly exited: Promise<AgentExit>;
+  private readonly target: RunTarget;
+  private readonly ended = new Set<number>();
   private leaderExit: AgentExit | null = null;
   private readonly leaderExited: Promise<AgentExit>;
   /** Serialises onLine calls across both streams. */
   private chain: Promise<void> = Promise.resolve();
   private killing: Promise<void> | null = null;
+  private terminating: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly child: ChildProcess,
     private readonly options: SpawnAgentOptions,
+    readonly marker: string,
+    private readonly lifeline: Lifeline | null,
   ) {
     this.pid = child.pid as number;
+    this.target = { marker, pgid: this.pid };
     this.leaderExited = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
         this.leaderExit = { code, signal };
@@ -134,7 +164,11 @@ class RunningAgent implements AgentProcess {
     this.writeStdin();
     const out = this.pump(child.stdout as Readable, "stdout");
     const err = this.pump(child.stderr as Readable, "stderr");
-    this.exited = this.settle(out, err);
+    this.exited = this.settle(out, err).finally(() => this.lifeline?.release());
+  }
+
+  get leftovers(): number {
+    return this.ended.size;
   }
 
   private writeStdin(): void {
@@ -243,9 +277,9 @@ class RunningAgent implements AgentProcess {
       }),
     ]);
     clearTimeout(timer);
-    // Whatever is left in the group (a grandchild still holding the pipe, or a background job) goes.
-    if (groupExists(this.pid))
-      await this.terminateGroup(this.options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS);
+    // Whatever the agent left (a grandchild still holding the pipe, a background job in another
+    // session) goes with it.
+    await this.terminateGroup(this.options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS);
     if (timedOut) {
       // Killing the group closes the pipes' write ends; give them a moment, then stop reading.
       const closed = await Promise.race([drained.then(() => true), delay(500).then(() => false)]);
@@ -266,16 +300,22 @@ class RunningAgent implements AgentProcess {
     return this.killing;
   }
 
-  /** SIGTERM the group; SIGKILL it if the leader or any member is still there after `graceMs`. */
-  private async terminateGroup(graceMs: number): Promise<void> {
-    signalGroup(this.pid, "SIGTERM");
-    const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline) {
-      if (this.leaderExit && !groupExists(this.pid)) return;
-      await delay(Math.min(50, Math.max(1, deadline - Date.now())));
-    }
-    signalGroup(this.pid, "SIGKILL");
-    // The leader is reaped by Node shortly after SIGKILL; wait for it so callers see a final state.
+  /**
+   * SIGTERM every process of the run; SIGKILL what is still there after `graceMs`. Calls run one
+   * after another, so `exited` (which waits for the last) never settles while a kill is still
+   * scanning for the marker, which a retry's next agent shares.
+   */
+  private terminateGroup(graceMs: number): Promise<void> {
+    const next = this.terminating.then(() => this.endAll(graceMs));
+    this.terminating = next;
+    return next;
+  }
+
+  private async endAll(graceMs: number): Promise<void> {
+    const r = await endRunProcesses(this.target, { graceMs });
+    for (const pid of r.ended) if (pid !== this.pid) this.ended.add(pid);
+    if (this.leaderExit) return;
+    // The leader is reaped by Node shortly after it died; wait for it so callers see a final state.
     await Promise.race([this.leaderExited, delay(5_000)]);
   }
 }
@@ -312,24 +352,6 @@ function sanitizeLines(lines: string[], dirty: boolean): string[] {
   return out ?? lines;
 }
 
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
-
-/** True while any process of the group exists (kill(-pgid, 0) succeeds). */
-export function groupExists(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Shell convention for a process ended by a signal: 128 + signal number (SIGTERM → 143). */
 export function exitCodeOf(exit: AgentExit): number | null {
   if (exit.code !== null) return exit.code;
@@ -338,16 +360,6 @@ export function exitCodeOf(exit: AgentExit): number | null {
     return typeof no === "number" ? 128 + no : null;
   }
   return null;
-}
-
-/** Send `signal` to a process group (for control.ts: a group started by another process). */
-export function killProcessGroup(pgid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function delay(ms: number): Promise<void> {

@@ -6,12 +6,12 @@ import { newRunRecord } from "../../runs/record.js";
 import type { EngineEvent, RunnerState, RunRecord } from "../../types.js";
 import type { AgentBackend } from "../agent/backend.js";
 import { plainBackend } from "../agent/plain.js";
-import { isProcessAlive } from "../lock.js";
 import { carPaths } from "../paths.js";
+import { isProcessAlive } from "../proc/procfs.js";
 import { readRunRecord, writeRunRecord } from "../runs-store.js";
 import { readState } from "../state-store.js";
 import { runLoop } from "./loop.js";
-import { agentEnv, makeTestRepo, readText, type TestRepo } from "./test-fixtures.js";
+import { agentEnv, makeTestRepo, readText, type TestRepo, waitFor } from "./test-fixtures.js";
 
 let repo: TestRepo | null = null;
 afterEach(async () => {
@@ -120,6 +120,60 @@ describe("runLoop", () => {
     expect(isProcessAlive(agentPid as unknown as number)).toBe(false);
   });
 
+  it("ends what a run left running in another session, logs it, and names the run's marker in state while it runs", async () => {
+    const { repo, paths } = await setup({ todo: "- [ ] only item\n" });
+    const markers: Array<string | null | undefined> = [];
+    const result = await runLoop({
+      root: repo.root,
+      env: agentEnv(repo, { AGENT_MODE: "background" }),
+      onEvent: (e) => {
+        if (e.type === "state" && e.state.status === "running") markers.push(e.state.agent_marker);
+      },
+    });
+    expect(result).toMatchObject({ reason: "todo_done", runs: 1 });
+    const bg = Number(await readText(join(repo.side, "bg.pid")));
+    expect(isProcessAlive(bg)).toBe(false);
+    expect(await readText(paths.log)).toMatch(
+      /run=1 stderr: \[car\] ended 1 leftover process\(es\) of run 1\n=== run 1 end \(code 0\) ===/,
+    );
+    expect(markers.length).toBeGreaterThan(0);
+    expect(new Set(markers)).toEqual(new Set([expect.stringMatching(/^car-[0-9a-f]+$/)]));
+    expect((await readState(paths)).agent_marker ?? null).toBeNull();
+  });
+
+  it("a loop whose lock is taken over stops without writing; the taker closes its run once", async () => {
+    // Two loops in one process cannot end each other by signal: the first must notice by itself.
+    const { repo, paths } = await setup();
+    let firstAgent = 0;
+    const first = runLoop({
+      root: repo.root,
+      env: agentEnv(repo, { AGENT_MODE: "hang" }),
+      onEvent: (e) => {
+        if (e.type === "state" && e.state.agent_pid) firstAgent = e.state.agent_pid;
+      },
+    }).catch((e: unknown) => e);
+    await waitFor(
+      async () => firstAgent > 0 && (await readText(paths.log)).includes("stdout: ready"),
+      "run 1 to be up",
+    );
+    const second = await runLoop({ root: repo.root, force: true, env: agentEnv(repo), stopAfterRuns: 1 });
+    expect(second).toMatchObject({ reason: "run_limit", runs: 1, lastRunId: 2 });
+    const err = await first;
+    expect(isCarError(err, "LOCK_HELD")).toBe(true);
+    expect((err as Error).message).toMatch(/took over/);
+    expect(isProcessAlive(firstAgent)).toBe(false);
+    const log = await readText(paths.log);
+    const markers = log.split("\n").filter((l) => l.startsWith("=== "));
+    expect(markers).toEqual([
+      "=== run 1 start ===",
+      "=== run 1 end (interrupted) ===",
+      "=== run 2 start ===",
+      "=== run 2 end (code 0) ===",
+    ]);
+    expect(await readState(paths)).toMatchObject({ status: "idle", last_run_id: 2, runner_pid: null });
+    expect(existsSync(paths.lock)).toBe(false);
+  });
+
   it("retries a stalled attempt under the same run id, with one marker pair and a retry line", async () => {
     const { repo, paths } = await setup({
       todo: "- [ ] only item\n",
@@ -173,6 +227,38 @@ describe("runLoop", () => {
       reason: "no progress",
       runner_pid: null,
     });
+    // Said once: the log line holds "no progress" once, the detail (the summary's text) does not repeat it.
+    expect(result.detail).toBe("2 runs in a row changed neither the TODO nor the work tree");
+    const log = await readText(paths.log);
+    expect(log.match(/no progress/g)).toHaveLength(1);
+    expect(log).toContain(`[car] no progress: ${result.detail}`);
+  });
+
+  it("stops with commit_failed and status error when a pre-commit hook refuses the commit", async () => {
+    const { repo, paths } = await setup({ extraYaml: "git:\n  auto_commit: true" });
+    const hook = join(repo.root, ".git", "hooks", "pre-commit");
+    await fsp.mkdir(join(repo.root, ".git", "hooks"), { recursive: true });
+    await fsp.writeFile(hook, "#!/bin/sh\necho 'lint says no' >&2\nexit 1\n", { mode: 0o755 });
+    const events: EngineEvent[] = [];
+    const result = await runLoop({ root: repo.root, env: agentEnv(repo), onEvent: (e) => events.push(e) });
+    expect(result).toMatchObject({ reason: "commit_failed", runs: 1, lastRunId: 1, lastExitCode: 0 });
+    expect(result.detail).toBe("run 1's changes are not committed; see `car log --run 1`");
+    const state = await readState(paths);
+    expect(state).toMatchObject({ status: "error", runner_pid: null, last_run_id: 1 });
+    expect(state.reason).toMatch(/^git commit failed: .*lint says no/s);
+    expect(await readRunRecord(paths, 1)).toMatchObject({
+      outcome: "completed",
+      commit: { ok: false, sha: null },
+    });
+    // git's words once in the log (inside run 1's block) and once among the live events.
+    const log = await readText(paths.log);
+    expect(log.match(/lint says no/g)).toHaveLength(1);
+    expect(log).toMatch(/run=1 stderr: \[car\] git commit failed: .*lint says no/);
+    expect(log).not.toContain("git commit failed: git commit failed");
+    expect(log.indexOf("lint says no")).toBeLessThan(log.indexOf("=== run 1 end"));
+    const said = events.filter((e) => e.type === "log" && e.line.includes("lint says no"));
+    expect(said).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ type: "loop.stopped", reason: "commit_failed" });
   });
 
   it("stops cleanly at max_total_tokens and keeps a running total in state.json", async () => {

@@ -9,6 +9,7 @@ import type { EngineEvent, LoopStopReason, RunnerState, TokenUsage } from "../..
 import type { AgentBackend } from "../agent/backend.js";
 import { selectBackend } from "../agent/select.js";
 import { loadConfig } from "../config-io.js";
+import { endLockHolder } from "../control.js";
 import { readDocText } from "../doc-text.js";
 import { readTextIfExists } from "../fs/atomic.js";
 import { workTreeFingerprint } from "../git.js";
@@ -16,10 +17,12 @@ import { acquireLock, releaseLock, releaseLockSync } from "../lock.js";
 import { LogReader } from "../log/reader.js";
 import { LogWriter } from "../log/writer.js";
 import { type CarPaths, carPaths, resolveRepoPath } from "../paths.js";
+import { newRunMarker } from "../proc/marker.js";
 import { readRunRecord, writeRunRecord } from "../runs-store.js";
 import { readState, writeState } from "../state-store.js";
+import { watchOwnership } from "./ownership.js";
 import { recoverCrashedRun } from "./recover.js";
-import { addUsage, logCar, type RunContext, runOne, sleepUnlessAborted } from "./run-one.js";
+import { addUsage, type RunContext, runOne, sleepUnlessAborted } from "./run-one.js";
 
 /**
  * The loop: check stop conditions → build the prompt → state running → one run (run-one.ts) → state
@@ -33,9 +36,9 @@ export interface LoopOptions {
   root: string;
   /** One run at most (`car once`). */
   once?: boolean;
-  /** Take over a lock held by a live runner. */
+  /** Take over a lock held by a live runner: that runner and its run's processes are ended first. */
   force?: boolean;
-  /** Abort = stop now: the agent's group gets SIGTERM, grace, SIGKILL; reason "aborted". */
+  /** Abort = stop now: every process of the run gets SIGTERM, grace, SIGKILL; reason "aborted". */
   signal?: AbortSignal;
   onEvent?: (event: EngineEvent) => void;
   /** Environment of the agent (default process.env). */
@@ -59,8 +62,13 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
   const root = resolve(options.root);
   const { config } = await loadConfig(root);
   const paths = carPaths(root, config);
-  const lock = await acquireLock(paths.lock, { force: options.force });
+  const lock = await acquireLock(paths.lock, {
+    force: options.force,
+    takeOver: (holder) => endLockHolder(root, holder, config.runner.kill_grace_seconds * 1000),
+  });
   const lockedAt = Date.now();
+  // From here on, nothing is written unless the lock is still ours (see ownership.ts).
+  const ownership = watchOwnership(lock, root);
   // A process that exits without unwinding (process.exit in a handler) must not leave our lock behind.
   const onExit = () => releaseLockSync(lock);
   process.on("exit", onExit);
@@ -74,10 +82,11 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
       // A subscriber's bug must not break the run.
     }
   };
-  const signal = options.signal ?? new AbortController().signal;
+  const signal = AbortSignal.any([options.signal ?? new AbortController().signal, ownership.signal]);
 
   let state: RunnerState | null = null;
   const setState = async (next: RunnerState) => {
+    ownership.assert();
     state = next;
     try {
       await writeState(paths, next);
@@ -105,12 +114,13 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
       paths,
       config,
       options,
-      writer,
+      writer: ownership.guard(writer),
       reader,
       signal,
       emit,
       getState: () => state as RunnerState,
       setState,
+      assertOwner: ownership.assert,
     });
     const final = state as RunnerState;
     await setState(markRunnerExited(final));
@@ -130,9 +140,11 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
     emit({ type: "loop.stopped", reason: "error", detail });
     throw err;
   } finally {
+    ownership.stop();
     await writer?.close().catch(() => {});
-    // A stop request that arrived while we were finishing for another reason is answered by exiting.
-    await fsp.rm(paths.stop, { force: true }).catch(() => {});
+    // A stop request that arrived while we were finishing for another reason is answered by exiting
+    // (unless the lock was taken over: then it is the new runner's).
+    if (!ownership.signal.aborted) await fsp.rm(paths.stop, { force: true }).catch(() => {});
     await releaseLock(lock).catch(() => {});
     process.off("exit", onExit);
   }
@@ -149,6 +161,8 @@ interface LoopContext {
   emit: (event: EngineEvent) => void;
   getState: () => RunnerState;
   setState: (next: RunnerState) => Promise<void>;
+  /** Throws LOCK_HELD once another runner took the lock over. */
+  assertOwner: () => void;
 }
 
 async function loop(ctx: LoopContext): Promise<LoopResult> {
@@ -187,6 +201,7 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
   });
 
   for (;;) {
+    ctx.assertOwner();
     // Stop conditions, cheapest and most explicit first.
     if (signal.aborted) return done("aborted");
     if (await consumeStopFile(paths)) return done("stop_requested");
@@ -218,10 +233,12 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
     });
     const fingerprintBefore = runner.no_progress_runs ? await fingerprint(ctx.root) : null;
 
-    await ctx.setState(markRunning(ctx.getState(), { runId, runnerPid: process.pid }));
+    // The marker is in state.json before the agent starts: whoever cleans up after us finds its processes.
+    const marker = newRunMarker();
+    await ctx.setState(markRunning(ctx.getState(), { runId, runnerPid: process.pid, agentMarker: marker }));
     runs++;
     lastRunId = runId;
-    const result = await runOne(runCtx, { runId, prompt, todoBefore });
+    const result = await runOne(runCtx, { runId, prompt, todoBefore, marker });
     const { record } = result;
     lastExitCode = result.exitCode;
 
@@ -241,17 +258,19 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
     ctx.emit({ type: "run.ended", runId, at: record.finished_at ?? new Date().toISOString(), record });
 
     const failed = record.outcome !== "completed";
+    // An auto-commit that failed stops the loop: the next run would build on uncommitted work.
+    const commitError = !failed && record.commit?.ok === false ? record.commit.message : null;
     const reason = failed
       ? result.aborted
         ? abortReason(signal)
         : (result.failure?.message ?? `agent exited ${result.exitCode}`)
-      : null;
+      : commitError;
     const prevTotal = ctx.getState().tokens_total ?? null;
     await ctx.setState({
       ...markFinished(ctx.getState(), {
         exitCode: result.exitCode ?? 1,
         reason,
-        status: failed ? "error" : "idle",
+        status: failed || commitError !== null ? "error" : "idle",
       }),
       tokens_total: record.usage ? addUsage(prevTotal, record.usage) : prevTotal,
     });
@@ -269,6 +288,13 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
     if (todoAfterError !== null) throw todoAfterError;
     if (result.aborted) return done("aborted");
     if (failed) return done("agent_failed", reason ?? undefined);
+    // git's own words are in the run's log block (and on screen): the detail only says where to look.
+    if (commitError !== null) {
+      return done(
+        "commit_failed",
+        `run ${runId}'s changes are not committed; see \`car log --run ${runId}\``,
+      );
+    }
     if (todoAfterText === null) {
       throw new CarError(
         "DOC_MISSING",
@@ -285,8 +311,9 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
         todoAfterText !== docs.todo.content || (await fingerprint(ctx.root)) !== fingerprintBefore;
       noProgress = changed ? 0 : noProgress + 1;
       if (noProgress >= runner.no_progress_runs) {
-        const detail = `no progress: ${noProgress} runs in a row changed neither the TODO nor the work tree`;
-        await logCar(runCtx, runId, "stderr", `[car] ${detail}`).catch(() => {});
+        const detail = `${noProgress} runs in a row changed neither the TODO nor the work tree`;
+        // Logged, not emitted: a live view prints the stop detail once, in its summary.
+        await ctx.writer.line(runId, "stderr", `[car] no progress: ${detail}`).catch(() => {});
         await ctx.setState({ ...ctx.getState(), status: "error", reason: "no progress" });
         return done("no_progress", detail);
       }

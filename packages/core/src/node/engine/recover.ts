@@ -2,17 +2,18 @@ import { parseLogLine } from "../../log/format.js";
 import { interruptRunRecord } from "../../runs/record.js";
 import { markInterrupted } from "../../state/transitions.js";
 import type { EngineEvent, RunnerState } from "../../types.js";
-import { groupExists, killProcessGroup } from "../agent/spawn.js";
 import type { LogReader } from "../log/reader.js";
 import type { LogWriter } from "../log/writer.js";
 import type { CarPaths } from "../paths.js";
+import { endRunProcesses } from "../proc/end.js";
 import { readRunRecord, writeRunRecord } from "../runs-store.js";
 
 /**
  * Called with the lock held, before the first run: a previous runner that died (kill -9, power loss)
  * may have left state "running", an open run block in the log, an unfinished runs/<id>.json and even
- * its agent still running in its own process group. Close all of that as "interrupted" so the next
- * run starts from a consistent picture. Returns the state to continue from.
+ * processes of its run still alive (its lifeline normally ends them within seconds; this is the
+ * fallback). Close all of that as "interrupted" so the next run starts from a consistent picture.
+ * Returns the state to continue from.
  */
 export interface RecoverInput {
   paths: CarPaths;
@@ -20,7 +21,7 @@ export interface RecoverInput {
   reader: LogReader;
   state: RunnerState;
   emit?: (event: EngineEvent) => void;
-  /** Grace between SIGTERM and SIGKILL for an orphaned agent group. */
+  /** Grace between SIGTERM and SIGKILL for the orphaned run's processes. */
   graceMs?: number;
 }
 
@@ -42,9 +43,12 @@ export async function recover(input: RecoverInput): Promise<RecoverResult> {
   const stateSaysRunning = state.status === "running";
   if (!stateSaysRunning && openId === null) return { state, interruptedRun: null };
 
-  // An agent orphaned by the dead runner would keep editing the repo under the next run: end it.
-  const agentPid = state.agent_pid ?? null;
-  if (agentPid !== null && groupExists(agentPid)) await killGroup(agentPid, input.graceMs ?? 2_000);
+  // An agent orphaned by the dead runner would keep editing the repo under the next run: end it and
+  // everything its run started (found by the run's marker, its group and their descendants).
+  const marker = state.agent_marker ?? null;
+  const pgid = state.agent_pid ?? null;
+  if (marker !== null || pgid !== null)
+    await endRunProcesses({ marker, pgid }, { graceMs: input.graceMs ?? 2_000 });
 
   if (openId !== null) await writer.markInterrupted(openId);
   const runId = openId ?? state.last_run_id;
@@ -76,11 +80,4 @@ async function isBlockOpen(reader: LogReader, runId: number): Promise<boolean> {
   const lines = block.split("\n").filter((l) => l !== "");
   const last = lines.length > 0 ? parseLogLine(lines[lines.length - 1] as string, 0) : null;
   return !(last?.kind === "end" && last.runId === runId);
-}
-
-async function killGroup(pgid: number, graceMs: number): Promise<void> {
-  killProcessGroup(pgid, "SIGTERM");
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && groupExists(pgid)) await new Promise((r) => setTimeout(r, 50));
-  if (groupExists(pgid)) killProcessGroup(pgid, "SIGKILL");
 }

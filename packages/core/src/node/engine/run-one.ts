@@ -42,6 +42,8 @@ export interface RunInput {
   runId: number;
   prompt: string;
   todoBefore: TodoCounts;
+  /** The run's process marker (state.agent_marker): every process of the run carries it. */
+  marker?: string;
 }
 
 export interface RunResult {
@@ -96,7 +98,7 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
     for (let attempt = 1; ; attempt++) {
       record.attempts = attempt;
       ctx.emit({ type: "run.started", runId, at: isoSeconds(new Date()), attempt, todo: input.todoBefore });
-      const a = await runAttempt(ctx, runId, input.prompt);
+      const a = await runAttempt(ctx, runId, input.prompt, input.marker);
       exitCode = exitCodeOf(a.exit);
       record.exit_code = exitCode;
       record.signal = a.exit.signal;
@@ -162,15 +164,24 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
 async function autoCommit(ctx: RunContext, runId: number, record: RunRecord): Promise<void> {
   const message = ctx.config.git.commit_message_template.replaceAll("{run_id}", String(runId));
   try {
-    const r = await commitAll(ctx.root, message);
+    const { leftOut, ...r } = await commitAll(ctx.root, message);
     record.commit = r;
+    for (const file of leftOut ?? []) {
+      await logCar(
+        ctx,
+        runId,
+        "stderr",
+        `[car] left ${file} out of the commit: it holds server.auth_token (a secret); use env CAR_AUTH_TOKEN or the server's token file instead`,
+      );
+    }
+    // r.message already says what failed ("git commit failed: <git's words>"): logged once, as is.
     if (r.ok)
       await logCar(ctx, runId, "stdout", r.sha ? `[car] ${r.message}` : "[car] git: nothing to commit");
-    else await logCar(ctx, runId, "stderr", `[car] git commit failed: ${r.message}`);
+    else await logCar(ctx, runId, "stderr", `[car] ${r.message}`);
   } catch (err) {
-    const msg = (err as Error).message;
+    const msg = `git commit failed: ${(err as Error).message}`;
     record.commit = { ok: false, sha: null, message: msg };
-    await logCar(ctx, runId, "stderr", `[car] git commit failed: ${msg}`);
+    await logCar(ctx, runId, "stderr", `[car] ${msg}`);
   }
 }
 
@@ -245,7 +256,12 @@ export function sleepUnlessAborted(ms: number, signal: AbortSignal, poll?: () =>
   });
 }
 
-async function runAttempt(ctx: RunContext, runId: number, prompt: string): Promise<AttemptResult> {
+async function runAttempt(
+  ctx: RunContext,
+  runId: number,
+  prompt: string,
+  marker: string | undefined,
+): Promise<AttemptResult> {
   const { config, backend, writer } = ctx;
   const runner = config.runner;
   const parser = backend.createParser({ cwd: ctx.root });
@@ -261,11 +277,16 @@ async function runAttempt(ctx: RunContext, runId: number, prompt: string): Promi
   };
 
   let lastOutput = Date.now();
+  const graceMs = runner.kill_grace_seconds * 1000;
   const agent = await spawnAgent({
     binary: config.codex.binary,
     args: config.codex.args,
     cwd: ctx.root,
     env: ctx.env,
+    // Everything the agent starts carries the marker and ends with the run, even if the runner dies.
+    ...(marker !== undefined ? { marker } : {}),
+    lifeline: { graceMs },
+    orphanGraceMs: graceMs,
     stdin: prompt,
     sanitize: !keepRaw,
     maxLineBytes: keepRaw ? RAW_MAX_LINE_BYTES : undefined,
@@ -296,7 +317,6 @@ async function runAttempt(ctx: RunContext, runId: number, prompt: string): Promi
       for (const piece of out) ctx.emit({ type: "log", runId, ts, stream, line: piece });
     },
   });
-  const graceMs = runner.kill_grace_seconds * 1000;
   let cause: AttemptCause = "exit";
   const stop = (why: AttemptCause) => {
     if (cause !== "exit") return;
@@ -332,6 +352,8 @@ async function runAttempt(ctx: RunContext, runId: number, prompt: string): Promi
     ctx.signal.removeEventListener("abort", onAbort);
   }
   await flushRaw();
+  if (agent.leftovers > 0)
+    await logCar(ctx, runId, "stderr", `[car] ended ${agent.leftovers} leftover process(es) of run ${runId}`);
   await ctx.setState({ agent_pid: null });
   let summary: AgentRunSummary;
   try {

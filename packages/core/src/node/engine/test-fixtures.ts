@@ -21,13 +21,15 @@ export interface TestRepo {
  * Stand-in agent. Reads the prompt from stdin, saves it to $SIDE/prompt-<n>.txt, then by $AGENT_MODE:
  * - tick (default): ticks the first `- [ ]` in the TODO, prints two lines;
  * - fail: prints a line and exits with $AGENT_EXIT (default 3);
- * - hang: prints "ready" and waits forever (ignores nothing);
+ * - hang: prints "ready" and waits forever (ignores nothing); hang-ignore-term: the same, ignoring SIGTERM;
  * - stall-once: the first call prints "stalling" then goes silent forever; later calls tick;
  * - wait-tick: prints "ready", waits until $SIDE/go exists, then ticks;
  * - rm-todo / rm-dir: deletes the TODO / the whole .codex-autorunner folder;
- * - noop: prints a line and changes nothing.
+ * - noop: prints a line and changes nothing;
+ * - background: starts `sleep 30` in a new session (pid in $SIDE/bg.pid), as a codex tool call can, then ticks.
  */
-export const STAND_IN_AGENT = `import { readFileSync, writeFileSync, existsSync, readdirSync, rmSync } from "node:fs";
+export const STAND_IN_AGENT = `import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync, existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 const side = process.env.SIDE;
 const todoPath = process.env.TODO_PATH ?? ".codex-autorunner/TODO.md";
@@ -50,6 +52,7 @@ process.stdin.on("end", () => {
   if (mode === "tick") tick();
   else if (mode === "fail") { console.log("about to fail"); process.exit(Number(process.env.AGENT_EXIT ?? 3)); }
   else if (mode === "hang") { console.log("ready"); setInterval(() => {}, 1000); }
+  else if (mode === "hang-ignore-term") { process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000); }
   else if (mode === "stall-once") {
     const marker = join(side, "stalled-once");
     if (!existsSync(marker)) { writeFileSync(marker, "1"); console.log("stalling"); setInterval(() => {}, 1000); }
@@ -60,6 +63,12 @@ process.stdin.on("end", () => {
   } else if (mode === "rm-todo") { console.log("removing the TODO"); rmSync(todoPath); }
   else if (mode === "rm-dir") { console.log("removing .codex-autorunner"); rmSync(".codex-autorunner", { recursive: true, force: true }); console.log("gone"); }
   else if (mode === "noop") console.log("looked around, changed nothing");
+  else if (mode === "background") {
+    const bg = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
+    bg.unref();
+    writeFileSync(join(side, "bg.pid"), String(bg.pid));
+    tick();
+  }
 });
 `;
 

@@ -30,6 +30,17 @@ describe("writeFileAtomic", () => {
     expect((await fsp.stat(file)).mode & 0o777).toBe(0o600);
   });
 
+  it("an explicit mode wins over the replaced file's", async () => {
+    const file = join(dir, "secret");
+    await fsp.writeFile(file, "old");
+    await fsp.chmod(file, 0o644);
+    await writeFileAtomic(file, "new", { mode: 0o600 });
+    expect((await fsp.stat(file)).mode & 0o777).toBe(0o600);
+    expect(await fsp.readFile(file, "utf8")).toBe("new");
+    await writeFileAtomic(join(dir, "fresh"), "x", { mode: 0o600 });
+    expect((await fsp.stat(join(dir, "fresh"))).mode & 0o777).toBe(0o600);
+  });
+
   it("readers never see a torn file under concurrent writers", async () => {
     const file = join(dir, "big.txt");
     const versions = ["a", "b", "c", "d"].map((c) => c.repeat(512 * 1024));

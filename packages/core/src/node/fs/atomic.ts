@@ -7,17 +7,25 @@ import { basename, dirname, join } from "node:path";
  * never a torn file: write a unique temp file in the same folder (same filesystem, so rename is
  * atomic), fsync it, rename over the target, then fsync the folder so the rename itself is durable.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: { mode?: number } = {},
+): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  // Keep the mode of the file being replaced (a user's doc may be 0600).
-  const mode = await fsp.stat(path).then(
-    (st) => st.mode & 0o7777,
-    () => 0o644,
-  );
+  // Keep the mode of the file being replaced (a user's doc may be 0600), unless one is given.
+  const mode =
+    options.mode ??
+    (await fsp.stat(path).then(
+      (st) => st.mode & 0o7777,
+      () => 0o644,
+    ));
   let handle: fsp.FileHandle | undefined;
   try {
     handle = await fsp.open(tmp, "wx", mode);
+    // An explicit mode is exact (open() applies the umask, which could only narrow it, but be sure).
+    if (options.mode !== undefined) await handle.chmod(options.mode);
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();

@@ -2,7 +2,7 @@ import { type FSWatcher, promises as fsp, statSync, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { LogEntry } from "../../types.js";
 import { isErrno } from "../fs/atomic.js";
-import { readEntriesFromHandle } from "./reader.js";
+import { readEntriesFromHandle } from "./lookup/forward-scan.js";
 
 export interface FollowLogOptions {
   /** Byte offset to start from (a line start, e.g. an entry's offset + its length); default: the end. */

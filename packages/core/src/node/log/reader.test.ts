@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { sanitizeAgentLine } from "../../log/format.js";
 import { parseIndex } from "../../log/index-format.js";
 import type { LogStream } from "../../types.js";
-import { bisectRunStart, LogReader } from "./reader.js";
+import { bisectRunStart } from "./lookup/bisect.js";
+import { LogReader } from "./reader.js";
 import { LogWriter } from "./writer.js";
 
 let dir: string;
@@ -472,5 +473,16 @@ describe("LogReader scans that skip non-marker lines", () => {
     // And once more through the index the scans wrote.
     expect(await new LogReader(log, idx).readRun(1)).toBe(blocks.get(1));
     expect(await r.readRun(99)).toBeNull();
+  });
+});
+
+describe("LogReader on a folder where the log belongs", () => {
+  it("names the log (IO_ERROR) instead of a bare EISDIR", async () => {
+    await fsp.mkdir(log);
+    const err = await new LogReader(log, idx).readRun(1).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "CarError", code: "IO_ERROR" });
+    expect((err as Error).message).toBe(
+      `Could not read ${log}: it is a folder, not a file; move it out of the way (EISDIR).`,
+    );
   });
 });

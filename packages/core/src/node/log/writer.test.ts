@@ -2,6 +2,7 @@ import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { isCarError } from "../../errors.js";
 import { parseIndex } from "../../log/index-format.js";
 import { LogWriter } from "./writer.js";
 
@@ -243,4 +244,20 @@ describe("LogWriter", () => {
       Buffer.byteLength("=== run 1 start ===\n=== run 1 end (code 0) ===\n") + 500 * batchBytes,
     );
   }, 120_000);
+
+  it("names the log on a full disk (/dev/full answers every write with ENOSPC) and when it is a folder", async () => {
+    const full = await LogWriter.open("/dev/full", idx);
+    await full.line(1, "stdout", "lost").catch(() => {});
+    const err = await full.flush().catch((e: unknown) => e);
+    expect(isCarError(err, "IO_ERROR")).toBe(true);
+    expect((err as Error).message).toBe(
+      "Could not append to /dev/full: no space left on the device; free some space (ENOSPC).",
+    );
+    await full.close().catch(() => {});
+
+    await fsp.mkdir(log);
+    const dirErr = await LogWriter.open(log, idx).catch((e: unknown) => e);
+    expect(isCarError(dirErr, "IO_ERROR")).toBe(true);
+    expect((dirErr as Error).message).toContain(`Could not open ${log}: it is a folder, not a file`);
+  });
 });

@@ -10,6 +10,7 @@ import {
 import { formatIndexEntry, parseIndex } from "../../log/index-format.js";
 import type { LogStream } from "../../types.js";
 import { isErrno } from "../fs/atomic.js";
+import { fsError } from "../fs/errors.js";
 
 /**
  * Bytes queued behind an in-flight write above which `line()`/`lines()` wait for the disk. Bounds memory
@@ -63,7 +64,9 @@ export class LogWriter {
   }
 
   static async open(logPath: string, indexPath: string): Promise<LogWriter> {
-    const fd = await fsp.open(logPath, "a");
+    const fd = await fsp.open(logPath, "a").catch((err: unknown) => {
+      throw fsError(err, logPath, "open");
+    });
     let idx: fsp.FileHandle | undefined;
     try {
       const { size } = await fd.stat();
@@ -232,7 +235,7 @@ export class LogWriter {
         done += bytesWritten;
       }
     } catch (err) {
-      this.failure = err;
+      this.failure = fsError(err, this.logPath, "append to"); // e.g. a full disk, named
     }
   }
 

@@ -1,0 +1,136 @@
+import { z } from "zod";
+import {
+  chatBodySchema,
+  eventIdParam,
+  intString,
+  MAX_PAGE,
+  MAX_TAIL,
+  runIdParam,
+  runStartBodySchema,
+  saveDocBodySchema,
+} from "./params.js";
+import { runRecordSchema } from "./records.js";
+import type { RouteName } from "./routes.js";
+import { CHAT_EVENTS, chatResultSchema, STREAM_EVENTS } from "./sse.js";
+import { stateBodySchema } from "./state.js";
+
+const int = z.number().int();
+
+const docSchema = z.strictObject({
+  kind: z.string(),
+  content: z.string(),
+  etag: z.string(),
+  mtime: z.string(),
+});
+
+const runStartResponse = z.strictObject({ running: z.literal(true), once: z.boolean(), pid: int });
+
+/** What one route takes and answers. Query values are checked one parameter at a time. */
+export interface RouteSpec {
+  params?: Record<string, z.ZodType>;
+  query?: Record<string, z.ZodType>;
+  body?: z.ZodType;
+  /** The success body (JSON). */
+  response?: z.ZodType;
+  /** Success status when not 200. */
+  status?: 202;
+  /** Server-sent events instead of (or, for chat, besides) JSON: event name → data. */
+  events?: Record<string, z.ZodType>;
+}
+
+/**
+ * The HTTP contract, by route name (paths and methods in routes.ts). Every error answer, on every
+ * route, is errors.ts's `apiErrorSchema` with the status `statusForCode` gives. `/api/*` needs the
+ * token (when one is set) as `Authorization: Bearer`; a POST or PUT needs `Content-Type:
+ * application/json` and a same-origin request (the server's security.ts).
+ */
+export const HTTP_CONTRACT = {
+  /** No auth: monitors poll it. */
+  health: { response: z.strictObject({ ok: z.literal(true), version: z.string() }) },
+  state: { response: stateBodySchema },
+  /** Every doc's text (a missing doc is ""); `extras` only when extra docs are configured. */
+  docs: {
+    response: z.strictObject({
+      todo: z.string(),
+      progress: z.string(),
+      opinions: z.string(),
+      extras: z.record(z.string(), z.string()).optional(),
+    }),
+  },
+  /** Also sends the etag as the `ETag` header. */
+  doc: { params: { kind: z.string() }, response: docSchema },
+  /** With `If-Match` the write happens only if the doc is unchanged since (else 409 DOC_CONFLICT). */
+  saveDoc: { params: { kind: z.string() }, body: saveDocBodySchema, response: docSchema },
+  runStart: { body: runStartBodySchema, response: runStartResponse, status: 202 },
+  /** Like start; a stale lock is replaced. */
+  runResume: {
+    body: runStartBodySchema,
+    response: runStartResponse.extend({ resumed: z.literal(true) }),
+    status: 202,
+  },
+  /** The runner finishes its current run, then exits. */
+  runStop: { response: z.strictObject({ stop_requested: z.literal(true), runner_pid: int.nullable() }) },
+  /** Runner and agent group: SIGTERM, then SIGKILL after `runner.kill_grace_seconds`. */
+  runKill: {
+    response: z.strictObject({
+      killed: z.literal(true),
+      pid: int.nullable(),
+      agent_pid: int.nullable(),
+      signal: z.enum(["SIGTERM", "SIGKILL"]),
+    }),
+  },
+  /** Newest first; corrupt records are skipped (named in `corrupt`) but count toward the page. */
+  runs: {
+    query: {
+      limit: intString(1, MAX_PAGE, `an integer from 1 to ${MAX_PAGE}`).default(50),
+      offset: intString(0, Number.MAX_SAFE_INTEGER, "an integer ≥ 0").default(0),
+    },
+    response: z.strictObject({
+      runs: z.array(runRecordSchema),
+      total: int,
+      limit: int,
+      offset: int,
+      /** The offset of the next page, null on the last one. */
+      next: int.nullable(),
+      corrupt: z.array(z.string()),
+    }),
+  },
+  run: { params: { id: runIdParam }, response: runRecordSchema },
+  /**
+   * `?run_id=N` → that run's block; `?tail=N` → the last N lines; neither → the last run's block
+   * (`run_id: null, log: ""` before the first run). Not both.
+   */
+  logs: {
+    query: {
+      run_id: runIdParam.optional(),
+      tail: intString(0, MAX_TAIL, `an integer from 0 to ${MAX_TAIL}`).optional(),
+    },
+    response: z.union([
+      z.strictObject({ run_id: int.nullable(), log: z.string() }),
+      z.strictObject({ tail: int, log: z.string() }),
+    ]),
+  },
+  /** `Last-Event-ID` (or `?last_event_id=`) resumes after that id. */
+  logStream: { query: { last_event_id: eventIdParam.optional() }, events: STREAM_EVENTS },
+  chat: { body: chatBodySchema, response: chatResultSchema, events: CHAT_EVENTS },
+} satisfies Record<RouteName, RouteSpec>;
+
+type Spec<K extends RouteName> = (typeof HTTP_CONTRACT)[K];
+
+/** The success body of a route. */
+export type RouteResponse<K extends RouteName> =
+  Spec<K> extends { response: infer S extends z.ZodType } ? z.output<S> : never;
+
+/** The JSON body a route takes (what a client sends). */
+export type RouteBody<K extends RouteName> =
+  Spec<K> extends { body: infer S extends z.ZodType } ? z.input<S> : never;
+
+/** The query parameters a route takes (what a client sends; each optional). */
+export type RouteQuery<K extends RouteName> =
+  Spec<K> extends { query: infer Q extends Record<string, z.ZodType> }
+    ? { [P in keyof Q]?: z.output<Q[P]> | null }
+    : never;
+
+export type DocBody = RouteResponse<"doc">;
+export type RunsPage = RouteResponse<"runs">;
+export type LogsBody = RouteResponse<"logs">;

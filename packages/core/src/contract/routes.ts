@@ -1,0 +1,42 @@
+/**
+ * The HTTP route table: every route the server answers, by name. No zod here: the web UI imports this
+ * at runtime (its typed client is keyed by these names); the shapes of each route live in http.ts.
+ */
+
+export type HttpMethod = "GET" | "POST" | "PUT";
+
+export const ROUTES = {
+  health: { method: "GET", path: "/health" },
+  state: { method: "GET", path: "/api/state" },
+  docs: { method: "GET", path: "/api/docs" },
+  doc: { method: "GET", path: "/api/docs/:kind" },
+  saveDoc: { method: "PUT", path: "/api/docs/:kind" },
+  runStart: { method: "POST", path: "/api/run/start" },
+  runResume: { method: "POST", path: "/api/run/resume" },
+  runStop: { method: "POST", path: "/api/run/stop" },
+  runKill: { method: "POST", path: "/api/run/kill" },
+  runs: { method: "GET", path: "/api/runs" },
+  run: { method: "GET", path: "/api/runs/:id" },
+  logs: { method: "GET", path: "/api/logs" },
+  /** Server-sent events: see sse.ts for the events and their data. */
+  logStream: { method: "GET", path: "/api/logs/stream" },
+  /** JSON, or with `Accept: text/event-stream` the events in sse.ts's CHAT_EVENTS. */
+  chat: { method: "POST", path: "/api/chat" },
+} as const satisfies Record<string, { method: HttpMethod; path: string }>;
+
+export type RouteName = keyof typeof ROUTES;
+
+/** `{kind: string}` for `/api/docs/:kind`, `{}` for a path without parameters. */
+export type PathParams<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? { [K in Name]: string | number } & PathParams<`/${Rest}`>
+  : P extends `${string}:${infer Name}`
+    ? { [K in Name]: string | number }
+    : Record<never, never>;
+
+export type RouteParams<K extends RouteName> = PathParams<(typeof ROUTES)[K]["path"]>;
+
+/** The route's path with its `:name` parameters filled in (URI-encoded). */
+export function routePath<K extends RouteName>(name: K, params: RouteParams<K>): string {
+  const values = params as Record<string, string | number>;
+  return ROUTES[name].path.replace(/:(\w+)/g, (_, key: string) => encodeURIComponent(String(values[key])));
+}

@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { lockInfoSchema, runnerStatusSchema, runRecordSchema, tokenUsageSchema } from "./records.js";
+
+const int = z.number().int();
+const count = int.min(0);
+
+/** One TODO item as status shows it. */
+export const todoEntrySchema = z.strictObject({ text: z.string(), done: z.boolean(), line: int.min(1) });
+
+/**
+ * The one status shape: `GET /api/state`, the data of SSE `event: state`, and `car status --json`.
+ * Built by core's `getStatus` (node/status.ts) only. state.json's own fields come first, then what is
+ * derived from the lock's live PID (so a crashed runner never shows as running) and the other files.
+ */
+export const stateBodySchema = z.strictObject({
+  /** Absolute path of the repository. */
+  root: z.string(),
+  /** state.json: the last run's id, exit code and times, as the runner wrote them. */
+  last_run_id: int.nullable(),
+  last_exit_code: int.nullable(),
+  last_run_started_at: z.string().nullable(),
+  last_run_finished_at: z.string().nullable(),
+  /** A usage/rate-limit wait in progress. */
+  waiting: z.strictObject({ until: z.string(), message: z.string() }).nullable(),
+  /** PID (= process group) of the agent while a run is in flight, and the run's process marker. */
+  agent_pid: int.nullable(),
+  agent_marker: z.string().nullable(),
+  /** What to show: state.json's status, except that a dead runner is never "running" (then "error"). */
+  status: runnerStatusSchema,
+  /** A live runner holds the lock. */
+  running: z.boolean(),
+  /** state.json says running but no runner is alive (crashed / killed -9). */
+  stale: z.boolean(),
+  /** Why the runner stopped in error, or that it died. */
+  reason: z.string().nullable(),
+  /** The live runner's PID, else null. */
+  runner_pid: int.nullable(),
+  /**
+   * The runner is dead but processes of its run are still alive (its agent, what the agent started):
+   * until its lifeline or `car kill` ends them, they may still change the repo and call the model.
+   */
+  orphaned_agent: z.strictObject({ pid: int.nullable(), processes: count }).nullable(),
+  lock: z.strictObject({
+    info: lockInfoSchema.nullable(),
+    alive: z.boolean(),
+    corrupt: z.string().optional(),
+  }),
+  /** A stop request is pending (the runner stops after its current run). */
+  stop_requested: z.boolean(),
+  /** TODO counts and items; the counts are null (and the items empty) when the TODO is unreadable. */
+  outstanding_count: count.nullable(),
+  done_count: count.nullable(),
+  todo_items: z.array(todoEntrySchema),
+  /** Why the TODO could not be read (missing file, unreadable, config broken), else null. */
+  todo_error: z.string().nullable(),
+  last_run: runRecordSchema.nullable(),
+  /** Tokens of the last run and summed over every run (codex --json backend), null when unknown. */
+  tokens: z.strictObject({ last_run: tokenUsageSchema.nullable(), total: tokenUsageSchema.nullable() }),
+  /**
+   * Why config.yml could not be used (`car status` still reports when it is broken; state, lock and
+   * runs are at fixed paths, the TODO is not read). Null when it is fine.
+   */
+  config_error: z.string().nullable(),
+});
+
+export type StateBody = z.output<typeof stateBodySchema>;
+export type TodoEntry = z.output<typeof todoEntrySchema>;
