@@ -2,9 +2,14 @@
 
 export * from "./codex/events.js";
 export * from "./codex/failure.js";
+export * from "./config/json-schema.js";
 export * from "./config/literal-token.js";
 export * from "./config/parse.js";
+export * from "./config/reference.js";
 export * from "./config/schema.js";
+export { CONFIG_SPEC } from "./config/spec.js";
+export type * from "./config/spec-types.js";
+export { SCHEMA_MODELINE_PREFIX, type StarterOptions } from "./config/starter.js";
 export * from "./config/token.js";
 export * from "./contract/index.js";
 export * from "./errors.js";

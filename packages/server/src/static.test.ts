@@ -149,7 +149,14 @@ describe("web UI", () => {
   });
 
   it("every UI response carries the security headers", async () => {
-    for (const path of ["/", "/index.html", "/assets/app-1a2b3c.js", "/logs", "/assets/app-old.js", "/favicon.png"]) {
+    for (const path of [
+      "/",
+      "/index.html",
+      "/assets/app-1a2b3c.js",
+      "/logs",
+      "/assets/app-old.js",
+      "/favicon.png",
+    ]) {
       const res = await fetch(`${server.url}${path}`);
       await res.arrayBuffer();
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) {

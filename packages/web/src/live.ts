@@ -170,8 +170,7 @@ export function startLive(): void {
         }
         case "run": {
           const data = eventData("run", ev.data);
-          const marker = data ? markerFromRunEvent(data, ev.id) : null;
-          if (marker) queueLines([marker]);
+          if (data) queueLines([markerFromRunEvent(data, ev.id)]);
           publish({ runsVersion: snapshot.runsVersion + 1 });
           refreshState();
           break;

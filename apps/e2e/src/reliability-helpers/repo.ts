@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stateBodySchema } from "@codex-autorunner/core";
 import {
   type CarResult,
   makeTempRepo,
@@ -191,13 +192,9 @@ export async function statusJson(repo: Repo): Promise<Record<string, unknown>> {
   }
 }
 
-/** Whether a status report says a runner is alive, whatever nesting the report uses. */
+/** Whether `car status --json` says a runner is alive; the report must be the contract's state body. */
 export function reportsRunning(status: Record<string, unknown>): boolean {
-  if (typeof status.running === "boolean") return status.running;
-  const runner = status.runner as Record<string, unknown> | undefined;
-  if (runner && typeof runner.alive === "boolean") return runner.alive;
-  if (typeof status.runner_alive === "boolean") return status.runner_alive;
-  throw new Error(`status report has no running/runner.alive field: ${JSON.stringify(status).slice(0, 300)}`);
+  return stateBodySchema.parse(status).running;
 }
 
 /** A stack trace leaking to users instead of a clear message. */

@@ -175,6 +175,15 @@ describe("renderDefaultConfigYaml", () => {
     expect(parseConfig(text, FILE).config).toEqual(DEFAULT_CONFIG);
     expect(DEFAULT_CONFIG.codex.args).toEqual(DEFAULT_CODEX_ARGS);
   });
+
+  it("can start with the schema modeline, which `car config set` keeps", () => {
+    const text = renderDefaultConfigYaml({ schema: "./config.schema.json" });
+    expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=./config.schema.json");
+    expect(parseConfig(text, FILE).config).toEqual(DEFAULT_CONFIG);
+    const changed = setConfigValue(text, "runner.sleep_seconds", 1);
+    expect(changed.split("\n")[0]).toBe("# yaml-language-server: $schema=./config.schema.json");
+    expect(parseConfig(changed, FILE).config.runner.sleep_seconds).toBe(1);
+  });
 });
 
 describe("setConfigValue", () => {

@@ -2,16 +2,13 @@ import { dump, loadAll, YAML11_SCHEMA, YAMLException } from "js-yaml";
 import type { z } from "zod";
 import { CarError } from "../errors.js";
 import { clone, deepMerge, isPlainObject } from "./merge.js";
-import {
-  type Config,
-  configSchema,
-  DEFAULT_CHAT_ARGS,
-  DEFAULT_CODEX_ARGS,
-  DEFAULT_CONFIG,
-} from "./schema.js";
+import { type Config, configSchema, DEFAULT_CONFIG } from "./schema.js";
+import { CONFIG_SPEC } from "./spec.js";
+import { formatKeyPath, specAt, unknownKeys } from "./spec-read.js";
 import { describeTokenProblem } from "./token.js";
 
-export { deepMerge, isPlainObject };
+export { deepMerge, formatKeyPath, isPlainObject };
+export { renderDefaultConfigYaml } from "./starter.js";
 
 export interface ParsedConfig {
   config: Config;
@@ -65,16 +62,6 @@ export function describeFound(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** `runner.sleep_seconds`, `docs.extras[1].name` */
-export function formatKeyPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = "";
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else out += out === "" ? String(seg) : `.${String(seg)}`;
-  }
-  return out === "" ? "(top level)" : out;
-}
-
 function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   let cur: unknown = root;
   for (const seg of path) {
@@ -88,9 +75,9 @@ function invalidConfig(file: string, merged: unknown, issues: z.core.$ZodIssue[]
   const described = issues.map((issue) => {
     const key = formatKeyPath(issue.path);
     const value = valueAt(merged, issue.path);
-    // A rejected token may still be someone's real secret: describe it, never echo it.
+    // A rejected secret (a token) may still be someone's real one: describe it, never echo it.
     const found =
-      key === "server.auth_token" && typeof value === "string"
+      specAt(CONFIG_SPEC, issue.path, merged)?.secret && typeof value === "string"
         ? describeTokenProblem(value)
         : describeFound(value);
     return { key, expected: issue.message, found };
@@ -147,83 +134,7 @@ export function parseConfig(text: string, file: string): ParsedConfig {
  * worth a warning (e.g. in `doctor`) since a typo silently leaves the default in force.
  */
 export function unknownConfigKeys(raw: Record<string, unknown>): string[] {
-  const out: string[] = [];
-  const walk = (value: unknown, shape: unknown, path: Array<string | number>) => {
-    if (!isPlainObject(value)) return;
-    for (const [key, child] of Object.entries(value)) {
-      const known = isPlainObject(shape) ? shape[key] : undefined;
-      if (known === undefined && !(isPlainObject(shape) && key in shape)) {
-        out.push(formatKeyPath([...path, key]));
-      } else if (key === "extras" && path.length === 1 && path[0] === "docs" && Array.isArray(child)) {
-        for (const [i, extra] of child.entries()) {
-          walk(extra, { name: "", path: "", include_in_prompt: true }, [...path, key, i]);
-        }
-      } else {
-        walk(child, known, [...path, key]);
-      }
-    }
-  };
-  walk(raw, DEFAULT_CONFIG, []);
-  return out;
-}
-
-/** Commented starter config.yml; parses back to DEFAULT_CONFIG. */
-export function renderDefaultConfigYaml(): string {
-  const d = DEFAULT_CONFIG;
-  const j = (v: unknown) => JSON.stringify(v);
-  return `# codex-autorunner configuration. Paths are relative to the repository root (absolute allowed).
-version: 1
-
-docs:
-  todo: ${j(d.docs.todo)}
-  progress: ${j(d.docs.progress)}
-  opinions: ${j(d.docs.opinions)}
-  # Extra read-only docs shown to the agent as <NAME>...</NAME> blocks, e.g.
-  #   - {name: spec, path: docs/spec.md, include_in_prompt: true}
-  extras: []
-
-codex:
-  binary: ${j(d.codex.binary)}
-  # The prompt goes to the agent on stdin ("-"). --json gives structured events (token usage, final
-  # message). --dangerously-bypass-approvals-and-sandbox gives full access like the original's --yolo;
-  # for a sandbox use instead: ["exec", "--json", "--sandbox", "workspace-write", "--skip-git-repo-check", "-"]
-  args: ${j(DEFAULT_CODEX_ARGS)}
-
-chat:
-  # Chat runs read-only: it answers questions and cannot edit the repo.
-  args: ${j(DEFAULT_CHAT_ARGS)}
-
-prompt:
-  # How much of the previous run's output goes into the next prompt (last N characters).
-  prev_run_max_chars: ${j(d.prompt.prev_run_max_chars)}
-  # A doc larger than this many bytes is refused instead of being sent to the agent.
-  max_doc_bytes: ${j(d.prompt.max_doc_bytes)}
-  # Optional template overriding the built-in prompt; placeholders: {{TODO}}, {{PROGRESS}},
-  # {{OPINIONS}}, {{PREV_RUN_OUTPUT}}, {{TODO_PATH}}, {{PROGRESS_PATH}}, {{OPINIONS_PATH}}, {{EXTRAS}}
-  template: ${j(d.prompt.template)}
-
-runner:
-  sleep_seconds: ${j(d.runner.sleep_seconds)}         # pause between runs
-  stop_after_runs: ${j(d.runner.stop_after_runs)}       # stop after N runs of one invocation (null: no limit)
-  max_wallclock_seconds: ${j(d.runner.max_wallclock_seconds)} # stop after this long (null: no limit)
-  run_timeout_seconds: ${j(d.runner.run_timeout_seconds)}   # kill a run taking longer (null: no limit)
-  idle_timeout_seconds: ${j(d.runner.idle_timeout_seconds)}  # kill a run silent for this long (null: no limit)
-  kill_grace_seconds: ${j(d.runner.kill_grace_seconds)}     # SIGTERM, then SIGKILL after this grace
-  max_retries: ${j(d.runner.max_retries)}             # retries of a transient failure (same run id)
-  retry_base_seconds: ${j(d.runner.retry_base_seconds)}      # first backoff delay, doubled per retry
-  no_progress_runs: ${j(d.runner.no_progress_runs)}        # stop after N runs changing nothing (0/null: off)
-  max_total_tokens: ${j(d.runner.max_total_tokens)}      # token budget of one invocation (null: none)
-
-git:
-  auto_commit: ${j(d.git.auto_commit)}
-  commit_message_template: ${j(d.git.commit_message_template)}
-
-server:
-  host: ${j(d.server.host)}
-  port: ${j(d.server.port)}
-  auth_token: ${j(d.server.auth_token)}  # 16+ chars (or env CAR_AUTH_TOKEN); null: car serve makes one in server-token
-  max_body_bytes: ${j(d.server.max_body_bytes)}
-`;
+  return unknownKeys(CONFIG_SPEC, raw);
 }
 
 /**

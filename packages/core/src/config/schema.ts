@@ -1,175 +1,131 @@
 import { z } from "zod";
-import { isUsableToken, TOKEN_EXPECTED } from "./token.js";
+import { clone, isPlainObject } from "./merge.js";
+import { CONFIG_SPEC, type Config } from "./spec.js";
+import {
+  expectedOf,
+  isReserved,
+  itemExpected,
+  itemKeys,
+  reservedExpected,
+  uniqueExpected,
+} from "./spec-read.js";
+import type { ConfigSpec, KeySpec, KeysSpec, ObjectListKey } from "./spec-types.js";
+
+export {
+  type Config,
+  DEFAULT_CHAT_ARGS,
+  DEFAULT_CODEX_ARGS,
+  EXTRA_NAME_PATTERN,
+  type ExtraDocConfig,
+  LEGACY_CODEX_ARGS,
+  RESERVED_DOC_NAMES,
+} from "./spec.js";
 
 /**
- * `.codex-autorunner/config.yml`, version 1. Every object is loose so keys we do not know (written by
- * a newer version, or by the user for their own tooling) survive when the tool rewrites the file.
+ * The zod schema of config.yml, built from its one definition (spec.ts). Every object is loose so keys
+ * we do not know (written by a newer version, or by the user for their own tooling) survive when the
+ * tool rewrites the file.
  *
- * Convention: each validator's error message is the *expected* phrase ("a number ≥ 0"), so
- * `parseConfig` can report "key: expected X, found Y" without a per-code translation table.
+ * Convention: each validator's error message is the *expected* phrase ("a number ≥ 0", from
+ * `expectedOf`), so `parseConfig` can report "key: expected X, found Y" without a translation table.
  */
-
-/** Args for new configs: JSONL events, prompt on stdin (`-`), full access like the original's --yolo. */
-export const DEFAULT_CODEX_ARGS: string[] = [
-  "exec",
-  "--json",
-  "--dangerously-bypass-approvals-and-sandbox",
-  "--skip-git-repo-check",
-  "-",
-];
-
-/** What the original tool wrote; still valid (run as plain text output, prompt on stdin). */
-export const LEGACY_CODEX_ARGS: string[] = ["--yolo", "exec", "--sandbox", "danger-full-access"];
-
-/** Chat answers questions about the repo and must not edit it: read-only sandbox. */
-export const DEFAULT_CHAT_ARGS: string[] = [
-  "exec",
-  "--json",
-  "--sandbox",
-  "read-only",
-  "--skip-git-repo-check",
-  "-",
-];
-
-/** Names used by the three fixed docs; an extra may not take one of them (compared case-insensitively). */
-export const RESERVED_DOC_NAMES = ["todo", "progress", "opinions"] as const;
-export const EXTRA_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
 const e = (expected: string) => ({ error: expected });
 
-const nonEmptyString = (what = "a non-empty string") => z.string(e(what)).min(1, e(what));
-const stringArray = (what = "a list of strings") => z.array(z.string(e("a string")), e(what));
-const bool = () => z.boolean(e("true or false"));
-
-function number(what: string, opts: { min?: number; gt?: number; int?: boolean; max?: number } = {}) {
-  let n = opts.int ? z.number(e(what)).int(e(what)) : z.number(e(what));
-  if (opts.min !== undefined) n = n.min(opts.min, e(what));
-  if (opts.gt !== undefined) n = n.gt(opts.gt, e(what));
-  if (opts.max !== undefined) n = n.max(opts.max, e(what));
-  return n;
+function valueSchema(key: KeySpec, name: string, path: string): z.ZodType {
+  const what = e(expectedOf(key));
+  switch (key.type) {
+    case "string": {
+      // abort: one message per value (a bad name is not also reported as reserved).
+      let s = z.string(what);
+      if ((key.minLength ?? 1) > 0) s = s.min(key.minLength ?? 1, { ...what, abort: true });
+      if (key.pattern) s = s.regex(key.pattern, { ...what, abort: true });
+      const reserved = key.reserved;
+      if (reserved === undefined) return s;
+      return s.refine((v) => !isReserved(reserved, v), e(reservedExpected(name, reserved)));
+    }
+    case "int":
+    case "number": {
+      let n = key.type === "int" ? z.number(what).int(what) : z.number(what);
+      if (key.min !== undefined) n = n.min(key.min, what);
+      if (key.gt !== undefined) n = n.gt(key.gt, what);
+      if (key.max !== undefined) n = n.max(key.max, what);
+      return n;
+    }
+    case "bool":
+      return z.boolean(what);
+    case "string-list":
+      return z.array(z.string(e("a string")), what);
+    case "enum":
+      return z.enum(key.values as [string, ...string[]], what);
+    case "object-list":
+      return listSchema(key, path, what);
+  }
 }
 
-const extraSchema = z.looseObject(
-  {
-    name: z
-      .string(e("a name of letters, digits, _ and - starting with a letter"))
-      .regex(EXTRA_NAME_PATTERN, e("a name of letters, digits, _ and - starting with a letter")),
-    path: nonEmptyString("a file path"),
-    include_in_prompt: bool().default(true),
-  },
-  e("a mapping with name and path"),
-);
-
-const docsSchema = z
-  .looseObject(
-    {
-      todo: nonEmptyString("a file path").default(".codex-autorunner/TODO.md"),
-      progress: nonEmptyString("a file path").default(".codex-autorunner/PROGRESS.md"),
-      opinions: nonEmptyString("a file path").default(".codex-autorunner/OPINIONS.md"),
-      extras: z.array(extraSchema, e("a list of {name, path, include_in_prompt}")).default([]),
-    },
-    e("a mapping"),
-  )
-  .superRefine((docs, ctx) => {
+function listSchema(list: ObjectListKey, path: string, what: { error: string }): z.ZodType {
+  const itemError = e(itemExpected(list));
+  let item: z.ZodType;
+  if (list.tag === undefined) item = z.looseObject(shapeOf(itemKeys(list), `${path}[]`), itemError);
+  else {
+    const tag = list.tag;
+    const tagError = e(expectedOf(itemKeys(list)[tag]!));
+    // The tag key first (itemKeys' order), as the literal that tells the variants apart.
+    const variants = Object.keys(list.variants ?? {}).map((v) =>
+      z.looseObject(
+        { ...shapeOf(itemKeys(list, { [tag]: v }), `${path}[]`), [tag]: z.literal(v, tagError) },
+        itemError,
+      ),
+    );
+    // A missing or unknown tag is reported at the tag: "type: expected one of command, webhook".
+    item = z.discriminatedUnion(tag, variants as never, {
+      error: (issue) => (issue.code === "invalid_union" ? tagError.error : itemError.error),
+    });
+  }
+  const unique = list.unique;
+  if (unique === undefined) return z.array(item, what);
+  return z.array(item, what).superRefine((items, ctx) => {
     const seen = new Map<string, number>();
-    docs.extras.forEach((extra, i) => {
-      const lower = extra.name.toLowerCase();
-      if ((RESERVED_DOC_NAMES as readonly string[]).includes(lower)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["extras", i, "name"],
-          message: "a name other than todo, progress and opinions",
-        });
-      } else if (seen.has(lower)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["extras", i, "name"],
-          message: `a name not already used by docs.extras[${seen.get(lower)}] (names are case-insensitive)`,
-        });
-      } else {
-        seen.set(lower, i);
-      }
+    items.forEach((it, i) => {
+      const value = isPlainObject(it) ? it[unique] : undefined;
+      if (typeof value !== "string") return;
+      const lower = value.toLowerCase();
+      const first = seen.get(lower);
+      if (first === undefined) seen.set(lower, i);
+      else ctx.addIssue({ code: "custom", path: [i, unique], message: uniqueExpected(unique, path, first) });
     });
   });
+}
 
-const codexSchema = z.looseObject(
-  {
-    binary: nonEmptyString("a program name or path").default("codex"),
-    args: stringArray().default(() => [...DEFAULT_CODEX_ARGS]),
-  },
-  e("a mapping"),
-);
+function keySchema(key: KeySpec, name: string, path: string): z.ZodType {
+  let s = valueSchema(key, name, path);
+  if (key.nullable) s = s.nullable();
+  if (key.default !== undefined) {
+    const value = key.default;
+    s = s.default(() => clone(value) as never);
+  }
+  return s.meta({ description: key.doc, ...(key.example !== undefined ? { examples: [key.example] } : {}) });
+}
 
-const chatSchema = z.looseObject(
-  { args: stringArray().default(() => [...DEFAULT_CHAT_ARGS]) },
-  e("a mapping"),
-);
+function shapeOf(keys: KeysSpec, path: string): Record<string, z.ZodType> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, key] of Object.entries(keys)) shape[name] = keySchema(key, name, `${path}.${name}`);
+  return shape;
+}
 
-const promptSchema = z.looseObject(
-  {
-    prev_run_max_chars: number("an integer ≥ 0", { int: true, min: 0 }).default(6000),
-    /** A doc larger than this is refused rather than sent to the agent (models cap their context). */
-    max_doc_bytes: number("an integer ≥ 1", { int: true, min: 1 }).default(2_097_152),
-    template: nonEmptyString("a file path").default(".codex-autorunner/prompt.txt"),
-  },
-  e("a mapping"),
-);
+/** The zod schema a config spec describes (exported for tests of the spec kit; use `configSchema`). */
+export function buildConfigSchema(spec: ConfigSpec): z.ZodType {
+  const shape: Record<string, z.ZodType> = { version: z.literal(1, e("1")).default(1) };
+  for (const [name, section] of Object.entries(spec)) {
+    shape[name] = z
+      .looseObject(shapeOf(section.keys, name), e("a mapping"))
+      .prefault({})
+      .meta({ description: section.doc });
+  }
+  return z.looseObject(shape, e("a mapping of settings"));
+}
 
-const runnerSchema = z.looseObject(
-  {
-    sleep_seconds: number("a number ≥ 0", { min: 0 }).default(5),
-    stop_after_runs: number("an integer ≥ 1 or null", { int: true, min: 1 }).nullable().default(null),
-    max_wallclock_seconds: number("a number > 0 or null", { gt: 0 }).nullable().default(null),
-    run_timeout_seconds: number("a number > 0 or null", { gt: 0 }).nullable().default(null),
-    idle_timeout_seconds: number("a number > 0 or null", { gt: 0 }).nullable().default(null),
-    kill_grace_seconds: number("a number ≥ 0", { min: 0 }).default(10),
-    max_retries: number("an integer ≥ 0", { int: true, min: 0 }).default(3),
-    retry_base_seconds: number("a number ≥ 0", { min: 0 }).default(5),
-    /** 0 or null disables the no-progress breaker. */
-    no_progress_runs: number("an integer ≥ 0 or null", { int: true, min: 0 }).nullable().default(3),
-    max_total_tokens: number("an integer ≥ 1 or null", { int: true, min: 1 }).nullable().default(null),
-  },
-  e("a mapping"),
-);
-
-const gitSchema = z.looseObject(
-  {
-    auto_commit: bool().default(false),
-    commit_message_template: nonEmptyString("a non-empty string").default("[codex] run #{run_id}"),
-  },
-  e("a mapping"),
-);
-
-const serverSchema = z.looseObject(
-  {
-    host: nonEmptyString("a host name or IP address").default("127.0.0.1"),
-    port: number("an integer from 0 to 65535", { int: true, min: 0, max: 65535 }).default(4173),
-    auth_token: z
-      .string(e(`${TOKEN_EXPECTED} or null`))
-      .refine(isUsableToken, e(`${TOKEN_EXPECTED} or null`))
-      .nullable()
-      .default(null),
-    max_body_bytes: number("an integer ≥ 1", { int: true, min: 1 }).default(1_048_576),
-  },
-  e("a mapping"),
-);
-
-export const configSchema = z.looseObject(
-  {
-    version: z.literal(1, e("1")).default(1),
-    docs: docsSchema.prefault({}),
-    codex: codexSchema.prefault({}),
-    chat: chatSchema.prefault({}),
-    prompt: promptSchema.prefault({}),
-    runner: runnerSchema.prefault({}),
-    git: gitSchema.prefault({}),
-    server: serverSchema.prefault({}),
-  },
-  e("a mapping of settings"),
-);
-
-export type Config = z.infer<typeof configSchema>;
-export type ExtraDocConfig = Config["docs"]["extras"][number];
+export const configSchema = buildConfigSchema(CONFIG_SPEC) as z.ZodType<Config>;
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === "object") {

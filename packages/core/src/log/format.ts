@@ -102,6 +102,27 @@ export function stripLogPrefix(raw: string): string | null {
 /** Longest log line body we write; longer agent lines become several log lines. */
 export const MAX_LOG_LINE_CHARS = 65_536;
 
+/** What sanitizeAgentLine changes in a line of normal length (besides a stray "\n"). */
+const NEEDS_SANITIZING = /[\0\r]/;
+const NEEDS_SANITIZING_OR_SPLIT = /[\0\r\n]/;
+
+/**
+ * Whether every line of `text` (lines joined by "\n") is already as sanitizeAgentLine leaves it: no
+ * NUL, no CR, none longer than MAX_LOG_LINE_CHARS. One scan for the characters and a jump per
+ * MAX_LOG_LINE_CHARS for the lengths, however many lines there are (agent output comes in chunks of
+ * thousands of short lines).
+ */
+export function isSanitized(text: string): boolean {
+  if (NEEDS_SANITIZING.test(text)) return false;
+  for (let start = 0; text.length - start > MAX_LOG_LINE_CHARS; ) {
+    // The last newline within reach of `start`: none means the line from `start` is too long.
+    const nl = text.lastIndexOf("\n", start + MAX_LOG_LINE_CHARS);
+    if (nl < start) return false;
+    start = nl + 1;
+  }
+  return true;
+}
+
 /**
  * Make one line of agent output safe for the line-oriented log. Invalid UTF-8 was already replaced by
  * the decoder (U+FFFD). Here: NUL → U+2400 (␀); a `\r` progress bar keeps only its last non-empty
@@ -109,6 +130,7 @@ export const MAX_LOG_LINE_CHARS = 65_536;
  * are cut into chunks (never between the halves of a surrogate pair). Always at least one line.
  */
 export function sanitizeAgentLine(text: string): string[] {
+  if (text.length <= MAX_LOG_LINE_CHARS && !NEEDS_SANITIZING_OR_SPLIT.test(text)) return [text];
   const out: string[] = [];
   for (const physical of text.replace(/\0/g, "\u2400").split("\n")) {
     const segments = physical.split("\r").filter((s) => s !== "");

@@ -3,7 +3,9 @@ import { dump, load, YAML11_SCHEMA } from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { parseConfig, renderDefaultConfigYaml, setConfigValue } from "../config/parse.js";
 import { DEFAULT_CONFIG } from "../config/schema.js";
-import { FAST_CHECKS, fastDefaults, parseConfigFast } from "./config-fast.js";
+import { CONFIG_SPEC } from "../config/spec.js";
+import { defaultsOf } from "../config/spec-read.js";
+import { parseConfigFast } from "./config-fast.js";
 import { readYamlSubset } from "./config-yaml-subset.js";
 
 const FILE = ".codex-autorunner/config.yml";
@@ -41,18 +43,15 @@ const benchConfig = [
 ].join("\n");
 
 describe("parseConfigFast", () => {
-  it("spells out DEFAULT_CONFIG and checks every key the schema has", () => {
-    expect(JSON.stringify(fastDefaults())).toBe(JSON.stringify(DEFAULT_CONFIG));
-    for (const [section, value] of Object.entries(DEFAULT_CONFIG)) {
-      if (section === "version") continue;
-      expect(Object.keys(FAST_CHECKS[section] ?? {}), section).toEqual(Object.keys(value as object));
-    }
-    expect(Object.keys(FAST_CHECKS)).toEqual(Object.keys(DEFAULT_CONFIG).filter((k) => k !== "version"));
+  it("merges over the spec's defaults, which equal the zod schema's DEFAULT_CONFIG (key order included)", () => {
+    expect(JSON.stringify(defaultsOf(CONFIG_SPEC))).toBe(JSON.stringify(DEFAULT_CONFIG));
+    expect(parseConfigFast("")?.config).toEqual(DEFAULT_CONFIG);
   });
 
   it("reads the files car writes and common hand edits exactly like parseConfig", () => {
     const accepted = [
       renderDefaultConfigYaml(),
+      renderDefaultConfigYaml({ schema: "./config.schema.json" }),
       benchConfig,
       "",
       "# only a comment\n",
@@ -123,23 +122,14 @@ describe("parseConfigFast", () => {
       fc.constant(null),
       fc.constantFrom("codex", "a b", "yes", "x#y", "", "[codex] run #{run_id}", "0.5", "127.0.0.1"),
     );
+    // Every key of the spec (a new key is fuzzed without touching this test), plus an unknown one.
+    const keyNames = [...new Set(Object.values(CONFIG_SPEC).flatMap((s) => Object.keys(s.keys)))];
     const sectionArb = fc.dictionary(
-      fc.constantFrom(
-        "sleep_seconds",
-        "max_retries",
-        "port",
-        "host",
-        "auto_commit",
-        "binary",
-        "args",
-        "todo",
-        "extras",
-        "custom",
-      ),
+      fc.constantFrom(...keyNames, "custom"),
       fc.oneof(scalarArb, fc.array(fc.constantFrom("exec", "--json", "-", "a b"), { maxLength: 3 })),
     );
     const configArb = fc.dictionary(
-      fc.constantFrom("docs", "codex", "chat", "prompt", "runner", "git", "server", "version", "extra_key"),
+      fc.constantFrom(...Object.keys(CONFIG_SPEC), "version", "extra_key"),
       fc.oneof(sectionArb, scalarArb),
     );
     let acceptedCount = 0;

@@ -3,6 +3,7 @@ import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { renderConfigJsonSchema } from "../config/json-schema.js";
 import { runDoctor } from "./doctor.js";
 import { makeTestRepo, type TestRepo } from "./engine/test-fixtures.js";
 import { carPaths } from "./paths.js";
@@ -47,6 +48,32 @@ describe("runDoctor", () => {
     expect(byName(r, "state")).toMatchObject({ ok: false });
     expect(byName(r, "lock")?.detail).toContain("stale");
     expect(byName(r, "config")?.ok).toBe(true);
+  });
+
+  it("keeps the schema copy config.yml points editors at current, and leaves other repos alone", async () => {
+    repo = await makeTestRepo();
+    const paths = carPaths(repo.root);
+    const schemaFile = join(paths.dir, "config.schema.json");
+    // makeTestRepo's config.yml has no modeline (like a repo set up before it existed): no check.
+    await fsp.rm(schemaFile);
+    expect(byName(await runDoctor(repo.root), "config schema")).toBeUndefined();
+    await expect(fsp.stat(schemaFile)).rejects.toThrow();
+
+    const cfg = await fsp.readFile(paths.config, "utf8");
+    await fsp.writeFile(paths.config, `# yaml-language-server: $schema=./config.schema.json\n${cfg}`);
+    expect(byName(await runDoctor(repo.root), "config schema")).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining("wrote .codex-autorunner/config.schema.json"),
+    });
+    expect(await fsp.readFile(schemaFile, "utf8")).toBe(renderConfigJsonSchema());
+    await fsp.writeFile(schemaFile, '{"from": "an older car"}\n');
+    expect(byName(await runDoctor(repo.root), "config schema")?.detail).toBe(
+      "updated .codex-autorunner/config.schema.json to this version of car",
+    );
+    expect(await fsp.readFile(schemaFile, "utf8")).toBe(renderConfigJsonSchema());
+    expect(byName(await runDoctor(repo.root), "config schema")?.detail).toBe(
+      ".codex-autorunner/config.schema.json is current",
+    );
   });
 
   it("stops after the first check outside a git repository", async () => {

@@ -7,10 +7,11 @@ import { countTodo } from "../todo/parse.js";
 import { probeCodex } from "./agent/codex-probe.js";
 import { runQuick } from "./agent/run-quick.js";
 import { CONFIG_FILE, loadConfig } from "./config-io.js";
+import { CONFIG_SCHEMA_FILE, referencesSchemaCopy, syncConfigSchema } from "./config-schema-file.js";
 import { readTextIfExists } from "./fs/atomic.js";
 import { isTracked } from "./git.js";
 import { lockStatus } from "./lock.js";
-import { carPaths, findRepoRoot, resolveRepoPath } from "./paths.js";
+import { CAR_DIR, carPaths, findRepoRoot, resolveRepoPath } from "./paths.js";
 import { readState } from "./state-store.js";
 
 export interface DoctorCheck {
@@ -76,6 +77,7 @@ export async function runDoctor(start: string, options: DoctorOptions = {}): Pro
     }
   }
   const paths = carPaths(root, config);
+  if (referencesSchemaCopy(configText)) await checkSchemaCopy(paths.dir, add);
 
   const docs: Array<[string, string]> = [
     ["todo", config.docs.todo],
@@ -152,6 +154,25 @@ export async function runDoctor(start: string, options: DoctorOptions = {}): Pro
     add("state", false, (err as Error).message);
   }
   return report(root);
+}
+
+/** config.yml points editors at the schema copy: keep it that of this version of car. */
+async function checkSchemaCopy(
+  dir: string,
+  add: (name: string, ok: boolean, detail: string, warn?: boolean) => void,
+): Promise<void> {
+  const rel = `${CAR_DIR}/${CONFIG_SCHEMA_FILE}`;
+  try {
+    const r = await syncConfigSchema(dir);
+    const detail = {
+      current: `${rel} is current`,
+      created: `wrote ${rel} (editors read it to complete and check config.yml)`,
+      updated: `updated ${rel} to this version of car`,
+    }[r];
+    add("config schema", true, detail);
+  } catch (err) {
+    add("config schema", true, `could not write ${rel}: ${(err as Error).message}`, true);
+  }
 }
 
 /** PATH lookup like a shell's; a name with a slash is taken relative to the repo root. */

@@ -3,6 +3,7 @@ import { existsSync, promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { renderConfigJsonSchema } from "../config/json-schema.js";
 import { isCarError } from "../errors.js";
 import { countTodo } from "../todo/parse.js";
 import { loadConfig } from "./config-io.js";
@@ -37,6 +38,7 @@ describe("initRepo", () => {
         ".codex-autorunner/PROGRESS.md",
         ".codex-autorunner/TODO.md",
         ".codex-autorunner/codex-autorunner.log",
+        ".codex-autorunner/config.schema.json",
         ".codex-autorunner/config.yml",
         ".codex-autorunner/state.json",
       ].sort(),
@@ -78,6 +80,26 @@ describe("initRepo", () => {
         ".codex-autorunner/config.yml",
       ].sort(),
     );
+  });
+
+  it("points editors at the JSON Schema it writes beside config.yml (ignored by git)", async () => {
+    await initRepo(dir, { gitInit: true });
+    const paths = carPaths(dir);
+    const config = await fsp.readFile(paths.config, "utf8");
+    expect(config.split("\n")[0]).toBe("# yaml-language-server: $schema=./config.schema.json");
+    const schemaFile = join(paths.dir, "config.schema.json");
+    const schema = await fsp.readFile(schemaFile, "utf8");
+    expect(schema).toBe(renderConfigJsonSchema());
+    expect(Object.keys(JSON.parse(schema).properties)).toContain("runner");
+    // git sees config.yml but not the copy (each machine's car keeps its own).
+    const ignored = execFileSync("git", ["check-ignore", "-v", schemaFile], { cwd: dir, encoding: "utf8" });
+    expect(ignored).toContain(".codex-autorunner/.gitignore");
+
+    // A copy from another version of car is replaced by --force.
+    await fsp.writeFile(schemaFile, "{}\n");
+    const again = await initRepo(dir, { force: true });
+    expect(again.created).toContain(".codex-autorunner/config.schema.json");
+    expect(await fsp.readFile(schemaFile, "utf8")).toBe(schema);
   });
 
   it("a second init is ALREADY_INITIALIZED; --force rewrites the config but keeps the user's docs", async () => {

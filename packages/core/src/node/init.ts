@@ -1,13 +1,14 @@
 import { promises as fsp } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { renderDefaultConfigYaml } from "../config/parse.js";
 import { DEFAULT_CONFIG } from "../config/schema.js";
 import { CarError, isCarError } from "../errors.js";
 import { initialState, serializeState } from "../state/transitions.js";
+import { CONFIG_SCHEMA_FILE, CONFIG_SCHEMA_REF, syncConfigSchema } from "./config-schema-file.js";
 import { writeFileAtomic } from "./fs/atomic.js";
 import { gitInit } from "./git.js";
 import { lockStatus } from "./lock.js";
-import { carPaths, findRepoRoot } from "./paths.js";
+import { CAR_DIR, carPaths, findRepoRoot } from "./paths.js";
 
 export interface InitOptions {
   /** Replace the config, state and .gitignore (docs and the log are never replaced). */
@@ -24,8 +25,11 @@ export interface InitResult {
   skipped: string[];
 }
 
-/** What git should not track: everything the runner writes. The docs and config are the user's. */
-export const CAR_GITIGNORE = `# Written by codex-autorunner: runtime files only (docs and config.yml stay tracked).
+/**
+ * What git should not track: everything the runner writes, and the schema copy (each machine's car
+ * keeps its own current). The docs and config are the user's.
+ */
+export const CAR_GITIGNORE = `# Written by codex-autorunner: runtime and generated files only (docs and config.yml stay tracked).
 state.json
 codex-autorunner.log
 *.idx
@@ -37,6 +41,7 @@ runs/
 chats/
 *.tmp
 server-token
+${CONFIG_SCHEMA_FILE}
 `;
 
 export const STARTER_TODO = `# TODO
@@ -62,8 +67,9 @@ what not to touch. The agent reads this every run.
 `;
 
 /**
- * Set up `.codex-autorunner/` in a git repository: config, state, an empty log, the three docs
- * with starter content, and the .gitignore. Never replaces an existing file without `force`, and
+ * Set up `.codex-autorunner/` in a git repository: config (its first line points editors at the
+ * config.schema.json written beside it), state, an empty log, the three docs with starter content,
+ * and the .gitignore. Never replaces an existing file without `force`, and
  * even then keeps the docs and the log (the user's and the agent's work).
  */
 export async function initRepo(path: string, options: InitOptions = {}): Promise<InitResult> {
@@ -112,7 +118,11 @@ export async function initRepo(path: string, options: InitOptions = {}): Promise
   const created: string[] = [];
   const skipped: string[] = [];
   const files: Array<{ path: string; content: string; replaceable: boolean }> = [
-    { path: paths.config, content: renderDefaultConfigYaml(), replaceable: true },
+    {
+      path: paths.config,
+      content: renderDefaultConfigYaml({ schema: CONFIG_SCHEMA_REF }),
+      replaceable: true,
+    },
     { path: paths.state, content: serializeState(initialState()), replaceable: true },
     { path: paths.gitignore, content: CAR_GITIGNORE, replaceable: true },
     { path: paths.log, content: "", replaceable: false },
@@ -130,5 +140,7 @@ export async function initRepo(path: string, options: InitOptions = {}): Promise
     await writeFileAtomic(f.path, f.content);
     created.push(rel);
   }
+  // Derived from this version of car (not the user's): always brought up to date.
+  if ((await syncConfigSchema(paths.dir)) !== "current") created.push(join(CAR_DIR, CONFIG_SCHEMA_FILE));
   return { root, created, skipped };
 }

@@ -6,8 +6,8 @@ import { isCarError } from "../errors.js";
 import { newRunRecord } from "../runs/record.js";
 import { type CarPaths, carPaths } from "./paths.js";
 import {
-  appendRawEvents,
   listRunRecords,
+  openRawEvents,
   readRawEvents,
   readRunRecord,
   writeRunRecord,
@@ -15,6 +15,13 @@ import {
 
 let root: string;
 let paths: CarPaths;
+
+/** One attempt's stdout, chunk by chunk, through openRawEvents. */
+async function appendRaw(id: number, ...chunks: Array<string | Buffer>): Promise<void> {
+  const w = openRawEvents(paths, id);
+  for (const c of chunks) await w.write(typeof c === "string" ? Buffer.from(c) : c);
+  await w.end();
+}
 beforeEach(async () => {
   root = await fsp.mkdtemp(join(tmpdir(), "car-runs-"));
   paths = carPaths(root);
@@ -51,7 +58,7 @@ describe("runs store", () => {
     for (const id of [1, 2, 9, 10, 11]) await writeRunRecord(paths, rec(id));
     await fsp.writeFile(join(paths.runsDir, "3.json"), "{oops");
     await fsp.writeFile(join(paths.runsDir, "notes.txt"), "ignored");
-    await appendRawEvents(paths, 11, ['{"type":"x"}']);
+    await appendRaw(11, '{"type":"x"}\n');
 
     const all = await listRunRecords(paths, { limit: 100 });
     expect(all.records.map((r) => r.id)).toEqual([11, 10, 9, 2, 1]);
@@ -68,13 +75,27 @@ describe("runs store", () => {
     expect(withCorrupt.corrupt).toHaveLength(1);
   });
 
-  it("appends and reads raw events", async () => {
+  it("appends the agent's bytes verbatim, in order, each attempt on a line of its own, and reads them back", async () => {
     expect(await readRawEvents(paths, 4)).toEqual([]);
-    await appendRawEvents(paths, 4, ['{"a":1}', '{"b":2}\n']);
-    await appendRawEvents(paths, 4, []);
-    await appendRawEvents(paths, 4, ['{"c":3}']);
-    expect(await readRawEvents(paths, 4)).toEqual(['{"a":1}', '{"b":2}', '{"c":3}']);
-    expect(await fsp.readFile(join(paths.runsDir, "4.jsonl"), "utf8")).toBe('{"a":1}\n{"b":2}\n{"c":3}\n');
+    // Chunk edges fall inside lines and inside a UTF-8 sequence; an invalid byte stays as it was.
+    const bytes = Buffer.concat([Buffer.from('{"a":1}\n{"b":"é'), Buffer.from([0xff]), Buffer.from('"}\n{"c":3}')]);
+    await appendRaw(4, bytes.subarray(0, 3), bytes.subarray(3, 14), bytes.subarray(14, 15), bytes.subarray(15));
+    await appendRaw(4);
+    await appendRaw(4, '{"d":4}\n');
+    const file = await fsp.readFile(join(paths.runsDir, "4.jsonl"));
+    expect(file.equals(Buffer.concat([bytes, Buffer.from('\n{"d":4}\n')]))).toBe(true);
+    expect(await readRawEvents(paths, 4)).toEqual(['{"a":1}', '{"b":"é\uFFFD"}', '{"c":3}', '{"d":4}']);
+  });
+
+  it("makes a writer of raw events wait while a large backlog is queued", async () => {
+    const w = openRawEvents(paths, 5);
+    const big = Buffer.alloc(2 * 1024 * 1024, 0x61);
+    const waited = w.write(big);
+    expect(waited).toBeInstanceOf(Promise);
+    await waited;
+    expect(w.write(Buffer.from("\n"))).toBeUndefined();
+    await w.end();
+    expect((await fsp.stat(join(paths.runsDir, "5.jsonl"))).size).toBe(big.length + 1);
   });
 
   it("names runs/ when a file is in its place (write, append, list)", async () => {
@@ -82,7 +103,7 @@ describe("runs store", () => {
     await fsp.writeFile(paths.runsDir, "not a folder\n");
     const ops = [
       () => writeRunRecord(paths, rec(1)),
-      () => appendRawEvents(paths, 1, ["{}"]),
+      () => appendRaw(1, "{}\n"),
       () => listRunRecords(paths),
     ];
     for (const op of ops) {

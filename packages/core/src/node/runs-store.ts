@@ -99,14 +99,76 @@ export async function listRunRecords(
   return { records, total: ids.length, corrupt };
 }
 
-/** Append raw agent event lines (e.g. `codex exec --json` output) to runs/<id>.jsonl. */
-export async function appendRawEvents(paths: RunsPaths, id: number, lines: readonly string[]): Promise<void> {
+/** Bytes of raw events queued behind the write in flight above which the agent's output waits. */
+const RAW_BACKLOG_BYTES = 1024 * 1024;
+
+export interface RawEventsWriter {
+  /** Queue a chunk of the agent's stdout; returns a promise to wait on while the backlog is full. */
+  write(chunk: Buffer): undefined | Promise<void>;
+  /**
+   * Write what is queued, end the file with a newline if the output did not end with one (the next
+   * attempt starts on a line of its own), close it. Rejects with IO_ERROR naming the file when any
+   * write failed (the chunks after a failure are dropped).
+   */
+  end(): Promise<void>;
+}
+
+/**
+ * runs/<id>.jsonl as the agent printed it: the bytes of its stdout (`codex exec --json` events),
+ * appended verbatim as they arrive, one write at a time; every attempt of a run appends its own. No
+ * line is decoded or joined here, so a 12 MB event costs no copy of its own.
+ */
+export function openRawEvents(paths: RunsPaths, id: number): RawEventsWriter {
   checkId(id);
-  if (lines.length === 0) return;
-  await named(paths, paths.runsDir, "create the folder", fsp.mkdir(paths.runsDir, { recursive: true }));
-  const text = lines.map((l) => (l.endsWith("\n") ? l : `${l}\n`)).join("");
   const file = eventsPath(paths, id);
-  await named(paths, file, "append to", fsp.appendFile(file, text));
+  let handle: Promise<fsp.FileHandle> | null = null;
+  let chain: Promise<void> = Promise.resolve();
+  let failure: unknown = null;
+  let queued = 0;
+  let endsLine = true;
+  const open = () =>
+    (handle ??= named(
+      paths,
+      paths.runsDir,
+      "create the folder",
+      fsp.mkdir(paths.runsDir, { recursive: true }),
+    ).then(() => named(paths, file, "open", fsp.open(file, "a"))));
+  const writeAll = async (buf: Buffer) => {
+    const fh = await open();
+    for (let done = 0; done < buf.length; ) {
+      const { bytesWritten } = await named(paths, file, "append to", fh.write(buf, done));
+      done += bytesWritten;
+    }
+  };
+  const enqueue = (buf: Buffer): Promise<void> => {
+    queued += buf.length;
+    chain = chain
+      .then(() => (failure === null ? writeAll(buf) : undefined))
+      .catch((err: unknown) => {
+        failure ??= err;
+      })
+      .finally(() => {
+        queued -= buf.length;
+      });
+    return chain;
+  };
+  return {
+    write(chunk) {
+      if (chunk.length === 0 || failure !== null) return undefined;
+      endsLine = chunk[chunk.length - 1] === 10;
+      const written = enqueue(chunk);
+      return queued > RAW_BACKLOG_BYTES ? written : undefined;
+    },
+    async end() {
+      if (!endsLine) enqueue(Buffer.from("\n"));
+      endsLine = true;
+      await chain;
+      const fh = handle ? await handle.catch(() => null) : null;
+      handle = null;
+      await fh?.close().catch(() => {});
+      if (failure !== null) throw failure;
+    },
+  };
 }
 
 /** The raw event lines of a run ([] when none were kept). */

@@ -139,6 +139,22 @@ describe("createApi", () => {
     expect((err as ApiError).code).toBe("DOC_CONFLICT");
   });
 
+  it("reports the token of each request the server answered with success, never of a refused one", async () => {
+    const { base } = await fakeApi((s) =>
+      s.headers.authorization === "Bearer good"
+        ? ok("state", idle)
+        : fail(401, { detail: "Invalid token", code: "UNAUTHORIZED" }),
+    );
+    let token = "junk";
+    const accepted: string[] = [];
+    const api = createApi({ baseUrl: base, getToken: () => token, onTokenAccepted: (t) => accepted.push(t) });
+    await expect(api.state()).rejects.toBeInstanceOf(ApiError);
+    expect(accepted).toEqual([]);
+    token = "good";
+    await api.state();
+    expect(accepted).toEqual(["good"]);
+  });
+
   it("turns a 401 into an unauthorized ApiError with the server's detail", async () => {
     const { base } = await fakeApi(() => fail(401, { detail: "Invalid token", code: "UNAUTHORIZED" }));
     const api = createApi({ baseUrl: base, getToken: () => "bad" });

@@ -20,6 +20,8 @@ export interface ApiOptions {
   /** Base the relative `api/...` paths resolve against (the page's URL in the browser). */
   baseUrl: string;
   getToken(): string;
+  /** Told the token of each request the server answered with success (the token was accepted). */
+  onTokenAccepted?(token: string): void;
   fetch?: typeof fetch;
 }
 
@@ -46,8 +48,7 @@ export function createApi(options: ApiOptions) {
     return u.toString();
   }
 
-  function headers(extra: Record<string, string> = {}): Record<string, string> {
-    const token = options.getToken();
+  function headers(extra: Record<string, string> = {}, token = options.getToken()): Record<string, string> {
     return { Accept: "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}), ...extra };
   }
 
@@ -56,7 +57,8 @@ export function createApi(options: ApiOptions) {
     const { method } = ROUTES[name];
     // The server takes writes only as JSON (a cross-site form cannot send that): `{}` when no body.
     const body = opts.body !== undefined ? JSON.stringify(opts.body) : method === "GET" ? undefined : "{}";
-    const h = headers(opts.headers);
+    const token = options.getToken();
+    const h = headers(opts.headers, token);
     if (body !== undefined) h["Content-Type"] = "application/json";
     if (opts.ifMatch) h["If-Match"] = opts.ifMatch;
     let res: Response;
@@ -76,6 +78,7 @@ export function createApi(options: ApiOptions) {
       const text = await res.text().catch(() => "");
       throw apiErrorFrom(res.status, res.statusText, text);
     }
+    if (token) options.onTokenAccepted?.(token);
     return res;
   }
 

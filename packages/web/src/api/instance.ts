@@ -1,5 +1,5 @@
 /** The page's API client: relative to the page (works under a reverse-proxy sub-path), token from storage. */
 import { createApi } from "./client.js";
-import { getToken } from "./token.js";
+import { getToken, tokenAccepted } from "./token.js";
 
-export const api = createApi({ baseUrl: document.baseURI, getToken });
+export const api = createApi({ baseUrl: document.baseURI, getToken, onTokenAccepted: tokenAccepted });

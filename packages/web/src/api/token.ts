@@ -4,6 +4,8 @@ const KEY = "car.token";
 type Listener = (token: string) => void;
 const listeners = new Set<Listener>();
 let memory = "";
+/** A token from the page's `?token=`, in use but not stored until the server accepts it. */
+let unconfirmed: string | null = null;
 
 function storage(): Storage | null {
   try {
@@ -15,11 +17,12 @@ function storage(): Storage | null {
 }
 
 export function getToken(): string {
-  return storage()?.getItem(KEY) ?? memory;
+  return unconfirmed ?? storage()?.getItem(KEY) ?? memory;
 }
 
 export function setToken(token: string): void {
   const value = token.trim();
+  unconfirmed = null;
   memory = value;
   const s = storage();
   if (s) {
@@ -39,9 +42,10 @@ export function authHeaders(token = getToken()): Record<string, string> {
 }
 
 /**
- * `car serve` prints `http://127.0.0.1:4173/?token=…`: on that first visit the token is stored (as if
- * typed into the Token field) and taken out of the address bar, so it is not bookmarked, shared in a
- * screenshot or kept in history. Returns whether a token was taken.
+ * `car serve` prints `http://127.0.0.1:4173/?token=…`: on that visit the token is used at once and
+ * taken out of the address bar, so it is not bookmarked, shared in a screenshot or kept in history.
+ * It replaces the stored token only once the server accepts it (tokenAccepted): a link with a wrong
+ * token cannot wipe a good one. Returns whether a token was taken.
  */
 export function adoptTokenFromUrl(
   loc: Pick<Location, "href"> = location,
@@ -52,7 +56,17 @@ export function adoptTokenFromUrl(
   if (token === null) return false;
   url.searchParams.delete("token");
   hist.replaceState(hist.state, "", url.toString());
-  if (!token.trim()) return false;
-  setToken(token);
+  const value = token.trim();
+  if (!value) return false;
+  unconfirmed = value;
+  for (const fn of listeners) fn(value);
   return true;
+}
+
+/** The server answered a request sent with `token`: a token from the URL is stored from now on. */
+export function tokenAccepted(token: string): void {
+  if (unconfirmed === null || token !== unconfirmed) return;
+  unconfirmed = null;
+  memory = token;
+  storage()?.setItem(KEY, token);
 }

@@ -1,3 +1,4 @@
+import { formatEndMarker, formatStartMarker } from "@codex-autorunner/core";
 import { describe, expect, it } from "vitest";
 import {
   appendCapped,
@@ -73,19 +74,32 @@ describe("live events", () => {
     );
   });
 
-  it("turns run events into marker lines", () => {
-    expect(
-      markerFromRunEvent({ run_id: 7, phase: "start", code: null, line: "=== run 7 start ===" }, "1"),
-    ).toMatchObject({
+  it("turns run events into the marker lines they carry", () => {
+    const start = { run_id: 7, phase: "start", code: null, line: formatStartMarker(7) } as const;
+    expect(markerFromRunEvent(start, "1")).toEqual({
+      key: "r1",
       kind: "start",
       runId: 7,
+      ts: null,
+      text: "=== run 7 start ===",
     });
-    expect(markerFromRunEvent({ run_id: 7, phase: "end", code: 2 }, "2")).toMatchObject({
+    const failed = { run_id: 7, phase: "end", code: 2, line: formatEndMarker(7, 2) } as const;
+    expect(markerFromRunEvent(failed, "2")).toMatchObject({
       kind: "end-fail",
       text: "=== run 7 end (code 2) ===",
     });
-    expect(markerFromRunEvent({ run_id: 7, phase: "end", code: 0 }, "3")?.kind).toBe("end-ok");
-    expect(markerFromRunEvent({ phase: "end" }, "4")).toBeNull();
+    const ok = { run_id: 7, phase: "end", code: 0, line: formatEndMarker(7, 0) } as const;
+    expect(markerFromRunEvent(ok, "3").kind).toBe("end-ok");
+    const interrupted = { run_id: 8, phase: "end", code: null, line: formatEndMarker(8, null) } as const;
+    expect(markerFromRunEvent(interrupted, "4")).toMatchObject({ kind: "end-fail", runId: 8 });
+  });
+
+  it("a live marker equals the same marker in a fetched block, so the overlap is dropped once", () => {
+    const block = classifyBlock(`${formatStartMarker(9)}\n`, "b");
+    const live = [
+      markerFromRunEvent({ run_id: 9, phase: "start", code: null, line: formatStartMarker(9) }, "5"),
+    ];
+    expect(dedupeOverlap(block, live)).toEqual([]);
   });
 });
 

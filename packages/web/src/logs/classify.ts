@@ -4,13 +4,8 @@
  * colour: stderr, run markers (start/end, failed ends stand out), ordinary output. The line grammar
  * is core's (log/format.ts): this file only keys and arranges lines.
  */
-import {
-  type ClassifiedLogLine,
-  classifyLogLine,
-  formatEndMarker,
-  formatStartMarker,
-} from "@codex-autorunner/core";
-import type { LogEventData } from "../api/types.js";
+import { type ClassifiedLogLine, classifyLogLine } from "@codex-autorunner/core";
+import type { LogEventData, RunEventData } from "../api/types.js";
 
 export interface LogLine extends ClassifiedLogLine {
   /** Stable key for rendering (SSE id or position in a fetched block). */
@@ -42,22 +37,13 @@ export function classifyEvent(data: LogEventData, id: string): LogLine {
   return { key, kind: stream, runId: data.run_id ?? null, ts: data.ts ?? null, text: data.line };
 }
 
-/** The marker line a `run` event stands for (`{run_id, phase, code, line}`), so live views show run boundaries. */
-export function markerFromRunEvent(data: Record<string, unknown>, id: string): LogLine | null {
-  const key = `r${id || Math.random().toString(36).slice(2)}`;
-  if (typeof data.line === "string") {
-    const fromRaw = classifyRawLine(data.line, key);
-    if (fromRaw.kind === "start" || fromRaw.kind === "end-ok" || fromRaw.kind === "end-fail") return fromRaw;
-  }
-  const runId = typeof data.run_id === "number" ? data.run_id : null;
-  if (runId === null) return null;
-  const phase = String(data.phase ?? data.event ?? "");
-  if (phase === "start") return classifyRawLine(formatStartMarker(runId), key);
-  if (phase === "end") {
-    const code = typeof data.code === "number" ? data.code : null;
-    return classifyRawLine(formatEndMarker(runId, code), key);
-  }
-  return null;
+/**
+ * The marker line a `run` event stands for, so live views show run boundaries. Its `line` is the
+ * marker as written in the log, classified like the same line in a fetched block (so the two match
+ * when dedupeOverlap compares them).
+ */
+export function markerFromRunEvent(data: RunEventData, id: string): LogLine {
+  return classifyRawLine(data.line, `r${id || Math.random().toString(36).slice(2)}`);
 }
 
 function sameLine(a: LogLine, b: LogLine): boolean {

@@ -3,7 +3,11 @@ import type { StreamStatus } from "../sse/client.js";
 
 export type StatusTone = "idle" | "running" | "error" | "warn" | "unknown";
 
-/** What the pill says. A state.json claiming "running" with no live runner is shown as stale. */
+/**
+ * What the pill says. A runner that died mid-run leaves `stale` set (its status is then "error");
+ * processes of its run still alive after it (`orphaned_agent`) come first: they may still change the
+ * repo and call the model until Kill ends them.
+ */
 export function displayStatus(state: StateResponse | null): {
   label: string;
   tone: StatusTone;
@@ -14,12 +18,20 @@ export function displayStatus(state: StateResponse | null): {
     if (state.waiting) return { label: "waiting", tone: "warn", title: state.waiting.message };
     return { label: "running", tone: "running", title: "The runner is alive" };
   }
+  const orphans = orphanedNotice(state);
+  if (orphans) return { label: "orphaned", tone: "error", title: `The runner died: ${orphans}` };
+  if (state.stale) {
+    return { label: "stale", tone: "warn", title: state.reason ?? "The runner died during a run" };
+  }
   if (state.status === "error")
     return { label: "error", tone: "error", title: state.reason ?? "The last run failed" };
-  if (state.status === "running") {
-    return { label: "stale", tone: "warn", title: "state.json says running but no runner is alive" };
-  }
   return { label: "idle", tone: "idle", title: "No runner is running" };
+}
+
+/** "orphaned agent alive (N processes)" while processes of a dead runner's run live on, else null. */
+export function orphanedNotice(state: StateResponse | null): string | null {
+  const n = state?.orphaned_agent?.processes;
+  return n ? `orphaned agent alive (${n} ${n === 1 ? "process" : "processes"})` : null;
 }
 
 export function StatusPill({ state, large }: { state: StateResponse | null; large?: boolean }) {

@@ -7,7 +7,7 @@ import { href } from "../router.js";
 import { useAutoFocus } from "../ui/autofocus.js";
 import { Banner } from "../ui/banner.js";
 import { LogLines } from "../ui/log-lines.js";
-import { StatusPill } from "../ui/status.js";
+import { orphanedNotice, StatusPill } from "../ui/status.js";
 
 type Action = "start" | "once" | "stop" | "resume" | "kill";
 
@@ -28,6 +28,7 @@ export function DashboardView() {
   const pct = total === 0 ? 0 : Math.round((done / total) * 100);
   const next = s?.todo_items.find((t) => !t.done);
   const pid = s?.runner_pid ?? s?.lock.info?.pid ?? null;
+  const orphans = orphanedNotice(s);
 
   async function act(action: Action) {
     setBusy(action);
@@ -74,6 +75,12 @@ export function DashboardView() {
               ? `The agent exited with code ${s.last_exit_code}.`
               : "See the log for details."}{" "}
           <a href={href("logs", [], s.last_run_id !== null ? { run: s.last_run_id } : {})}>Open its log</a>
+        </Banner>
+      )}
+      {orphans && (
+        <Banner tone="error" testId="orphaned-agent">
+          <strong>{sentence(orphans)}</strong> The runner died, but its run goes on and may still change the
+          repo and call the model. Kill ends it.
         </Banner>
       )}
       {running && s?.stop_requested && (
@@ -163,7 +170,7 @@ export function DashboardView() {
             <button
               type="button"
               class="btn btn-danger"
-              disabled={!running || blocked}
+              disabled={!(running || orphans) || blocked}
               onClick={() => setConfirmKill(true)}
               aria-expanded={confirmKill}
             >

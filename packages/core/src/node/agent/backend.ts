@@ -28,6 +28,13 @@ export interface AgentRunSummary {
 export interface RunOutputParser {
   /** One raw line (no trailing newline) from the agent → the readable lines to log for it (maybe none). */
   push(stream: LogStream, raw: string): string[];
+  /** The same lines made as they are iterated, for huge events (logged in batches). */
+  lines?(stream: LogStream, raw: string): Iterable<string>;
+  /**
+   * push() returns `[raw]` for every line and nothing depends on seeing them: the engine logs a
+   * chunk's lines as a block without calling push() (plain output, a million lines a second).
+   */
+  readonly verbatim?: boolean;
   /** Called once after the process exited. */
   finish(exit: { code: number | null; signal: string | null }): AgentRunSummary;
 }
@@ -37,5 +44,5 @@ export interface AgentBackend {
   /** Whether raw stdout lines should also be kept verbatim in runs/<id>.jsonl. */
   readonly keepsRawEvents: boolean;
   /** `cwd` (the repo root) lets a backend report changed files relative to the repo. */
-  createParser(options?: { cwd?: string }): RunOutputParser;
+  createParser(options?: { cwd?: string; finalMessageMaxChars?: number }): RunOutputParser;
 }

@@ -10,6 +10,7 @@ export const plainBackend: AgentBackend = {
   keepsRawEvents: false,
   createParser() {
     return {
+      verbatim: true,
       push: (_stream, raw) => [raw],
       finish: (exit): AgentRunSummary => ({
         failure:

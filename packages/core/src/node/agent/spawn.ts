@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { constants as osConstants } from "node:os";
 import type { Readable } from "node:stream";
 import { CarError } from "../../errors.js";
-import { MAX_LOG_LINE_CHARS, sanitizeAgentLine } from "../../log/format.js";
+import { isSanitized, MAX_LOG_LINE_CHARS, sanitizeAgentLine } from "../../log/format.js";
 import { chainMarker, RUN_MARKER_ENV } from "../../proc/marker.js";
 import type { RunTarget } from "../../proc/stat.js";
 import type { LogStream } from "../../types.js";
@@ -19,8 +19,9 @@ import { newRunMarker } from "../proc/marker.js";
  *
  * Output is read as bytes and split on `\n` here (not readline) so that invalid UTF-8, NUL bytes and
  * a 10 MB line without a newline are all handled with bounded memory. Work is done per chunk read
- * from the pipe, not per line (one decode, one sanitising pass, one callback for all of a chunk's
- * lines): an agent can print a million lines a second.
+ * from the pipe, not per line (one decode, one sanitising check, one callback for all of a chunk's
+ * lines): an agent can print a million lines a second. `onText` takes a chunk's lines as one string,
+ * so a chunk that needs no sanitising is never split into lines here at all.
  */
 
 export interface SpawnAgentOptions {
@@ -38,6 +39,16 @@ export interface SpawnAgentOptions {
   onLines?: (stream: LogStream, lines: string[]) => void | Promise<void>;
   /** One line at a time, for callers that want that (same guarantees as `onLines`). */
   onLine?: (stream: LogStream, text: string) => void | Promise<void>;
+  /**
+   * `onLines` with the lines joined by "\n" (no trailing newline; "" is one empty line): no string per
+   * line is made for a chunk that needs no sanitising. Takes precedence over `onLines` and `onLine`.
+   */
+  onText?: (stream: LogStream, text: string) => void | Promise<void>;
+  /**
+   * Every chunk of bytes as read from the pipe, before it is decoded or split (the agent's output
+   * verbatim); called before the chunk's lines are delivered, and awaited like them.
+   */
+  onBytes?: (stream: LogStream, chunk: Buffer) => void | Promise<void>;
   /** A line without a newline longer than this many bytes is passed on in pieces (default 64 KiB). */
   maxLineBytes?: number;
   /**
@@ -79,13 +90,15 @@ export interface AgentProcess {
 const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 const DEFAULT_DRAIN_MS = 2_000;
 const DEFAULT_ORPHAN_GRACE_MS = 1_000;
-/** A chunk without these needs no sanitising beyond cutting over-long lines. */
+/** What sanitizeAgentLine changes in a line of normal length. */
 const NEEDS_SANITIZE = /[\0\r]/;
+/** Chunk text above which splitRaw copies the short lines out of it (see there). */
+const DETACH_LINES_OF_CHARS = 1024 * 1024;
 
 /** Start the agent; rejects with AGENT_NOT_FOUND when the binary cannot be executed. */
 export async function spawnAgent(options: SpawnAgentOptions): Promise<AgentProcess> {
-  if (!options.onLines && !options.onLine)
-    throw new CarError("INTERNAL", "spawnAgent needs an onLines or onLine callback.");
+  if (!options.onText && !options.onLines && !options.onLine)
+    throw new CarError("INTERNAL", "spawnAgent needs an onText, onLines or onLine callback.");
   const marker = options.marker ?? newRunMarker();
   const env = { ...(options.env ?? process.env) };
   env[RUN_MARKER_ENV] = chainMarker(env[RUN_MARKER_ENV], marker);
@@ -183,55 +196,73 @@ class RunningAgent implements AgentProcess {
   private pump(stream: Readable, name: LogStream): Promise<void> {
     const cap = this.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     const sanitize = this.options.sanitize !== false;
+    const { onBytes } = this.options;
     const decoder = new TextDecoder("utf-8", { fatal: false });
-    /** The decoded start of a line whose newline has not arrived yet. */
-    let pending = "";
+    /**
+     * The bytes of a line whose newline has not arrived yet, as read: kept as Buffers (freed as soon as
+     * they are decoded) rather than as decoded strings, which a 12 MB line would leave behind as
+     * garbage on the JS heap until a full collection.
+     */
+    let pendingText = "";
+    let pendingCut: Buffer | null = null;
     let pendingBytes = 0;
+    const pending = {
+      push(b: Buffer) {
+        const bytes = pendingCut ? Buffer.concat([pendingCut, b]) : b;
+        const cut = utf8Boundary(bytes);
+        pendingText += decoder.decode(bytes.subarray(0, cut));
+        pendingCut = cut < bytes.length ? Buffer.from(bytes.subarray(cut)) : null;
+      },
+    };
+    const takePending = (upTo: Buffer | null, stream: boolean): string => {
+      let text = pendingText;
+      if (upTo) {
+        text += decoder.decode(pendingCut ? Buffer.concat([pendingCut, upTo]) : upTo);
+        pendingCut = null;
+      } else if (!stream && pendingCut) {
+        text += decoder.decode(pendingCut);
+        pendingCut = null;
+      }
+      pendingText = "";
+      pendingBytes = 0;
+      return text;
+    };
 
-    /** Hand `lines` (not yet sanitised) to the caller. */
-    const deliver = (lines: string[], mayNeedSanitize: boolean): void | Promise<void> => {
-      const out = sanitize ? sanitizeLines(lines, mayNeedSanitize) : lines;
-      if (out.length === 0) return;
-      const { onLines, onLine } = this.options;
-      if (onLines) return onLines(name, out);
-      if (onLine) return eachLine(out, (line) => onLine(name, line));
+    /** Hand `text` (complete lines joined by "\n", not yet sanitised) to the caller. */
+    const deliver = (text: string): void | Promise<void> => {
+      const { onText, onLines, onLine } = this.options;
+      if (onText) return onText(name, sanitize ? sanitizeText(text) : text);
+      const lines = sanitize ? sanitizeLines(text) : splitRaw(text);
+      if (onLines) return onLines(name, lines);
+      if (onLine) return eachLine(lines, (line) => onLine(name, line));
     };
 
     /** A line without a newline that reached the cap goes on now rather than being buffered whole. */
     const cutPending = (): void | Promise<void> => {
       if (pendingBytes < cap) return;
-      const piece = pending;
-      pending = "";
-      pendingBytes = 0;
-      return deliver([piece], true);
+      return deliver(takePending(null, true));
     };
 
     const processChunk = async (buf: Buffer): Promise<void> => {
+      if (onBytes) await onBytes(name, buf);
       const last = buf.lastIndexOf(10);
       if (last < 0) {
-        pending += decoder.decode(buf, { stream: true });
+        pending.push(buf);
         pendingBytes += buf.length;
         await cutPending();
         return;
       }
       // Decoding up to the last newline without `stream` flushes the decoder there, like a decode per
       // line would: a newline byte never sits inside a UTF-8 sequence, so the text is the same.
-      const text = pending + decoder.decode(buf.subarray(0, last));
-      const tail = buf.subarray(last + 1);
-      pending = tail.length > 0 ? decoder.decode(tail, { stream: true }) : "";
-      pendingBytes = tail.length;
-      const lines = text.split("\n");
-      let crlf = false;
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i] as string;
-        if (line.charCodeAt(line.length - 1) === 13) {
-          lines[i] = line.slice(0, -1); // CRLF line ending
-          crlf = true;
-        }
+      let text: string | null = takePending(buf.subarray(0, last), false);
+      if (last + 1 < buf.length) {
+        pending.push(buf.subarray(last + 1));
+        pendingBytes = buf.length - last - 1;
       }
-      // One scan of the chunk decides whether any line needs more than the length check.
-      const dirty = crlf ? lines.some((l) => NEEDS_SANITIZE.test(l)) : NEEDS_SANITIZE.test(text);
-      await deliver(lines, dirty);
+      const delivered = deliver(text);
+      // Not kept alive here while the consumer works through it (a 12 MB event line, parsed by then).
+      text = null;
+      await delivered;
       await cutPending();
     };
 
@@ -252,9 +283,8 @@ class RunningAgent implements AgentProcess {
         stream.removeAllListeners("data");
         this.chain = this.chain
           .then(() => {
-            const tail = pending + decoder.decode();
-            pending = "";
-            if (tail.length > 0) return deliver([tail], true);
+            const tail = takePending(null, false);
+            if (tail.length > 0) return deliver(tail);
           })
           .catch(() => {});
         this.chain.then(resolve, resolve);
@@ -334,15 +364,22 @@ function eachLine(
   }
 }
 
+/** `text`'s lines as sanitizeAgentLine makes them, joined by "\n" again; `text` itself when none changes. */
+function sanitizeText(text: string): string {
+  return isSanitized(text) ? text : sanitizeLines(text).join("\n");
+}
+
 /**
- * sanitizeAgentLine over a batch, copying only from the first line it changes. With `dirty` false (no
- * NUL or CR in the chunk) only lines over MAX_LOG_LINE_CHARS can change: a length check per line.
+ * `text`'s lines, each through sanitizeAgentLine, copying only from the first line it changes. With
+ * the whole text already sanitised (the usual case) it is one split.
  */
-function sanitizeLines(lines: string[], dirty: boolean): string[] {
+function sanitizeLines(text: string): string[] {
+  const lines = text.split("\n");
+  if (isSanitized(text)) return lines;
   let out: string[] | null = null;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
-    if (line.length <= MAX_LOG_LINE_CHARS && !(dirty && NEEDS_SANITIZE.test(line))) {
+    if (line.length <= MAX_LOG_LINE_CHARS && !NEEDS_SANITIZE.test(line)) {
       out?.push(line);
       continue;
     }
@@ -350,6 +387,34 @@ function sanitizeLines(lines: string[], dirty: boolean): string[] {
     for (const piece of sanitizeAgentLine(line)) out.push(piece);
   }
   return out ?? lines;
+}
+
+/**
+ * Unsanitised lines (structured output) with a CRLF line ending's "\r" dropped. A line from split()
+ * is a slice that keeps the whole text alive: beside a huge line (a 12 MB event), the short ones are
+ * copied, so the huge one is freed once its consumer is done with it, not with the last line.
+ */
+function splitRaw(text: string): string[] {
+  const lines = text.split("\n");
+  const crlf = text.includes("\r");
+  const detach = text.length > DETACH_LINES_OF_CHARS && lines.length > 1;
+  if (!crlf && !detach) return lines;
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i] as string;
+    if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+    if (detach && line.length <= MAX_LOG_LINE_CHARS) line = JSON.parse(JSON.stringify(line)) as string;
+    lines[i] = line;
+  }
+  return lines;
+}
+
+function utf8Boundary(b: Buffer): number {
+  let i = b.length - 1;
+  while (i >= 0 && i >= b.length - 4 && ((b[i] as number) & 0xc0) === 0x80) i--;
+  if (i < 0 || i < b.length - 4) return b.length;
+  const lead = b[i] as number;
+  const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return b.length - i < need ? i : b.length;
 }
 
 /** Shell convention for a process ended by a signal: 128 + signal number (SIGTERM → 143). */

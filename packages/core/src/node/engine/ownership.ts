@@ -16,8 +16,8 @@ const CHECK_EVERY_MS = 500;
 /** Agent output comes in bursts: its writes reuse a check this recent. */
 const LINES_CHECK_MS = 20;
 /** The writer calls that put something in the log. */
-const WRITES = new Set<PropertyKey>(["startRun", "line", "lines", "endRun", "markInterrupted"]);
-const LINE_WRITES = new Set<PropertyKey>(["line", "lines"]);
+const WRITES = new Set<PropertyKey>(["startRun", "line", "lines", "block", "endRun", "markInterrupted"]);
+const LINE_WRITES = new Set<PropertyKey>(["line", "lines", "block"]);
 
 export interface Ownership {
   /** Aborted (reason: the LOCK_HELD error) once another runner took the lock. */

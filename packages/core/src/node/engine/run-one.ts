@@ -12,11 +12,11 @@ import type {
   TokenUsage,
 } from "../../types.js";
 import type { AgentBackend, AgentFailure, AgentRunSummary } from "../agent/backend.js";
-import { type AgentExit, exitCodeOf, spawnAgent } from "../agent/spawn.js";
+import { type AgentExit, type AgentProcess, exitCodeOf, spawnAgent } from "../agent/spawn.js";
 import { commitAll } from "../git.js";
 import type { LogWriter } from "../log/writer.js";
 import type { CarPaths } from "../paths.js";
-import { appendRawEvents, writeRunRecord } from "../runs-store.js";
+import { openRawEvents, writeRunRecord } from "../runs-store.js";
 
 /**
  * One run: start marker → record → the agent (with watchdogs, retried as the same run id on transient
@@ -66,10 +66,14 @@ interface AttemptResult {
   summary: AgentRunSummary;
 }
 
-/** Lines of raw events buffered before an append to runs/<id>.jsonl. */
-const RAW_BATCH_LINES = 200;
 /** Cap for one structured (JSONL) line kept whole for the parser. */
 const RAW_MAX_LINE_BYTES = 64 * 1024 * 1024;
+/**
+ * Lines (and characters) handed to the log writer at once: bounds memory when one event carries a
+ * huge message, whether of a million short lines or one 12 MB line.
+ */
+const LOG_BATCH_LINES = 1024;
+const LOG_BATCH_CHARS = 64 * 1024;
 const WATCHDOG_TICK_MS = 200;
 
 export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResult> {
@@ -187,10 +191,18 @@ async function autoCommit(ctx: RunContext, runId: number, record: RunRecord): Pr
 
 /** Log a line of ours inside the run's block and emit it. */
 export async function logCar(ctx: RunContext, runId: number, stream: LogStream, text: string): Promise<void> {
-  const pieces = sanitizeAgentLine(text);
-  await ctx.writer.lines(runId, stream, pieces);
+  await logLines(ctx, runId, stream, sanitizeAgentLine(text));
+}
+
+/** Sanitised lines into the run's block, then one `log` event each. */
+async function logLines(ctx: RunContext, runId: number, stream: LogStream, lines: string[]): Promise<void> {
+  await ctx.writer.lines(runId, stream, lines);
+  emitLines(ctx, runId, stream, lines);
+}
+
+function emitLines(ctx: RunContext, runId: number, stream: LogStream, lines: Iterable<string>): void {
   const ts = isoSecondsNow();
-  for (const piece of pieces) ctx.emit({ type: "log", runId, ts, stream, line: piece });
+  for (const line of lines) ctx.emit({ type: "log", runId, ts, stream, line });
 }
 
 /**
@@ -264,59 +276,86 @@ async function runAttempt(
 ): Promise<AttemptResult> {
   const { config, backend, writer } = ctx;
   const runner = config.runner;
-  const parser = backend.createParser({ cwd: ctx.root });
+  const parser = backend.createParser({
+    cwd: ctx.root,
+    // The next prompt takes no more of the final message than this (the log has all of it).
+    finalMessageMaxChars: config.prompt.prev_run_max_chars,
+  });
   const keepRaw = backend.keepsRawEvents;
-  let raw: string[] = [];
-  let rawFlush: Promise<void> = Promise.resolve();
-  const flushRaw = () => {
-    if (raw.length === 0) return rawFlush;
-    const batch = raw;
-    raw = [];
-    rawFlush = rawFlush.then(() => appendRawEvents(ctx.paths, runId, batch)).catch(() => {});
-    return rawFlush;
-  };
-
+  const rawEvents = keepRaw ? openRawEvents(ctx.paths, runId) : null;
   let lastOutput = Date.now();
   const graceMs = runner.kill_grace_seconds * 1000;
-  const agent = await spawnAgent({
-    binary: config.codex.binary,
-    args: config.codex.args,
-    cwd: ctx.root,
-    env: ctx.env,
-    // Everything the agent starts carries the marker and ends with the run, even if the runner dies.
-    ...(marker !== undefined ? { marker } : {}),
-    lifeline: { graceMs },
-    orphanGraceMs: graceMs,
-    stdin: prompt,
-    sanitize: !keepRaw,
-    maxLineBytes: keepRaw ? RAW_MAX_LINE_BYTES : undefined,
-    // One call per chunk of output: one parse pass, one writer append, one timestamp (see spawn.ts).
-    onLines: async (stream, lines) => {
-      lastOutput = Date.now();
-      if (keepRaw && stream === "stdout") {
-        for (const line of lines) raw.push(line);
-        if (raw.length >= RAW_BATCH_LINES) void flushRaw();
+
+  /** Structured output: each line through the parser, its readable lines logged in bounded batches. */
+  const parseLines = async (stream: LogStream, lines: string[]) => {
+    let out: string[] = [];
+    let chars = 0;
+    /** Adds a line to the batch; true when the batch is full (then await flush()). */
+    const add = (piece: string): boolean => {
+      out.push(piece);
+      chars += piece.length;
+      return out.length >= LOG_BATCH_LINES || chars >= LOG_BATCH_CHARS;
+    };
+    const flush = async () => {
+      const batch = out;
+      out = [];
+      chars = 0;
+      if (batch.length > 0) await logLines(ctx, runId, stream, batch);
+    };
+    for (let i = 0; i < lines.length; i++) {
+      // Taken out of spawn's array: a 12 MB event line is garbage once parsed, not once all of its
+      // readable lines are written.
+      let line: string | null = lines[i] as string;
+      lines[i] = "";
+      let readable: Iterable<string>;
+      try {
+        readable = parser.lines ? parser.lines(stream, line) : parser.push(stream, line);
+      } catch (err) {
+        readable = [`[car] could not parse agent output: ${(err as Error).message}`];
       }
-      const out: string[] = [];
-      for (const line of lines) {
-        let readable: string[];
-        try {
-          readable = parser.push(stream, line);
-        } catch (err) {
-          readable = [`[car] could not parse agent output: ${(err as Error).message}`];
-        }
-        for (const text of readable) {
-          // spawn already sanitised what it passed us (unless raw): a parser echoing a line is done.
-          if (text === line && !keepRaw) out.push(text);
-          else for (const piece of sanitizeAgentLine(text)) out.push(piece);
-        }
+      // spawn already sanitised what it passed us (unless raw): a parser echoing a line is done.
+      const echo = keepRaw ? null : line;
+      line = null;
+      for (const text of readable) {
+        if (text === echo) {
+          if (add(text)) await flush();
+        } else for (const piece of sanitizeAgentLine(text)) if (add(piece)) await flush();
       }
-      if (out.length === 0) return;
-      await writer.lines(runId, stream, out);
-      const ts = isoSecondsNow();
-      for (const piece of out) ctx.emit({ type: "log", runId, ts, stream, line: piece });
-    },
-  });
+    }
+    await flush();
+  };
+  /** Plain output: a chunk's lines (sanitised by spawn) logged as one block, no string per line. */
+  const logText = async (stream: LogStream, text: string) => {
+    await writer.block(runId, stream, text);
+    emitLines(ctx, runId, stream, text.split("\n"));
+  };
+
+  let agent: AgentProcess;
+  try {
+    agent = await spawnAgent({
+      binary: config.codex.binary,
+      args: config.codex.args,
+      cwd: ctx.root,
+      env: ctx.env,
+      // Everything the agent starts carries the marker and ends with the run, even if the runner dies.
+      ...(marker !== undefined ? { marker } : {}),
+      lifeline: { graceMs },
+      orphanGraceMs: graceMs,
+      stdin: prompt,
+      sanitize: !keepRaw,
+      maxLineBytes: keepRaw ? RAW_MAX_LINE_BYTES : undefined,
+      // One call per chunk of output: one parse pass or one block, one writer append (see spawn.ts).
+      ...(parser.verbatim && !keepRaw ? { onText: logText } : { onLines: parseLines }),
+      onBytes: (stream, chunk) => {
+        lastOutput = Date.now(); // also while a long line is still coming (no newline yet)
+        // runs/<id>.jsonl gets stdout's bytes as they come, never a copy of a decoded event.
+        return rawEvents && stream === "stdout" ? rawEvents.write(chunk) : undefined;
+      },
+    });
+  } catch (err) {
+    await rawEvents?.end().catch(() => {});
+    throw err;
+  }
   let cause: AttemptCause = "exit";
   const stop = (why: AttemptCause) => {
     if (cause !== "exit") return;
@@ -346,12 +385,14 @@ async function runAttempt(
   } catch (err) {
     // Never leave an agent running behind a failed runner.
     await agent.kill(graceMs);
+    await rawEvents?.end().catch(() => {});
     throw err;
   } finally {
     clearInterval(watchdog);
     ctx.signal.removeEventListener("abort", onAbort);
   }
-  await flushRaw();
+  // runs/<id>.jsonl is a by-product: failing to write it is logged, not a failed run.
+  await rawEvents?.end().catch((err: unknown) => logCar(ctx, runId, "stderr", `[car] ${(err as Error).message}`));
   if (agent.leftovers > 0)
     await logCar(ctx, runId, "stderr", `[car] ended ${agent.leftovers} leftover process(es) of run ${runId}`);
   await ctx.setState({ agent_pid: null });

@@ -4,6 +4,7 @@ import {
   formatLogLine,
   formatStartMarker,
   formatTimestamp,
+  isSanitized,
   MAX_LOG_LINE_CHARS,
   sanitizeAgentLine,
 } from "../../log/format.js";
@@ -137,11 +138,19 @@ export class LogWriter {
       }
     }
     const prefix = formatLogLine(this.timestamp(), runId, stream, "");
-    const first = this.enqueue(`${prefix}${safe.join(`\n${prefix}`)}\n`);
-    this.kick();
-    while (this.pendingBytes >= MAX_PENDING_BYTES && this.writing) await this.writing;
-    if (this.failure) throw this.failure;
-    return first;
+    return this.append(`${prefix}${safe.join(`\n${prefix}`)}\n`);
+  }
+
+  /**
+   * `lines()` for lines joined by "\n" (no trailing newline; "" is one empty line), as spawnAgent's
+   * `onText` hands a chunk of output: the block is formatted with one replace, no string per line.
+   * Lines not as sanitizeAgentLine leaves them are sanitised here, as in `lines()`.
+   */
+  async block(runId: number, stream: LogStream, text: string): Promise<number> {
+    this.assertOpen();
+    if (!isSanitized(text)) return this.lines(runId, stream, text.split("\n"));
+    const prefix = formatLogLine(this.timestamp(), runId, stream, "");
+    return this.append(`${prefix}${text.replaceAll("\n", `\n${prefix}`)}\n`);
   }
 
   /** Write `=== run N end (code C) ===` (after anything buffered) and index the block. */
@@ -193,6 +202,18 @@ export class LogWriter {
     return offset;
   }
 
+  /**
+   * Queue formatted log lines and start writing; resolves with their offset once the backlog is
+   * below MAX_PENDING_BYTES (so a caller that awaits is slowed to the disk's pace).
+   */
+  private async append(text: string): Promise<number> {
+    const first = this.enqueue(text);
+    this.kick();
+    while (this.pendingBytes >= MAX_PENDING_BYTES && this.writing) await this.writing;
+    if (this.failure) throw this.failure;
+    return first;
+  }
+
   private idle(): boolean {
     return this.pending.length === 0 && this.writing === null;
   }
@@ -218,7 +239,7 @@ export class LogWriter {
     const bytes = chunk.length;
     this.pending = [];
     this.pendingBytes = 0;
-    this.writing = this.append(chunk).then(() => {
+    this.writing = this.writeOut(chunk).then(() => {
       if (!this.failure) this.written += bytes;
       this.writing = null;
       this.kick();
@@ -226,7 +247,7 @@ export class LogWriter {
   }
 
   /** Never rejects: a failure is kept and thrown to the next caller. */
-  private async append(buf: Buffer): Promise<void> {
+  private async writeOut(buf: Buffer): Promise<void> {
     if (this.failure) return;
     try {
       let done = 0;

@@ -1,0 +1,92 @@
+import { type StateBody, stateBodySchema } from "@codex-autorunner/core";
+import { describe, expect, it } from "vitest";
+import { displayStatus, orphanedNotice } from "./status.js";
+
+const idle: StateBody = {
+  root: "/repo",
+  last_run_id: 3,
+  last_exit_code: 0,
+  last_run_started_at: "2026-01-01T12:00:00Z",
+  last_run_finished_at: "2026-01-01T12:01:00Z",
+  waiting: null,
+  agent_pid: null,
+  agent_marker: null,
+  status: "idle",
+  running: false,
+  stale: false,
+  reason: null,
+  runner_pid: null,
+  orphaned_agent: null,
+  lock: { info: null, alive: false },
+  stop_requested: false,
+  outstanding_count: 1,
+  done_count: 0,
+  todo_items: [{ text: "first", done: false, line: 3 }],
+  todo_error: null,
+  last_run: null,
+  tokens: { last_run: null, total: null },
+  config_error: null,
+};
+
+/** A state as the server sends it: checked against core's contract, so no invented shapes. */
+const state = (patch: Partial<StateBody>): StateBody => stateBodySchema.parse({ ...idle, ...patch });
+
+/** What core's getStatus reports after a runner died during run 4 (killed -9). */
+const died = state({
+  status: "error",
+  stale: true,
+  reason: "runner is not alive (stopped during run 4)",
+  last_run_id: 4,
+  agent_pid: 4242,
+  agent_marker: "car-run-4",
+});
+
+describe("displayStatus", () => {
+  it("a runner that died mid-run is shown as stale, with the reason", () => {
+    expect(displayStatus(died)).toEqual({
+      label: "stale",
+      tone: "warn",
+      title: "runner is not alive (stopped during run 4)",
+    });
+  });
+
+  it("processes of a dead runner's run still alive come first", () => {
+    const s = state({ ...died, orphaned_agent: { pid: 4242, processes: 3 } });
+    expect(displayStatus(s)).toMatchObject({ label: "orphaned", tone: "error" });
+    expect(displayStatus(s).title).toContain("orphaned agent alive (3 processes)");
+  });
+
+  it("running, waiting, error and idle as before", () => {
+    expect(displayStatus(null).label).toBe("unknown");
+    const running = state({
+      status: "running",
+      running: true,
+      runner_pid: 9,
+      lock: { info: null, alive: true },
+    });
+    expect(displayStatus(running)).toMatchObject({ label: "running", tone: "running" });
+    const waiting = state({
+      ...running,
+      waiting: { until: "2026-01-01T13:00:00Z", message: "rate limited" },
+    });
+    expect(displayStatus(waiting)).toMatchObject({ label: "waiting", title: "rate limited" });
+    expect(displayStatus(state({ status: "error", reason: "agent exited 2" }))).toMatchObject({
+      label: "error",
+      title: "agent exited 2",
+    });
+    expect(displayStatus(idle).label).toBe("idle");
+  });
+});
+
+describe("orphanedNotice", () => {
+  it("counts the processes, singular or plural, and is null without orphans", () => {
+    expect(orphanedNotice(state({ orphaned_agent: { pid: null, processes: 1 } }))).toBe(
+      "orphaned agent alive (1 process)",
+    );
+    expect(orphanedNotice(state({ orphaned_agent: { pid: 7, processes: 5 } }))).toBe(
+      "orphaned agent alive (5 processes)",
+    );
+    expect(orphanedNotice(died)).toBeNull();
+    expect(orphanedNotice(null)).toBeNull();
+  });
+});
