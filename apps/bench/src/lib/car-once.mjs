@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { closeSync, openSync, readSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AGENTS, CLI_BIN } from "./paths.mjs";
@@ -28,6 +29,24 @@ export function floodRepo(root) {
   return makeRepo(root, { agent: [process.execPath, FLOOD] });
 }
 
+/** `seq 1 <lines>`: the fastest possible agent (plain backend: no --json, lines logged as they come). */
+export const SEQ_AGENT = (lines) => ["seq", "1", String(lines)];
+
+/** A repo whose agent is `seq 1 <lines>`. */
+export function seqRepo(root, lines) {
+  return makeRepo(root, { agent: SEQ_AGENT(lines) });
+}
+
+/**
+ * The awk of the baselines: mawk when installed (the fastest awk, the issue's reference), else awk.
+ * Returns { bin, note } (note says when the fallback was taken).
+ */
+export function baselineAwk() {
+  const found = spawnSync("sh", ["-c", "command -v mawk"], { encoding: "utf8" });
+  if (found.status === 0 && found.stdout.trim()) return { bin: found.stdout.trim(), note: "" };
+  return { bin: "awk", note: "mawk is not installed: the baseline uses awk (apt-get install mawk)" };
+}
+
 /**
  * One `car once --quiet` with the flood agent printing `lines` lines, on an emptied log. Returns
  * { ms, hwmMB } (VmHWM of the car process, sampled from /proc while it runs) after checking that the
@@ -49,13 +68,16 @@ export async function carOnce(repo, lines, timeoutMs) {
   return { ms: r.ms, hwmMB: r.peak.hwmKB / 1024 };
 }
 
-/** The baseline: the same agent piped into a timestamp-prefixing awk writing a file. */
-export async function awkPipe(dir, lines, timeoutMs) {
+/**
+ * The baseline: the same agent (`agent`, an argv array; default the flood stand-in) piped into a
+ * timestamp-prefixing awk (`awk`, default "awk") writing a file.
+ */
+export async function awkPipe(dir, lines, timeoutMs, { agent = [process.execPath, FLOOD], awk = "awk" } = {}) {
   const out = join(dir, "awk.log");
-  const awk = `{ print strftime("[%Y-%m-%dT%H:%M:%SZ]", systime(), 1) " run=1 stdout: " $0 }`;
+  const program = `{ print strftime("[%Y-%m-%dT%H:%M:%SZ]", systime(), 1) " run=1 stdout: " $0 }`;
   const r = await runOk(
     "sh",
-    ["-c", `"$0" "$1" </dev/null | awk '${awk}' > "$2"`, process.execPath, FLOOD, out],
+    ["-c", `out="$1"; awk="$2"; shift 2; "$@" </dev/null | "$awk" '${program}' > "$out"`, "sh", out, awk, ...agent],
     {
       env: { ...process.env, FLOOD_LINES: String(lines) },
       timeoutMs,

@@ -176,7 +176,7 @@ describe("renderDefaultConfigYaml", () => {
     expect(DEFAULT_CONFIG.codex.args).toEqual(DEFAULT_CODEX_ARGS);
   });
 
-  it("can start with the schema modeline, which `car config set` keeps", () => {
+  it("can start with the schema modeline, which setConfigValue keeps", () => {
     const text = renderDefaultConfigYaml({ schema: "./config.schema.json" });
     expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=./config.schema.json");
     expect(parseConfig(text, FILE).config).toEqual(DEFAULT_CONFIG);

@@ -8,9 +8,10 @@ import { z } from "zod";
 import { deepMerge } from "./merge.js";
 import { renderConfigReference } from "./reference.js";
 import { buildConfigSchema } from "./schema.js";
+import { CONFIG_SPEC } from "./spec.js";
 import { checkConfigFast } from "./spec-check.js";
 import { defaultsOf, unknownKeys } from "./spec-read.js";
-import type { ConfigOf, ConfigSpec } from "./spec-types.js";
+import type { ConfigOf, ConfigSpec, KeySpec, KeysSpec } from "./spec-types.js";
 import { renderStarterConfig } from "./starter.js";
 
 const name = { type: "string", pattern: /^[a-z][a-z0-9-]*$/, reserved: ["all"], doc: "its name" } as const;
@@ -256,6 +257,48 @@ describe("a config spec", () => {
       "verify.when",
       "notify.targets[0].run",
       "elsewhere",
+    ]);
+  });
+});
+
+/** Mistakes the types cannot catch, in a spec's entries; "" when the entry is well formed. */
+function entryProblem(key: KeySpec, inSection: boolean): string {
+  if (inSection && key.default === undefined) return "a section key needs a default";
+  if (key.doc.trim() === "" || key.doc.includes("\n")) return "doc must be one line";
+  if (key.type === "string" && key.pattern && /[gy]/.test(key.pattern.flags))
+    return "pattern with g/y keeps state";
+  if (key.type === "string" && key.reserved?.some((r) => r !== r.toLowerCase()))
+    return "reserved must be lowercase";
+  if (
+    key.type === "object-list" &&
+    (key.item === undefined) === (key.variants === undefined || key.tag === undefined)
+  )
+    return "an object list has either item, or tag and variants";
+  return "";
+}
+
+function problems(keys: KeysSpec, path: string, inSection: boolean): string[] {
+  return Object.entries(keys).flatMap(([name, key]) => {
+    const own = entryProblem(key, inSection);
+    const nested =
+      key.type !== "object-list"
+        ? []
+        : [key.item ?? {}, ...Object.values(key.variants ?? {})].flatMap((k) =>
+            problems(k, `${path}${name}[].`, false),
+          );
+    return [...(own ? [`${path}${name}: ${own}`] : []), ...nested];
+  });
+}
+
+describe("CONFIG_SPEC", () => {
+  it("follows the kit's rules (every section key has a default, one-line docs, ...)", () => {
+    expect(Object.entries(CONFIG_SPEC).flatMap(([name, s]) => problems(s.keys, `${name}.`, true))).toEqual(
+      [],
+    );
+    expect(Object.entries(SPEC).flatMap(([name, s]) => problems(s.keys, `${name}.`, true))).toEqual([]);
+    const broken = { x: { doc: "x", keys: { a: { type: "int", doc: "a" } } } } as const satisfies ConfigSpec;
+    expect(Object.entries(broken).flatMap(([name, s]) => problems(s.keys, `${name}.`, true))).toEqual([
+      "x.a: a section key needs a default",
     ]);
   });
 });

@@ -31,7 +31,7 @@ export interface StringKey extends KeyBase {
   minLength?: number;
   /** Without the g or y flag (test() must not keep state). */
   pattern?: RegExp;
-  /** Values refused whatever their case (a name the tool itself uses). */
+  /** Values refused whatever their case (a name the tool itself uses); written in lowercase. */
   reserved?: readonly string[];
 }
 

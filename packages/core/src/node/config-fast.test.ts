@@ -70,6 +70,13 @@ describe("parseConfigFast", () => {
       setConfigValue(renderDefaultConfigYaml(), "runner.sleep_seconds", 7),
       setConfigValue(benchConfig, "codex.args", ["exec", "--json", "-"]),
       setConfigValue(benchConfig, "server.port", 8080),
+      setConfigValue(benchConfig, "docs.extras", [
+        { name: "spec", path: "docs/my spec.md" },
+        { name: "notes", path: "notes.md", include_in_prompt: false, colour: "dark red" },
+      ]),
+      "docs:\n  extras:\n  - name: spec   # same indent as the key\n    path: docs/spec.md\n",
+      "key: value with spaces\n",
+      "codex:\n  binary: my agent\n  args:\n    - exec\n    - two words\n",
     ];
     for (const text of accepted) expect(expectAgrees(text), text).toBe(true);
   });
@@ -87,7 +94,15 @@ describe("parseConfigFast", () => {
       "docs: 5\n",
       'docs:\n  todo: ""\n',
       "codex:\n  args: exec\n",
-      "docs:\n  extras:\n    - name: spec\n      path: docs/spec.md\n",
+      "docs:\n  extras:\n    - name: 1spec\n      path: docs/spec.md\n",
+      "docs:\n  extras:\n    - name: spec\n      path:\n",
+      "docs:\n  extras:\n    - name: spec\n        path: x\n",
+      "docs:\n  extras:\n    - name: spec\n    - x\n",
+      "docs:\n  extras:\n    - {name: spec, path: x}\n",
+      "docs:\n  extras:\n    - name: spec\n      path: a\n      path: b\n",
+      "codex:\n  binary: run it: now\n",
+      "codex:\n  binary: echo 'hi there'\n",
+      "codex:\n  binary: yes please\n  args: [a b]\n",
       "docs:\n  extras: [{name: todo, path: x}]\n",
       "runner:\n\tsleep_seconds: 1\n",
       "runner:\n  sleep_seconds: 1\n   max_retries: 2\n",
@@ -97,10 +112,12 @@ describe("parseConfigFast", () => {
       "runner: {sleep_seconds: 1}\n",
       "prompt:\n  template: |\n    text\n",
       'key: "escaped \\n"\n',
-      "key: value with spaces\n",
+      "key: value with spaces:\n",
       "key: 010\n",
       "key: 1_000\n",
       "key: NULL\n",
+      "runner:\n  n: 1\n",
+      "on: 1\n",
       "key: On\n",
       "- a\n- b\n",
       "__proto__: 1\n",
@@ -142,9 +159,86 @@ describe("parseConfigFast", () => {
     );
     expect(acceptedCount).toBeGreaterThan(5);
   });
+
+  it("agrees with parseConfig on lists of mappings (docs.extras) as dump writes them", () => {
+    const scalarArb = fc.oneof(
+      fc.constantFrom("spec", "Notes", "todo", "1x", "", "docs/my spec.md", "n.md", "yes"),
+      fc.boolean(),
+      fc.integer({ min: 0, max: 3 }),
+      fc.constant(null),
+    );
+    const itemArb = fc.record(
+      {
+        name: fc.oneof(fc.constantFrom("spec", "Notes", "my-doc"), scalarArb),
+        path: fc.oneof(fc.constantFrom("docs/my spec.md", "n.md"), scalarArb),
+        include_in_prompt: fc.oneof(fc.boolean(), scalarArb),
+        colour: scalarArb,
+      },
+      { requiredKeys: [] },
+    );
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.array(itemArb, { maxLength: 3 }), fc.boolean(), (extras, seqNoIndent) => {
+        const text = dump({ version: 1, docs: { extras } }, { lineWidth: -1, seqNoIndent });
+        if (expectAgrees(text) && extras.length > 0) accepted++;
+      }),
+      { numRuns: 400, seed: 20261204 },
+    );
+    expect(accepted).toBeGreaterThan(10);
+  });
 });
 
 describe("readYamlSubset", () => {
+  it("agrees with js-yaml on generated files in every layout dump writes", () => {
+    const word = fc.constantFrom(
+      "pnpm",
+      "test",
+      "--filter",
+      "x.md",
+      "a/b",
+      "-",
+      "yes",
+      "null",
+      "1",
+      "a:b",
+      "#",
+      "it's",
+    );
+    const scalar = fc.oneof(
+      fc.array(word, { minLength: 1, maxLength: 4 }).map((w) => w.join(" ")),
+      fc.integer({ min: -5, max: 1000 }),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const item = fc.dictionary(fc.constantFrom("name", "run", "path", "n"), scalar, { minKeys: 1 });
+    const leaf = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.array(item, { maxLength: 3 }));
+    const doc = fc.dictionary(
+      fc.constantFrom("docs", "verify", "top"),
+      fc.oneof(scalar, fc.dictionary(fc.constantFrom("extras", "commands", "k"), leaf)),
+    );
+    let read = 0;
+    fc.assert(
+      fc.property(
+        doc,
+        fc.constantFrom(2, 4),
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom(-1, 2),
+        (d, indent, seqNoIndent, seqInlineFirst, flowLevel) => {
+          const text = dump(d, { indent, seqNoIndent, seqInlineFirst, flowLevel, lineWidth: -1 });
+          const mine = readYamlSubset(text);
+          if (mine === null) return;
+          read++;
+          expect(JSON.stringify(mine), text).toBe(
+            JSON.stringify(load(text, { schema: YAML11_SCHEMA }) ?? {}),
+          );
+        },
+      ),
+      { numRuns: 600, seed: 20261204 },
+    );
+    expect(read).toBeGreaterThan(150);
+  });
+
   it("reads what js-yaml reads, or declines", () => {
     const texts = [
       renderDefaultConfigYaml(),
@@ -152,6 +246,8 @@ describe("readYamlSubset", () => {
       "a:\n  b: [1, 2.5, -3, x, 'y', \"z\"]   # c\n  c:\n  d: null\ne: true\n",
       "a:\n  list:\n  - 1\n  - two\n  other: false\n",
       "a: [ ]\nb: []\n",
+      "a:\n  l:\n    - k: v w   # c\n      num: 1\n    - k: [x, 'y']\n  m: yes please\n",
+      "a:\n  l:\n  - k: v\n  - k: w\n  o: 2\n",
     ];
     for (const text of texts) {
       const mine = readYamlSubset(text);

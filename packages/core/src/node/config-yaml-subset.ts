@@ -7,8 +7,10 @@
  * The subset: `key: value` lines at the top level, one nested level of `key: value` (any indent, the
  * same within a section), values that are `null`, `true`, `false`, decimal integers and plain decimals,
  * quoted strings without escapes ("..." or '...', printable ASCII), plain words that YAML 1.1 cannot
- * read as anything but a string, one-line `[a, b]` lists of those, and block lists (`- item`) of those
- * under a nested key. Blank lines and `#` comments anywhere. Everything else: null.
+ * read as anything but a string (and, outside `[...]`, several such words: `pnpm test --filter x`),
+ * one-line `[a, b]` lists of those, and block lists under a nested key: of those (`- item`), or of
+ * one-level mappings of those (`- name: test` then `  run: pnpm test` lines, as js-yaml's dump writes
+ * config lists such as docs.extras). Blank lines and `#` comments anywhere. Everything else: null.
  */
 
 type Obj = Record<string, unknown>;
@@ -24,6 +26,14 @@ const DEC = /^-?(?:0|[1-9][0-9]{0,14})\.[0-9]{1,15}(?=$|[ ,\]])/;
 /** Dotted numbers with two or more dots (an IPv4 address): no YAML 1.1 number or date, so a string. */
 const DOTTED = /^[0-9]+(?:\.[0-9]+){2,}(?=$|[ ,\]])/;
 const WORD = /^(?:--?|[./]+)?[A-Za-z][A-Za-z0-9_./-]*(?=$|[ ,\]])/;
+/**
+ * A plain scalar of several words (`pnpm test --filter x`), block context only: it starts like WORD,
+ * so YAML 1.1 reads it as a string whatever the words (no number, boolean or date has a space in it
+ * and starts with a letter). Later words keep to characters that mean nothing mid-scalar.
+ */
+const PLAIN_WORDS = /^(?:--?|[./]+)?[A-Za-z][A-Za-z0-9_./-]*(?: +[A-Za-z0-9_./=@+%,&|-]+)+/;
+/** `key: value` as an item's first line (`- key: value`). */
+const PAIR = /^([A-Za-z_][A-Za-z0-9_]*):(?: +(.*))?$/;
 /** Plain words YAML 1.1 reads as booleans, null or floats (any case): never taken as strings here. */
 const SPECIAL_WORDS = new Set(["y", "n", "yes", "no", "on", "off", "true", "false", "null", ".inf", ".nan"]);
 
@@ -53,6 +63,15 @@ function restIsComment(rest: string): boolean {
   return rest === "" || /^ +(?:#.*)?$/.test(rest);
 }
 
+/** A scalar that fills a block position (after `key: ` or `- `), then maybe a comment. */
+function blockScalar(s: string): Scalar | typeof NO {
+  const one = scalar(s);
+  if (one !== NO && restIsComment(s.slice(one.length))) return one.value;
+  const words = PLAIN_WORDS.exec(s);
+  if (words && restIsComment(s.slice(words[0].length))) return words[0];
+  return NO;
+}
+
 /** A whole value (after `key: `): a scalar or a one-line `[...]` list of scalars, then maybe a comment. */
 function value(s: string): unknown | typeof NO {
   if (s.startsWith("[")) {
@@ -69,17 +88,72 @@ function value(s: string): unknown | typeof NO {
       rest = rest.slice(1).replace(/^ +/, "");
     }
   }
-  const one = scalar(s);
-  if (one === NO || !restIsComment(s.slice(one.length))) return NO;
-  return one.value;
+  return blockScalar(s);
 }
 
 const isBlankOrComment = (line: string) => /^ *(?:#.*)?$/.test(line);
 
 function setNew(obj: Obj, key: string, v: unknown): boolean {
   if (key === "__proto__" || Object.hasOwn(obj, key)) return false; // duplicates: js-yaml's error
+  if (SPECIAL_WORDS.has(key.toLowerCase())) return false; // YAML 1.1 reads the key `n:` as false
   obj[key] = v;
   return true;
+}
+
+/**
+ * The block list starting at `lines[start]` (items indented at least `minIndent`): all scalars, or all
+ * one-level mappings; null when no item follows. `next`: the first line after it.
+ */
+function blockList(
+  lines: string[],
+  start: number,
+  minIndent: number,
+): { value: Scalar[] | Obj[] | null; next: number } | typeof NO {
+  const scalars: Scalar[] = [];
+  const maps: Obj[] = [];
+  let itemIndent: number | null = null;
+  let i = start;
+  while (i < lines.length) {
+    const line = lines[i]!;
+    const item = ITEM_LINE.exec(line);
+    if (!item) break;
+    const at = item[1]!.length;
+    if (itemIndent === null) {
+      if (at < minIndent) break;
+      itemIndent = at;
+    }
+    if (at !== itemIndent) return NO;
+    i++;
+    const text = item[2]!;
+    const pair = PAIR.exec(text);
+    if (!pair) {
+      const v = blockScalar(text);
+      if (v === NO || maps.length > 0) return NO;
+      scalars.push(v);
+      continue;
+    }
+    if (scalars.length > 0) return NO;
+    // A mapping: its first key on the item line, the others on lines starting at that key's column.
+    const column = line.length - text.length;
+    const map: Obj = {};
+    let kv: RegExpExecArray | null = pair;
+    for (;;) {
+      const raw = kv[2] ?? "";
+      if (raw === "" || raw.startsWith("#")) return NO; // a nested block or null: ask js-yaml
+      const v = value(raw);
+      if (v === NO || !setNew(map, kv[1]!, v)) return NO;
+      const next = lines[i];
+      if (next === undefined) break;
+      const lead = next.length - next.trimStart().length;
+      if (lead < column) break;
+      if (lead > column) return NO;
+      kv = PAIR.exec(next.slice(column));
+      if (!kv) return NO;
+      i++;
+    }
+    maps.push(map);
+  }
+  return { value: itemIndent === null ? null : maps.length > 0 ? maps : scalars, next: i };
 }
 
 /** config.yml's mapping, or null when the text is outside the subset (then ask js-yaml). */
@@ -117,24 +191,10 @@ export function readYamlSubset(text: string): Obj | null {
         if (parsed === NO || !setNew(section, m[2]!, parsed)) return null;
         continue;
       }
-      // `  key:` alone: a block list of scalars (items indented at least as far as the key), or null.
-      const items: Scalar[] = [];
-      let itemIndent: number | null = null;
-      while (i < lines.length) {
-        const item = ITEM_LINE.exec(lines[i]!);
-        if (!item) break;
-        const at = item[1]!.length;
-        if (itemIndent === null) {
-          if (at < indent) break;
-          itemIndent = at;
-        }
-        if (at !== itemIndent) return null;
-        const s = scalar(item[2]!);
-        if (s === NO || !restIsComment(item[2]!.slice(s.length))) return null;
-        items.push(s.value);
-        i++;
-      }
-      if (!setNew(section, m[2]!, itemIndent === null ? null : items)) return null;
+      // `  key:` alone: a block list (items indented at least as far as the key), or null.
+      const list = blockList(lines, i, indent);
+      if (list === NO || !setNew(section, m[2]!, list.value)) return null;
+      i = list.next;
     }
     if (!setNew(root, key, indent === null ? null : section)) return null;
   }

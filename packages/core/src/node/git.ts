@@ -1,10 +1,8 @@
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, promises as fsp } from "node:fs";
 import { CarError } from "../errors.js";
 import { CONFIG_FILE } from "./config-io.js";
-
-/** Git via `execFile` (no shell: messages and paths are never interpreted). */
+import { execGit, gitOk } from "./git-exec.js";
 
 interface GitResult {
   code: number;
@@ -12,64 +10,14 @@ interface GitResult {
   stderr: string;
 }
 
-const MAX_BUFFER = 256 * 1024 * 1024;
-
-function git(cwd: string, args: string[], encoding: "utf8" | "buffer" = "utf8"): Promise<GitResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "git",
-      args,
-      {
-        cwd,
-        maxBuffer: MAX_BUFFER,
-        encoding,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
-      },
-      (err, stdout, stderr) => {
-        const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
-        if (e && typeof e.code === "string") {
-          reject(
-            new CarError(
-              "GIT_FAILED",
-              e.code === "ENOENT"
-                ? "git is not installed or not on PATH."
-                : `Could not run git: ${e.message}`,
-              { cwd, args },
-              { cause: err },
-            ),
-          );
-          return;
-        }
-        resolve({
-          code: e ? (typeof e.code === "number" ? e.code : 1) : 0,
-          stdout: stdout.toString(),
-          stderr: stderr.toString(),
-        });
-      },
-    );
-  });
+/** Git with text output; a non-zero exit is returned (see git-exec.ts, the one place git is spawned). */
+async function git(cwd: string, args: string[]): Promise<GitResult> {
+  const r = await execGit(cwd, args);
+  return { code: r.code, stdout: r.stdout.toString(), stderr: r.stderr };
 }
 
 /** Raw stdout of a git command that must succeed (GIT_FAILED with its stderr otherwise). */
-async function gitBuffer(cwd: string, args: string[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    execFile("git", args, { cwd, maxBuffer: MAX_BUFFER, encoding: "buffer" }, (err, stdout, stderr) => {
-      if (!err) {
-        resolve(stdout);
-        return;
-      }
-      const detail = stderr.toString().trim() || err.message;
-      reject(
-        new CarError(
-          "GIT_FAILED",
-          `git ${args[0]} failed in ${cwd}: ${detail}`,
-          { cwd, args },
-          { cause: err },
-        ),
-      );
-    });
-  });
-}
+const gitBuffer = gitOk;
 
 /** True when git tracks `path` (repo-relative) in `root`'s index. */
 export async function isTracked(root: string, path: string): Promise<boolean> {

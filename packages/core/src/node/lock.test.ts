@@ -28,7 +28,7 @@ async function deadPid(): Promise<number> {
 /** Compile lock.ts and what it imports to plain JS so real `node` children can race on it. */
 function compileLockModule(outDir: string): string {
   const node = ["node/lock.ts", "node/fs/atomic.ts", "node/fs/errors.ts", "node/proc/procfs.ts"];
-  for (const file of [...node, "proc/marker.ts", "proc/stat.ts", "errors.ts", "types.ts"]) {
+  for (const file of [...node, "lock/holder.ts", "proc/marker.ts", "proc/stat.ts", "errors.ts", "types.ts"]) {
     const source = ts.sys.readFile(join(srcRoot, file)) as string;
     const out = ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
@@ -225,6 +225,66 @@ describe("acquireLock", () => {
     const handle = await acquireLock(path);
     expect((await readLock(path))?.pid_start).toBe(processStartTime(process.pid));
     await releaseLock(handle);
+  });
+
+  describe("the original's JSON lock ({pid, started_at, host}, no pid_start)", () => {
+    /** A live process with this argv0 (and for node, a script at `script`): started now. */
+    async function live(command: string, args: string[], argv0: string): Promise<ChildProcess> {
+      const child = spawn(command, args, { argv0, stdio: "ignore" });
+      await new Promise((r, j) => child.once("spawn", r).once("error", j));
+      return child;
+    }
+    const pythonLock = (pid: number, startedAt: Date) =>
+      JSON.stringify({ pid, started_at: startedAt.toISOString(), host: hostname() });
+
+    it("is stale when its PID is now a process that started after started_at", async () => {
+      const path = join(dir, "py-later.lock");
+      // Looks like a runner by its name: only the start time gives the reuse away.
+      const child = await live("sleep", ["600"], "codex-autorunner");
+      try {
+        await fsp.writeFile(path, pythonLock(child.pid as number, new Date(Date.now() - 3_600_000)));
+        expect((await lockStatus(path)).alive).toBe(false);
+        const handle = await acquireLock(path);
+        expect((await readLock(path))?.pid).toBe(process.pid);
+        await releaseLock(handle);
+      } finally {
+        child.kill("SIGKILL");
+      }
+    });
+
+    it("is stale when its PID is a live process that is not a runner (`sleep`), even one started before", async () => {
+      const path = join(dir, "py-sleep.lock");
+      const child = await live("sleep", ["600"], "sleep");
+      try {
+        await fsp.writeFile(path, pythonLock(child.pid as number, new Date(Date.now() + 60_000)));
+        expect((await lockStatus(path)).alive).toBe(false);
+        const handle = await acquireLock(path);
+        expect(isProcessAlive(child.pid as number), "a stale lock's process is not touched").toBe(true);
+        await releaseLock(handle);
+      } finally {
+        child.kill("SIGKILL");
+      }
+    });
+
+    it("is held by a live runner (python running codex-autorunner, or car) that started before started_at", async () => {
+      const path = join(dir, "py-runner.lock");
+      const script = join(dir, "codex-autorunner");
+      await fsp.writeFile(script, "setInterval(() => {}, 1000);\n");
+      const python = await live(process.execPath, [script, "run"], "python3");
+      const car = await live("sleep", ["600"], "car");
+      try {
+        for (const child of [python, car]) {
+          await fsp.writeFile(path, pythonLock(child.pid as number, new Date(Date.now() + 60_000)));
+          expect((await lockStatus(path)).alive).toBe(true);
+          const err = await acquireLock(path).catch((e: unknown) => e);
+          expect(isCarError(err, "LOCK_HELD")).toBe(true);
+          expect((err as Error).message).toContain(String(child.pid));
+        }
+      } finally {
+        python.kill("SIGKILL");
+        car.kill("SIGKILL");
+      }
+    });
   });
 
   it("reads the original's bare-PID lock", async () => {

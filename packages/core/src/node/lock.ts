@@ -2,15 +2,17 @@ import { randomBytes } from "node:crypto";
 import { promises as fsp, readFileSync, unlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { CarError } from "../errors.js";
+import { isLockHeld } from "../lock/holder.js";
 import type { LockInfo } from "../types.js";
 import { isErrno } from "./fs/atomic.js";
 import { fsError } from "./fs/errors.js";
-import { isProcessAlive, processStartTime } from "./proc/procfs.js";
+import { isProcessAlive, processArgv, processStartedAtMs, processStartTime } from "./proc/procfs.js";
 
 /**
  * The runner lock (`.codex-autorunner/lock`). Acquiring is one exclusive create (O_EXCL), so when many
  * processes race exactly one wins. A lock is stale when its PID is dead or now belongs to a different
- * process (start time differs from the recorded `pid_start`). Removing a stale lock is done under a
+ * process (see lock/holder.ts: start time differs from the recorded `pid_start`; for the original's
+ * JSON lock, started after its `started_at` or not a runner). Removing a stale lock is done under a
  * short-lived guard file (`<lock>.takeover`, also O_EXCL) so two processes that both saw the same
  * stale lock cannot each delete the other's fresh one; recreating it is again an exclusive create.
  */
@@ -299,15 +301,15 @@ function isSameHolder(raw: string, handle: LockHandle): boolean {
   }
 }
 
-/** Alive and, when the lock recorded a start time, still the same process (PID not reused). */
+/** The process the lock names still holds it (lock/holder.ts decides from /proc's facts). */
 function isHolderAlive(info: LockInfo): boolean {
-  if (info.host && info.host !== hostname()) return true; // cannot check another machine's PIDs
-  if (!isProcessAlive(info.pid)) return false;
-  if (info.pid_start) {
-    const now = processStartTime(info.pid);
-    if (now !== null && now !== info.pid_start) return false;
-  }
-  return true;
+  const { pid } = info;
+  return isLockHeld(info, hostname(), {
+    alive: () => isProcessAlive(pid),
+    startTicks: () => processStartTime(pid),
+    startedAtMs: () => processStartedAtMs(pid),
+    argv: () => processArgv(pid),
+  });
 }
 
 function isoSeconds(d: Date): string {

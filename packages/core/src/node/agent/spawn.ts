@@ -2,13 +2,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { constants as osConstants } from "node:os";
 import type { Readable } from "node:stream";
 import { CarError } from "../../errors.js";
-import { isSanitized, MAX_LOG_LINE_CHARS, sanitizeAgentLine } from "../../log/format.js";
 import { chainMarker, RUN_MARKER_ENV } from "../../proc/marker.js";
 import type { RunTarget } from "../../proc/stat.js";
 import type { LogStream } from "../../types.js";
 import { endRunProcesses } from "../proc/end.js";
 import { type Lifeline, startLifeline } from "../proc/lifeline.js";
 import { newRunMarker } from "../proc/marker.js";
+import { LineSplitter, sanitizeLines, sanitizeText, splitRaw } from "./line-splitter.js";
 
 /**
  * Runs the agent as the leader of its own process group, with a run marker in its environment, so
@@ -17,11 +17,9 @@ import { newRunMarker } from "../proc/marker.js";
  * `(sleep 333) &` there escapes the group). The prompt goes on stdin, which is then closed: Linux
  * caps a single argv string at 128 KiB and prompts can be larger.
  *
- * Output is read as bytes and split on `\n` here (not readline) so that invalid UTF-8, NUL bytes and
- * a 10 MB line without a newline are all handled with bounded memory. Work is done per chunk read
- * from the pipe, not per line (one decode, one sanitising check, one callback for all of a chunk's
- * lines): an agent can print a million lines a second. `onText` takes a chunk's lines as one string,
- * so a chunk that needs no sanitising is never split into lines here at all.
+ * Output is split into lines per chunk read from the pipe (line-splitter.ts: one decode, one
+ * sanitising check, one callback for all of a chunk's lines). `onText` takes a chunk's lines as one
+ * string, so a chunk that needs no sanitising is never split into lines at all.
  */
 
 export interface SpawnAgentOptions {
@@ -90,10 +88,6 @@ export interface AgentProcess {
 const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 const DEFAULT_DRAIN_MS = 2_000;
 const DEFAULT_ORPHAN_GRACE_MS = 1_000;
-/** What sanitizeAgentLine changes in a line of normal length. */
-const NEEDS_SANITIZE = /[\0\r]/;
-/** Chunk text above which splitRaw copies the short lines out of it (see there). */
-const DETACH_LINES_OF_CHARS = 1024 * 1024;
 
 /** Start the agent; rejects with AGENT_NOT_FOUND when the binary cannot be executed. */
 export async function spawnAgent(options: SpawnAgentOptions): Promise<AgentProcess> {
@@ -194,39 +188,9 @@ class RunningAgent implements AgentProcess {
 
   /** Read one stream to its end; resolves when it closed and its last callback settled. */
   private pump(stream: Readable, name: LogStream): Promise<void> {
-    const cap = this.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     const sanitize = this.options.sanitize !== false;
     const { onBytes } = this.options;
-    const decoder = new TextDecoder("utf-8", { fatal: false });
-    /**
-     * The bytes of a line whose newline has not arrived yet, as read: kept as Buffers (freed as soon as
-     * they are decoded) rather than as decoded strings, which a 12 MB line would leave behind as
-     * garbage on the JS heap until a full collection.
-     */
-    let pendingText = "";
-    let pendingCut: Buffer | null = null;
-    let pendingBytes = 0;
-    const pending = {
-      push(b: Buffer) {
-        const bytes = pendingCut ? Buffer.concat([pendingCut, b]) : b;
-        const cut = utf8Boundary(bytes);
-        pendingText += decoder.decode(bytes.subarray(0, cut));
-        pendingCut = cut < bytes.length ? Buffer.from(bytes.subarray(cut)) : null;
-      },
-    };
-    const takePending = (upTo: Buffer | null, stream: boolean): string => {
-      let text = pendingText;
-      if (upTo) {
-        text += decoder.decode(pendingCut ? Buffer.concat([pendingCut, upTo]) : upTo);
-        pendingCut = null;
-      } else if (!stream && pendingCut) {
-        text += decoder.decode(pendingCut);
-        pendingCut = null;
-      }
-      pendingText = "";
-      pendingBytes = 0;
-      return text;
-    };
+    const splitter = new LineSplitter(this.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
 
     /** Hand `text` (complete lines joined by "\n", not yet sanitised) to the caller. */
     const deliver = (text: string): void | Promise<void> => {
@@ -237,33 +201,18 @@ class RunningAgent implements AgentProcess {
       if (onLine) return eachLine(lines, (line) => onLine(name, line));
     };
 
-    /** A line without a newline that reached the cap goes on now rather than being buffered whole. */
-    const cutPending = (): void | Promise<void> => {
-      if (pendingBytes < cap) return;
-      return deliver(takePending(null, true));
-    };
-
     const processChunk = async (buf: Buffer): Promise<void> => {
       if (onBytes) await onBytes(name, buf);
-      const last = buf.lastIndexOf(10);
-      if (last < 0) {
-        pending.push(buf);
-        pendingBytes += buf.length;
-        await cutPending();
-        return;
+      let text = splitter.push(buf);
+      if (text !== null) {
+        const delivered = deliver(text);
+        // Not kept alive here while the consumer works through it (a 12 MB event line, parsed by then).
+        text = null;
+        await delivered;
       }
-      // Decoding up to the last newline without `stream` flushes the decoder there, like a decode per
-      // line would: a newline byte never sits inside a UTF-8 sequence, so the text is the same.
-      let text: string | null = takePending(buf.subarray(0, last), false);
-      if (last + 1 < buf.length) {
-        pending.push(buf.subarray(last + 1));
-        pendingBytes = buf.length - last - 1;
-      }
-      const delivered = deliver(text);
-      // Not kept alive here while the consumer works through it (a 12 MB event line, parsed by then).
-      text = null;
-      await delivered;
-      await cutPending();
+      // A line without a newline that reached the cap goes on now rather than being buffered whole.
+      const piece = splitter.cut();
+      if (piece !== null) await deliver(piece);
     };
 
     return new Promise<void>((resolve) => {
@@ -283,7 +232,7 @@ class RunningAgent implements AgentProcess {
         stream.removeAllListeners("data");
         this.chain = this.chain
           .then(() => {
-            const tail = takePending(null, false);
+            const tail = splitter.end();
             if (tail.length > 0) return deliver(tail);
           })
           .catch(() => {});
@@ -362,59 +311,6 @@ function eachLine(
       return (r as Promise<void>).then(() => eachLine(lines, fn, i + 1));
     }
   }
-}
-
-/** `text`'s lines as sanitizeAgentLine makes them, joined by "\n" again; `text` itself when none changes. */
-function sanitizeText(text: string): string {
-  return isSanitized(text) ? text : sanitizeLines(text).join("\n");
-}
-
-/**
- * `text`'s lines, each through sanitizeAgentLine, copying only from the first line it changes. With
- * the whole text already sanitised (the usual case) it is one split.
- */
-function sanitizeLines(text: string): string[] {
-  const lines = text.split("\n");
-  if (isSanitized(text)) return lines;
-  let out: string[] | null = null;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (line.length <= MAX_LOG_LINE_CHARS && !NEEDS_SANITIZE.test(line)) {
-      out?.push(line);
-      continue;
-    }
-    out ??= lines.slice(0, i);
-    for (const piece of sanitizeAgentLine(line)) out.push(piece);
-  }
-  return out ?? lines;
-}
-
-/**
- * Unsanitised lines (structured output) with a CRLF line ending's "\r" dropped. A line from split()
- * is a slice that keeps the whole text alive: beside a huge line (a 12 MB event), the short ones are
- * copied, so the huge one is freed once its consumer is done with it, not with the last line.
- */
-function splitRaw(text: string): string[] {
-  const lines = text.split("\n");
-  const crlf = text.includes("\r");
-  const detach = text.length > DETACH_LINES_OF_CHARS && lines.length > 1;
-  if (!crlf && !detach) return lines;
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i] as string;
-    if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-    if (detach && line.length <= MAX_LOG_LINE_CHARS) line = JSON.parse(JSON.stringify(line)) as string;
-    lines[i] = line;
-  }
-  return lines;
-}
-
-function utf8Boundary(b: Buffer): number {
-  let i = b.length - 1;
-  while (i >= 0 && i >= b.length - 4 && ((b[i] as number) & 0xc0) === 0x80) i--;
-  if (i < 0 || i < b.length - 4) return b.length;
-  const lead = b[i] as number;
-  const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-  return b.length - i < need ? i : b.length;
 }
 
 /** Shell convention for a process ended by a signal: 128 + signal number (SIGTERM → 143). */

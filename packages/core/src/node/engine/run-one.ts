@@ -1,6 +1,6 @@
 import type { Config } from "../../config/schema.js";
 import { CarError, isCarError } from "../../errors.js";
-import { sanitizeAgentLine } from "../../log/format.js";
+import { isLogLine, sanitizeAgentLine } from "../../log/format.js";
 import { newRunRecord } from "../../runs/record.js";
 import type {
   EngineEvent,
@@ -313,11 +313,9 @@ async function runAttempt(
       } catch (err) {
         readable = [`[car] could not parse agent output: ${(err as Error).message}`];
       }
-      // spawn already sanitised what it passed us (unless raw): a parser echoing a line is done.
-      const echo = keepRaw ? null : line;
       line = null;
       for (const text of readable) {
-        if (text === echo) {
+        if (isLogLine(text)) {
           if (add(text)) await flush();
         } else for (const piece of sanitizeAgentLine(text)) if (add(piece)) await flush();
       }

@@ -4,8 +4,8 @@ import {
   formatLogLine,
   formatStartMarker,
   formatTimestamp,
+  isLogLine,
   isSanitized,
-  MAX_LOG_LINE_CHARS,
   sanitizeAgentLine,
 } from "../../log/format.js";
 import { formatIndexEntry, parseIndex } from "../../log/index-format.js";
@@ -19,8 +19,8 @@ import { fsError } from "../fs/errors.js";
  * agent's next chunk be read and formatted during the current write.
  */
 const MAX_PENDING_BYTES = 256 * 1024;
-/** Characters that must never reach the log inside a line (they would break its line format). */
-const UNSAFE_IN_LINE = /[\n\r\0]/;
+/** Writes up to this size are encoded into one buffer the writer keeps and reuses. */
+const MAX_SCRATCH_BYTES = 1024 * 1024;
 
 /**
  * Appends to `codex-autorunner.log` in the original's line format through one fd opened in append
@@ -38,9 +38,13 @@ export class LogWriter {
   /** Largest backlog (bytes queued behind the write in flight) before callers are made to wait. */
   static readonly MAX_PENDING_BYTES = MAX_PENDING_BYTES;
 
-  /** Encoded at enqueue time: the byte length (for offsets) comes with the encoding, not a second pass. */
-  private pending: Buffer[] = [];
+  /**
+   * Formatted text waiting for the write in flight, encoded only when its write starts, into `scratch`:
+   * no Buffer per batch is left for the garbage collector (agent output can be gigabytes).
+   */
+  private pending: string[] = [];
   private pendingBytes = 0;
+  private scratch: Buffer | null = null;
   /** Byte offset where the next appended byte will land (file size + in flight + pending). */
   private end: number;
   /** Byte offset up to which everything was handed to the file (end − in flight − pending). */
@@ -132,7 +136,7 @@ export class LogWriter {
     if (texts.length === 0) return this.end;
     let safe = texts;
     for (const t of texts) {
-      if (t.length > MAX_LOG_LINE_CHARS || UNSAFE_IN_LINE.test(t)) {
+      if (!isLogLine(t)) {
         safe = texts.flatMap(sanitizeAgentLine);
         break;
       }
@@ -225,18 +229,20 @@ export class LogWriter {
       this.enqueue("\n");
     }
     const offset = this.end;
-    const buf = Buffer.from(text, "utf8");
-    this.pending.push(buf);
-    this.pendingBytes += buf.length;
-    this.end += buf.length;
+    const bytes = Buffer.byteLength(text, "utf8");
+    this.pending.push(text);
+    this.pendingBytes += bytes;
+    this.end += bytes;
     return offset;
   }
 
   /** Start a write of everything pending unless one is in flight (that one calls us when done). */
   private kick(): void {
     if (this.writing !== null || this.pending.length === 0) return;
-    const chunk = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
-    const bytes = chunk.length;
+    const bytes = this.pendingBytes;
+    const chunk = this.bufferFor(bytes);
+    let at = 0;
+    for (const text of this.pending) at += chunk.write(text, at, "utf8");
     this.pending = [];
     this.pendingBytes = 0;
     this.writing = this.writeOut(chunk).then(() => {
@@ -244,6 +250,14 @@ export class LogWriter {
       this.writing = null;
       this.kick();
     });
+  }
+
+  /** `bytes` to write: the reused scratch buffer (only one write is in flight), or a one-off for a huge one. */
+  private bufferFor(bytes: number): Buffer {
+    if (bytes > MAX_SCRATCH_BYTES) return Buffer.allocUnsafe(bytes);
+    if (this.scratch === null || this.scratch.length < bytes)
+      this.scratch = Buffer.allocUnsafeSlow(Math.min(MAX_SCRATCH_BYTES, Math.max(bytes, 2 * (this.scratch?.length ?? 32 * 1024))));
+    return this.scratch.subarray(0, bytes);
   }
 
   /** Never rejects: a failure is kept and thrown to the next caller. */

@@ -46,6 +46,37 @@ export function processStartTime(pid: number): string | null {
   return readProcStat(pid)?.startTime ?? null;
 }
 
+/** USER_HZ: the unit of /proc's start times. 100 on every mainstream Linux architecture (it is ABI). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * When the process started, as wall-clock milliseconds (boot time from /proc/stat + its start time
+ * in ticks; within about a second), or null where /proc cannot tell.
+ */
+export function processStartedAtMs(pid: number): number | null {
+  const ticks = processStartTime(pid);
+  if (ticks === null) return null;
+  let btime: RegExpExecArray | null;
+  try {
+    btime = /^btime (\d+)$/m.exec(readFileSync("/proc/stat", "latin1"));
+  } catch {
+    return null;
+  }
+  return btime ? Number(btime[1]) * 1000 + (Number(ticks) * 1000) / CLOCK_TICKS_PER_SECOND : null;
+}
+
+/** The process's command line (argv), or null when it cannot be read (gone, hidden, no /proc). */
+export function processArgv(pid: number): string[] | null {
+  if (!hasProc) return null;
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    if (raw === "") return null; // a kernel thread, or a zombie
+    return (raw.endsWith("\0") ? raw.slice(0, -1) : raw).split("\0");
+  } catch {
+    return null;
+  }
+}
+
 /** True while a process of the group is alive (not a zombie). */
 export function groupExists(pgid: number): boolean {
   if (!Number.isSafeInteger(pgid) || pgid <= 0) return false;
