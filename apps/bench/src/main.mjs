@@ -12,6 +12,7 @@ const CASES = [
   "memory",
   "message-memory",
   "log-lookup",
+  "checkpoint",
   "cli-start",
   "harness",
   "sse",

@@ -1,24 +1,101 @@
-// Pure part of @codex-autorunner/core: runs anywhere (Node, browsers). No node: imports here.
+// Public API of @codex-autorunner/core's pure part: runs anywhere (Node, browsers), no node: imports.
+// Every name is listed on purpose (packages/core/README.md documents them); modules not named here are
+// internal and may change without notice. The Node part (`./node`) re-exports all of this.
 
-export * from "./codex/events.js";
-export * from "./codex/failure.js";
-export * from "./config/json-schema.js";
-export * from "./config/literal-token.js";
-export * from "./config/parse.js";
-export * from "./config/reference.js";
-export * from "./config/schema.js";
-export { CONFIG_SPEC } from "./config/spec.js";
+// Verification gates and checkpoints (issue 12): settings, results and record shapes.
+export {
+  type ChangedFile,
+  type PatchCut,
+  type RollbackPlan,
+  type RunCheckpointsRecord,
+  rollbackRef,
+  runCheckpointRef,
+  undoCommand,
+} from "./checkpoint/index.js";
+// Codex's `exec --json` events, for tools that read runs/<id>.jsonl.
+export {
+  type CodexEvent,
+  type CodexRunSummary,
+  createCodexAccumulator,
+  parseCodexEvent,
+} from "./codex/events.js";
+export { type CodexFailureClass, type CodexFailureKind, classifyCodexFailure } from "./codex/failure.js";
+export { configJsonSchema, renderConfigJsonSchema } from "./config/json-schema.js";
+export { configHoldsAuthToken } from "./config/literal-token.js";
+// Config: the one definition of every key, the parser and what is generated from the definition.
+export { deepMerge } from "./config/merge.js";
+export { type ParsedConfig, parseConfig, setConfigValue, unknownConfigKeys } from "./config/parse.js";
+export { renderConfigReference } from "./config/reference.js";
+export { buildConfigSchema, configSchema, DEFAULT_CONFIG } from "./config/schema.js";
+export {
+  CONFIG_SPEC,
+  type Config,
+  DEFAULT_CHAT_ARGS,
+  DEFAULT_CODEX_ARGS,
+  type ExtraDocConfig,
+  LEGACY_CODEX_ARGS,
+} from "./config/spec.js";
 export type * from "./config/spec-types.js";
-export { SCHEMA_MODELINE_PREFIX, type StarterOptions } from "./config/starter.js";
-export * from "./config/token.js";
+export { renderDefaultConfigYaml, SCHEMA_MODELINE_PREFIX, type StarterOptions } from "./config/starter.js";
+export { describeTokenProblem, isUsableToken, MIN_TOKEN_LENGTH, TOKEN_EXPECTED } from "./config/token.js";
+// The HTTP + SSE contract (routes, bodies, answers, errors, events, the status shape).
 export * from "./contract/index.js";
-export * from "./errors.js";
-export * from "./log/format.js";
-export * from "./log/index-format.js";
-export * from "./log/terminal-safe.js";
-export * from "./prompt/template.js";
-export * from "./runs/record.js";
-export * from "./state/transitions.js";
-export * from "./todo/edit.js";
-export * from "./todo/parse.js";
-export * from "./types.js";
+// Errors.
+export { CarError, type CarErrorDetails, ERROR_CODES, type ErrorCode, isCarError } from "./errors.js";
+// The log: line grammar, index format, terminal-safe printing.
+export {
+  type ClassifiedLogLine,
+  classifyLogLine,
+  formatEndMarker,
+  formatLogLine,
+  formatStartMarker,
+  formatTimestamp,
+  type LogLineKind,
+  parseLogLine,
+  sanitizeAgentLine,
+} from "./log/format.js";
+export { formatIndexEntry, type IndexEntry, parseIndex } from "./log/index-format.js";
+export { makeTerminalSafe } from "./log/terminal-safe.js";
+// Prompt.
+export {
+  buildChatPrompt,
+  buildPrompt,
+  type ChatPromptInput,
+  DEFAULT_PROMPT_TEMPLATE,
+  findUnknownPlaceholders,
+  PROMPT_PLACEHOLDERS,
+  type PromptDoc,
+  type PromptExtra,
+  type PromptInput,
+  type PromptPlaceholder,
+  renderTemplate,
+} from "./prompt/template.js";
+export { parseRunRecord } from "./runs/record.js";
+// Files the runner writes: state.json and runs/<id>.json.
+export { type DerivedStatus, deriveStatus, parseState } from "./state/transitions.js";
+// TODO grammar and edits.
+export { appendTodo, setTodoDone } from "./todo/edit.js";
+export { countTodo, firstOutstanding, parseTodo, type TodoItem } from "./todo/parse.js";
+export type {
+  EngineEvent,
+  LockInfo,
+  LogEntry,
+  LogStream,
+  LoopStopReason,
+  RunnerState,
+  RunnerStatus,
+  RunOutcome,
+  RunRecord,
+  TodoCounts,
+  TokenUsage,
+} from "./types.js";
+export {
+  DEFAULT_VERIFY_SETTINGS,
+  parseVerifyOutput,
+  type VerifyCommand,
+  type VerifyCommandResult,
+  type VerifyOnFail,
+  type VerifyRecord,
+  type VerifySettings,
+  type VerifyVerdict,
+} from "./verify/index.js";

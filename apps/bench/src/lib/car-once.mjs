@@ -72,12 +72,24 @@ export async function carOnce(repo, lines, timeoutMs) {
  * The baseline: the same agent (`agent`, an argv array; default the flood stand-in) piped into a
  * timestamp-prefixing awk (`awk`, default "awk") writing a file.
  */
-export async function awkPipe(dir, lines, timeoutMs, { agent = [process.execPath, FLOOD], awk = "awk" } = {}) {
+export async function awkPipe(
+  dir,
+  lines,
+  timeoutMs,
+  { agent = [process.execPath, FLOOD], awk = "awk" } = {},
+) {
   const out = join(dir, "awk.log");
   const program = `{ print strftime("[%Y-%m-%dT%H:%M:%SZ]", systime(), 1) " run=1 stdout: " $0 }`;
   const r = await runOk(
     "sh",
-    ["-c", `out="$1"; awk="$2"; shift 2; "$@" </dev/null | "$awk" '${program}' > "$out"`, "sh", out, awk, ...agent],
+    [
+      "-c",
+      `out="$1"; awk="$2"; shift 2; "$@" </dev/null | "$awk" '${program}' > "$out"`,
+      "sh",
+      out,
+      awk,
+      ...agent,
+    ],
     {
       env: { ...process.env, FLOOD_LINES: String(lines) },
       timeoutMs,

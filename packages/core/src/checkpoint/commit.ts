@@ -73,3 +73,15 @@ export function parseCheckpointCommit(commit: string, text: string): CheckpointI
     takenAt: committer ? formatTimestamp(new Date(Number(committer) * 1000)) : "",
   };
 }
+
+/**
+ * Nothing git can see changed between two checkpoints: the same files (tracked and untracked), the same
+ * staged content and the same HEAD. With checkpoints on, this answers the no-progress question
+ * without another `git status`.
+ */
+export function sameCheckpointState(
+  a: Pick<CheckpointInfo, "tree" | "indexTree" | "head">,
+  b: Pick<CheckpointInfo, "tree" | "indexTree" | "head">,
+): boolean {
+  return a.tree === b.tree && a.indexTree === b.indexTree && a.head === b.head;
+}

@@ -8,11 +8,15 @@ const T = Date.parse("2026-03-01T10:00:00Z");
 /** A probe with these facts that records which ones were asked for. */
 function probe(facts: Partial<{ alive: boolean; ticks: string; startedAt: number; argv: string[] }>) {
   const asked: string[] = [];
+  const ask = <T>(name: string, value: T): T => {
+    asked.push(name);
+    return value;
+  };
   const p: HolderProbe = {
-    alive: () => (asked.push("alive"), facts.alive ?? true),
-    startTicks: () => (asked.push("ticks"), facts.ticks ?? null),
-    startedAtMs: () => (asked.push("startedAt"), facts.startedAt ?? null),
-    argv: () => (asked.push("argv"), facts.argv ?? null),
+    alive: () => ask("alive", facts.alive ?? true),
+    startTicks: () => ask("ticks", facts.ticks ?? null),
+    startedAtMs: () => ask("startedAt", facts.startedAt ?? null),
+    argv: () => ask("argv", facts.argv ?? null),
   };
   return { p, asked };
 }

@@ -6,6 +6,8 @@ import {
   formatLogLine,
   formatStartMarker,
   formatTimestamp,
+  isLogLine,
+  isSanitized,
   MAX_LOG_LINE_CHARS,
   parseLogLine,
   sanitizeAgentLine,
@@ -176,5 +178,43 @@ describe("sanitizeAgentLine", () => {
         }
       }),
     );
+  });
+});
+
+describe("isLogLine / isSanitized (what sanitizeAgentLine would leave as it is)", () => {
+  /** Text with long runs, NUL, CR and newlines in places (lengths around MAX_LOG_LINE_CHARS). */
+  const text = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom("\n", "\r", "\0", "é", "😀"),
+        fc.string({ maxLength: 8 }),
+        fc.integer({ min: MAX_LOG_LINE_CHARS - 3, max: MAX_LOG_LINE_CHARS + 3 }).map((n) => "x".repeat(n)),
+      ),
+      { maxLength: 6 },
+    )
+    .map((parts) => parts.join(""));
+
+  it("isLogLine(t) ⇔ sanitizeAgentLine(t) is [t]; isSanitized(block) ⇔ every line of it is (property)", () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        const same = (line: string) => {
+          const out = sanitizeAgentLine(line);
+          return out.length === 1 && out[0] === line;
+        };
+        expect(isLogLine(t)).toBe(same(t));
+        expect(isSanitized(t)).toBe(t.split("\n").every(same));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("checks the length of every line of a block, not only the first or the whole", () => {
+    const ok = `${"a".repeat(MAX_LOG_LINE_CHARS)}\n${"b".repeat(MAX_LOG_LINE_CHARS)}\nc`;
+    expect(isSanitized(ok)).toBe(true);
+    expect(isSanitized(`${ok}\n${"d".repeat(MAX_LOG_LINE_CHARS + 1)}`)).toBe(false);
+    expect(isSanitized(`x\n${"d".repeat(MAX_LOG_LINE_CHARS + 1)}\ny`)).toBe(false);
+    expect(isSanitized("")).toBe(true);
+    expect(isLogLine("a\nb")).toBe(false);
+    expect(isSanitized("a\nb")).toBe(true);
   });
 });

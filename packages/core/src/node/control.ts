@@ -3,19 +3,15 @@ import { closeSync, existsSync, promises as fsp, openSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CarError } from "../errors.js";
-import { parseLogLine } from "../log/format.js";
 import type { RunTarget } from "../proc/stat.js";
-import { finishRunRecord } from "../runs/record.js";
-import { markKilled, markRunnerExited, signalExitCode } from "../state/transitions.js";
 import type { LockInfo, RunnerState } from "../types.js";
+import { closeDeadRun, openRunInLog } from "./engine/dead-runner.js";
 import { readTextIfExists, writeFileAtomic } from "./fs/atomic.js";
 import { lockStatus, parseLock } from "./lock.js";
 import { LogReader } from "./log/reader.js";
-import { LogWriter } from "./log/writer.js";
 import { type CarPaths, carPaths } from "./paths.js";
 import { endRunProcesses } from "./proc/end.js";
 import { findRunProcesses, isProcessAlive, processStartTime, signalProcess } from "./proc/procfs.js";
-import { readRunRecord, writeRunRecord } from "./runs-store.js";
 import { readState, writeState } from "./state-store.js";
 
 /**
@@ -136,8 +132,9 @@ function runTargetOf(state: RunnerState | null): RunTarget | null {
 }
 
 /**
- * After the runner is gone: if it left things as "running" (it could not run its own cleanup),
- * close the open run block, finish the record as killed, mark state error and drop the lock.
+ * After the runner is gone: if it left things as "running" (it could not run its own cleanup), close
+ * its run (dead-runner.ts: end marker, record killed by `signal`, or interrupted when nothing was
+ * signalled), write the state and drop the lock.
  */
 async function cleanUp(
   paths: CarPaths,
@@ -147,33 +144,11 @@ async function cleanUp(
 ): Promise<void> {
   const lock = await lockStatus(paths.lock);
   if (lock.alive) return; // a runner (maybe a new one) holds it: not ours to touch
-  const runnerLeftRunning = state !== null && (state.status === "running" || state.runner_pid !== null);
-  if (runnerLeftRunning && state) {
-    const code = signal ? signalExitCode(signal) : null;
-    const runId = state.last_run_id;
-    if (runId !== null && state.status === "running") {
-      await closeOpenBlock(paths, runId, code);
-      const rec = await readRunRecord(paths, runId).catch(() => null);
-      if (rec && rec.finished_at === null) {
-        await writeRunRecord(
-          paths,
-          finishRunRecord(rec, {
-            exitCode: code,
-            signal,
-            outcome: signal ? "killed" : "interrupted",
-            todoAfter: null,
-            error: signal ? `killed by ${signal}` : "runner stopped before the run finished",
-          }),
-        );
-      }
-    }
-    const next =
-      signal !== null
-        ? markKilled(state, { signal, exitCode: state.status === "running" ? code : state.last_exit_code })
-        : markRunnerExited(state, {
-            reason: state.status === "running" ? "interrupted" : (state.reason ?? null),
-          });
-    await writeState(paths, next);
+  if (state !== null && (state.status === "running" || state.runner_pid !== null)) {
+    // Only a run state.json says was running is closed here; any other open block is the next runner's.
+    const openRun =
+      state.status === "running" ? await openRunInLog(new LogReader(paths.log, paths.logIndex)) : null;
+    await writeState(paths, (await closeDeadRun({ paths, state, openRun, signal })).state);
   }
   // The lock of a dead runner: remove it only if it still names that (dead) process.
   const raw = await readTextIfExists(paths.lock);
@@ -186,22 +161,6 @@ async function cleanUp(
     }
     if (pid !== null && (pid === runnerPid || !isProcessAlive(pid)))
       await fsp.rm(paths.lock, { force: true });
-  }
-}
-
-/** Write the run's end marker if its block is still open (the runner died before writing it). */
-async function closeOpenBlock(paths: CarPaths, runId: number, code: number | null): Promise<void> {
-  const reader = new LogReader(paths.log, paths.logIndex);
-  const block = await reader.readRun(runId);
-  if (block === null) return;
-  const lines = block.split("\n").filter((l) => l !== "");
-  const last = lines.length > 0 ? parseLogLine(lines[lines.length - 1] as string, 0) : null;
-  if (last?.kind === "end" && last.runId === runId) return;
-  const writer = await LogWriter.open(paths.log, paths.logIndex);
-  try {
-    await writer.endRun(runId, code);
-  } finally {
-    await writer.close();
   }
 }
 

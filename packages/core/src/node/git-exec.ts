@@ -71,8 +71,13 @@ export function execGit(cwd: string, args: string[], opts: GitExecOptions = {}):
 export async function gitOk(cwd: string, args: string[], opts: GitExecOptions = {}): Promise<Buffer> {
   const r = await execGit(cwd, args, opts);
   if (r.code === 0) return r.stdout;
+  throw gitError(cwd, args, r);
+}
+
+/** GIT_FAILED for a git command that exited non-zero, with git's own message. */
+export function gitError(cwd: string, args: string[], r: GitOutput): CarError {
   const detail = r.stderr.trim() || r.stdout.toString().trim() || `exit code ${r.code}`;
-  throw new CarError("GIT_FAILED", `git ${args[0]} failed in ${cwd}: ${detail.slice(-2000)}`, {
+  return new CarError("GIT_FAILED", `git ${args[0]} failed in ${cwd}: ${detail.slice(-2000)}`, {
     cwd,
     args,
     exit_code: r.code,

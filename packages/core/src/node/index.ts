@@ -1,27 +1,60 @@
-// Node part of @codex-autorunner/core (files, processes, locks). Each module appends its own export line.
+// Public API of @codex-autorunner/core/node: the pure API plus files, processes, locks, the loop.
+// Every name is listed on purpose (packages/core/README.md documents them); modules not named here are
+// internal. A new capability adds its own lines here.
 export * from "../index.js";
-export * from "./agent/backend.js";
-export * from "./agent/codex-json.js";
-export * from "./agent/codex-probe.js";
-export * from "./agent/plain.js";
-export * from "./agent/select.js";
-export * from "./agent/spawn.js";
-export * from "./chat.js";
-export * from "./config-io.js";
-export * from "./control.js";
-export * from "./docs.js";
-export * from "./doctor.js";
-export * from "./engine/loop.js";
-export * from "./fs/atomic.js";
-export * from "./git.js";
-export * from "./init.js";
-export * from "./lock.js";
-export * from "./log/follow.js";
-export * from "./log/reader.js";
-export * from "./log/writer.js";
-export * from "./paths.js";
-export * from "./proc/index.js";
-export * from "./repo.js";
-export * from "./runs-store.js";
-export * from "./state-store.js";
-export * from "./status.js";
+// Agents: the backend seam and the Codex probe.
+export type { AgentBackend, AgentFailure, AgentRunSummary, RunOutputParser } from "./agent/backend.js";
+export { type CodexProbe, probeCodex } from "./agent/codex-probe.js";
+// Chat (read-only questions about the repo).
+export { type ChatOptions, runChat } from "./chat.js";
+// Verification gates and checkpoints (issue 12).
+export {
+  DEFAULT_PATCH_MAX_BYTES,
+  type DiffOptions,
+  diffFiles,
+  diffRun,
+  diffRunCheckpoints,
+  type RollbackOptions,
+  type RollbackResult,
+  type RunDiff,
+  readCheckpoint,
+  rollback,
+  type TakenCheckpoint,
+  takeCheckpoint,
+  undoRollback,
+} from "./checkpoint/index.js";
+export { CONFIG_FILE, type LoadedConfig, loadConfig, updateConfigFile } from "./config-io.js";
+export {
+  type KillResult,
+  killRunner,
+  requestStop,
+  type StartOptions,
+  startDetachedRunner,
+} from "./control.js";
+export {
+  type DocContent,
+  docKinds,
+  docPath,
+  readDoc,
+  type WriteDocOptions,
+  writeDoc,
+} from "./docs.js";
+export { type DoctorCheck, type DoctorOptions, type DoctorReport, runDoctor } from "./doctor.js";
+// The loop, its control from other processes, its status.
+export { type LoopOptions, type LoopResult, runLoop } from "./engine/loop.js";
+export { isErrno, readTextIfExists, writeFileAtomic } from "./fs/atomic.js";
+export { type InitOptions, type InitResult, initRepo } from "./init.js";
+export { type LockStatus, lockStatus, parseLock, readLock } from "./lock.js";
+// The log and the run records.
+export { type FollowLogOptions, followLog, type LogFollower } from "./log/follow.js";
+export { LogReader } from "./log/reader.js";
+export { LogWriter } from "./log/writer.js";
+export { CAR_DIR, type CarPaths, carPaths, findRepoRoot, resolveRepoPath } from "./paths.js";
+export { findLifelines, type Lifeline } from "./proc/lifeline.js";
+export { findRunProcesses, isProcessAlive } from "./proc/procfs.js";
+// A repository: paths, config, docs, init, doctor.
+export { openRepo, type Repo } from "./repo.js";
+export { listRunRecords, type RunRecordPage, readRawEvents, readRunRecord } from "./runs-store.js";
+export { readState } from "./state-store.js";
+export { getStatus, loadConfigLenient, type StatusOptions, type StatusReport } from "./status.js";
+export { type RunVerifyOptions, runVerify } from "./verify/index.js";

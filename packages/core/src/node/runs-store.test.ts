@@ -5,13 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isCarError } from "../errors.js";
 import { newRunRecord } from "../runs/record.js";
 import { type CarPaths, carPaths } from "./paths.js";
-import {
-  listRunRecords,
-  openRawEvents,
-  readRawEvents,
-  readRunRecord,
-  writeRunRecord,
-} from "./runs-store.js";
+import { listRunRecords, openRawEvents, readRawEvents, readRunRecord, writeRunRecord } from "./runs-store.js";
 
 let root: string;
 let paths: CarPaths;
@@ -78,8 +72,18 @@ describe("runs store", () => {
   it("appends the agent's bytes verbatim, in order, each attempt on a line of its own, and reads them back", async () => {
     expect(await readRawEvents(paths, 4)).toEqual([]);
     // Chunk edges fall inside lines and inside a UTF-8 sequence; an invalid byte stays as it was.
-    const bytes = Buffer.concat([Buffer.from('{"a":1}\n{"b":"é'), Buffer.from([0xff]), Buffer.from('"}\n{"c":3}')]);
-    await appendRaw(4, bytes.subarray(0, 3), bytes.subarray(3, 14), bytes.subarray(14, 15), bytes.subarray(15));
+    const bytes = Buffer.concat([
+      Buffer.from('{"a":1}\n{"b":"é'),
+      Buffer.from([0xff]),
+      Buffer.from('"}\n{"c":3}'),
+    ]);
+    await appendRaw(
+      4,
+      bytes.subarray(0, 3),
+      bytes.subarray(3, 14),
+      bytes.subarray(14, 15),
+      bytes.subarray(15),
+    );
     await appendRaw(4);
     await appendRaw(4, '{"d":4}\n');
     const file = await fsp.readFile(join(paths.runsDir, "4.jsonl"));

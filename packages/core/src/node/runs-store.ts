@@ -126,13 +126,15 @@ export function openRawEvents(paths: RunsPaths, id: number): RawEventsWriter {
   let failure: unknown = null;
   let queued = 0;
   let endsLine = true;
-  const open = () =>
-    (handle ??= named(
+  const open = (): Promise<fsp.FileHandle> => {
+    handle ??= named(
       paths,
       paths.runsDir,
       "create the folder",
       fsp.mkdir(paths.runsDir, { recursive: true }),
-    ).then(() => named(paths, file, "open", fsp.open(file, "a"))));
+    ).then(() => named(paths, file, "open", fsp.open(file, "a")));
+    return handle;
+  };
   const writeAll = async (buf: Buffer) => {
     const fh = await open();
     for (let done = 0; done < buf.length; ) {

@@ -77,7 +77,8 @@ export function utf8Boundary(bytes: Uint8Array): number {
   while (i >= 0 && i >= n - 4 && ((bytes[i] as number) & 0xc0) === 0x80) i--;
   if (i < 0 || i < n - 4) return n; // no lead byte in reach: invalid anyway, decode it all
   const lead = bytes[i] as number;
-  const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  // Lead bytes of 2-, 3- and 4-byte sequences; anything else (ASCII, C0, C1, F5–FF) stands alone.
+  const need = lead >= 0xf5 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc2 ? 2 : 1;
   return n - i < need && i > 0 ? i : n;
 }
 

@@ -2,7 +2,7 @@ import { type ChangedFile, changedFiles, totalLines } from "../../checkpoint/cha
 import { describePatchCut, type PatchCut } from "../../checkpoint/patch.js";
 import { runCheckpointRef } from "../../checkpoint/refs.js";
 import { CarError } from "../../errors.js";
-import { execGit, gitOk } from "../git-exec.js";
+import { execGit, gitError, gitOk } from "../git-exec.js";
 
 /**
  * What changed from one snapshot to another (a run's `before` and `after`): files with status and line
@@ -24,6 +24,11 @@ export interface RunDiff {
   cut: PatchCut | null;
 }
 
+export interface DiffOptions {
+  /** Patch bytes returned at most (default DEFAULT_PATCH_MAX_BYTES); the file list is never cut. */
+  patchMaxBytes?: number;
+}
+
 const DIFF_OPTS = ["-r", "-M", "--no-ext-diff", "--no-textconv", "--no-color", "--submodule=short"];
 
 /** The changed files alone (what a run record keeps); one git call. */
@@ -38,7 +43,7 @@ export async function diffRun(
   root: string,
   before: string,
   after: string,
-  opts: { patchMaxBytes?: number } = {},
+  opts: DiffOptions = {},
 ): Promise<RunDiff> {
   const max = opts.patchMaxBytes ?? DEFAULT_PATCH_MAX_BYTES;
   if (!Number.isSafeInteger(max) || max < 0) {
@@ -49,16 +54,13 @@ export async function diffRun(
     });
   }
   const [a, b] = await resolveCommits(root, before, after);
+  const patchArgs = ["diff-tree", ...DIFF_OPTS, "-p", "--src-prefix=a/", "--dst-prefix=b/", a, b];
   const [stat, patch] = await Promise.all([
     gitOk(root, ["diff-tree", ...DIFF_OPTS, "-z", "--raw", "--numstat", a, b]),
     // One byte more than allowed tells "exactly the limit" from "more".
-    execGit(root, ["diff-tree", ...DIFF_OPTS, "-p", "--src-prefix=a/", "--dst-prefix=b/", a, b], {
-      maxStdoutBytes: max + 1,
-    }),
+    execGit(root, patchArgs, { maxStdoutBytes: max + 1 }),
   ]);
-  if (patch.code !== 0 && !patch.truncated) {
-    await gitOk(root, ["diff-tree", "-p", a, b]); // throws with git's message
-  }
+  if (patch.code !== 0 && !patch.truncated) throw gitError(root, patchArgs, patch);
   const files = changedFiles(stat.toString());
   let text = patch.stdout;
   let cut: PatchCut | null = null;
@@ -75,7 +77,7 @@ export async function diffRun(
 export async function diffRunCheckpoints(
   root: string,
   runId: number,
-  opts: { patchMaxBytes?: number } = {},
+  opts: DiffOptions = {},
 ): Promise<RunDiff> {
   const refs = [runCheckpointRef(runId, "before"), runCheckpointRef(runId, "after")];
   const found = await lookupCommits(root, refs);

@@ -1,7 +1,7 @@
 import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { execGit, gitLine, gitOk } from "../git-exec.js";
+import { execGit, gitError, gitLine, gitOk } from "../git-exec.js";
 import { fromGit, fsPath, joinZ, splitZ } from "./bytes.js";
 
 /**
@@ -44,10 +44,10 @@ async function checkIgnore(
   env: Record<string, string>,
 ): Promise<Set<string>> {
   // --no-index: a tracked path counts as ignored when a rule matches it (it may be untracked by then).
-  const r = await execGit(cwd, ["check-ignore", "--no-index", "-z", "--stdin"], { env, input: joinZ(paths) });
+  const args = ["check-ignore", "--no-index", "-z", "--stdin"];
+  const r = await execGit(cwd, args, { env, input: joinZ(paths) });
   if (r.code === 1) return new Set(); // none ignored
-  if (r.code !== 0)
-    await gitOk(cwd, ["check-ignore", "--no-index", "-z", "--stdin"], { env, input: joinZ(paths) });
+  if (r.code !== 0) throw gitError(cwd, args, r);
   return new Set(splitZ(fromGit(r.stdout)));
 }
 

@@ -146,7 +146,11 @@ describe("rollback", () => {
     const laterHead = repo.git("rev-parse", "HEAD");
 
     const plan = (await rollback(repo.root, { toBefore: 1, dryRun: true })).plan;
-    expect(plan.head).toMatchObject({ branch: "refs/heads/main", to: null, leaveBranch: "refs/heads/agent-branch" });
+    expect(plan.head).toMatchObject({
+      branch: "refs/heads/main",
+      to: null,
+      leaveBranch: "refs/heads/agent-branch",
+    });
     const done = await rollback(repo.root, { toBefore: 1 });
 
     expect(listing(repo.root)).toEqual(before);
@@ -181,6 +185,28 @@ describe("rollback", () => {
     expect(repo.git("rev-list", "--count", `${oldHead}..${done.undo!.ref}^1`)).toBe("2");
   });
 
+  it("detaches HEAD again at the recorded commit when it was detached", async () => {
+    repo = tempRepo();
+    write("a.txt", "one\n");
+    repo.git("add", "-A");
+    repo.git("commit", "-qm", "one");
+    const detachedAt = repo.git("rev-parse", "HEAD");
+    repo.git("checkout", "-q", "--detach");
+    await run(1, () => {
+      repo.git("checkout", "-q", "main"); // the agent went back to the branch and committed there
+      write("a.txt", "two\n");
+      repo.git("commit", "-qam", "two");
+    });
+    const mainHead = repo.git("rev-parse", "main");
+
+    await rollback(repo.root, { toBefore: 1 });
+
+    expect(() => repo.git("symbolic-ref", "-q", "HEAD")).toThrow(); // detached
+    expect(repo.git("rev-parse", "HEAD")).toBe(detachedAt);
+    expect(repo.git("rev-parse", "main")).toBe(mainHead); // a branch HEAD was not on is left alone
+    expect(read("a.txt")).toBe("one\n");
+  });
+
   it("keeps files the snapshot's rules ignore even when a run removed the rule", async () => {
     repo = tempRepo();
     write(".gitignore", "node_modules/\n");
@@ -200,6 +226,26 @@ describe("rollback", () => {
     await rollback(repo.root, { toBefore: 1 });
 
     expect(listing(repo.root)).toEqual(before);
+  });
+
+  it("handles names that are not UTF-8, and keeps an overwritten ignored file in the undo checkpoint", async () => {
+    repo = tempRepo();
+    write("settings.local", "the user's settings\n");
+    const before = listing(repo.root);
+    const latin1Name = Buffer.from([0x6f, 0x6c, 0x64, 0xe9, 0x2e, 0x74, 0x78, 0x74]); // "old\xe9.txt"
+    await run(1, () => {
+      writeFileSync(Buffer.concat([Buffer.from(`${repo.root}/`), latin1Name]), "not UTF-8\n");
+      write("café.txt", "UTF-8\n");
+      write(".gitignore", "settings.local\n"); // the agent ignores the file, then changes it
+      write("settings.local", "the agent's settings\n");
+    });
+
+    const done = await rollback(repo.root, { toBefore: 1 });
+
+    expect(done.plan.remove).toEqual([".gitignore", "café.txt", "old\uFFFD.txt"]);
+    expect(done.plan.restore).toEqual([{ path: "settings.local", was: "deleted" }]);
+    expect(listing(repo.root)).toEqual(before);
+    expect(repo.git("show", `${done.undo!.ref}:settings.local`)).toBe("the agent's settings");
   });
 
   it("names a run without a checkpoint and a rollback that does not exist", async () => {

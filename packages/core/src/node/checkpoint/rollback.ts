@@ -17,10 +17,10 @@ import {
   undoCommand,
 } from "../../checkpoint/refs.js";
 import { CarError } from "../../errors.js";
-import { execGit, gitOk } from "../git-exec.js";
+import { execGit, gitError, gitOk } from "../git-exec.js";
 import { display, fromGit, fsPath, joinZ } from "./bytes.js";
 import { ignoredUnder } from "./ignored.js";
-import { commitSnapshot, type RepoState, repoState, type Snapshot, withSnapshot } from "./snapshot.js";
+import { commitSnapshot, type RepoState, type Snapshot, withSnapshot } from "./snapshot.js";
 import { readCheckpoint, type TakenCheckpoint } from "./take.js";
 
 /**
@@ -93,8 +93,7 @@ async function restoreSnapshot(
   target: TakenCheckpoint,
   opts: RollbackOptions,
 ): Promise<RollbackResult> {
-  const repo = await repoState(root);
-  return withSnapshot(repo, async (snap) => {
+  return withSnapshot(root, async (repo, snap) => {
     const changes = parseRawNumstat(
       fromGit(
         await gitOk(repo.top, ["diff-tree", "-r", "-z", "--raw", "--no-renames", snap.tree, target.tree]),
@@ -150,7 +149,7 @@ async function keepCurrentState(repo: RepoState, snap: Snapshot, plan: RollbackP
     const r = await execGit(repo.top, args);
     if (r.code === 0) return { ref, stamp, commit: info.commit, command: undoCommand(stamp) };
     const taken = (await execGit(repo.top, ["rev-parse", "-q", "--verify", ref])).code === 0;
-    if (!taken || attempt >= 100) await gitOk(repo.top, args); // throws with git's own error
+    if (!taken || attempt >= 100) throw gitError(repo.top, args, r);
   }
 }
 

@@ -4,20 +4,19 @@ import { dirname, join, resolve } from "node:path";
 import { type CheckpointInfo, formatCheckpointMessage } from "../../checkpoint/commit.js";
 import type { HeadState } from "../../checkpoint/plan.js";
 import { formatTimestamp } from "../../log/format.js";
-import { execGit, type GitExecOptions, gitLine } from "../git-exec.js";
+import { execGit, gitLine, gitOk } from "../git-exec.js";
 
 /**
  * A snapshot of the whole work tree built in a PRIVATE index, so HEAD, the branch, the user's index,
  * the stash and the files are never touched. The private index starts as a copy of the real one, so
  * `git add -A` reuses its stat data and re-hashes only files that changed since git last looked
- * (costing about what `git status` costs); ignored files are never added.
+ * (costing about what `git status` costs); ignored files are never added. What does not depend on
+ * that (HEAD, the branch, the tree of the user's index) is looked up at the same time.
  */
 
 export interface RepoState extends HeadState {
   /** The work tree's top folder (all paths are relative to it). */
   top: string;
-  /** The real index file (`git rev-parse --git-path index`: right for worktrees and `.git` files too). */
-  indexPath: string;
   /** HEAD's tree; null before the first commit. */
   headTree: string | null;
 }
@@ -31,45 +30,77 @@ export interface Snapshot {
   env: Record<string, string>;
 }
 
-/** Three independent look-ups, run at once. */
-export async function repoState(root: string): Promise<RepoState> {
-  const [paths, branch, heads] = await Promise.all([
-    gitLine(root, ["rev-parse", "--show-toplevel", "--git-path", "index"]),
-    execGit(root, ["symbolic-ref", "-q", "HEAD"]),
+interface Layout {
+  top: string;
+  /** The real index file (`git rev-parse --git-path index`: right for worktrees and `.git` files too). */
+  indexPath: string;
+}
+
+/** Per root, for the process's life: a repo's top folder and index file do not move while it runs. */
+const layouts = new Map<string, Layout>();
+
+async function layout(root: string): Promise<Layout> {
+  const known = layouts.get(root);
+  if (known) return known;
+  const [top, index] = (await gitLine(root, ["rev-parse", "--show-toplevel", "--git-path", "index"])).split(
+    "\n",
+  ) as [string, string];
+  const found = { top, indexPath: resolve(root, index) };
+  layouts.set(root, found);
+  return found;
+}
+
+async function headState(top: string): Promise<Omit<RepoState, "top">> {
+  const [branch, heads] = await Promise.all([
+    execGit(top, ["symbolic-ref", "-q", "HEAD"]),
     // One process for both; "HEAD^{commit} missing" before the first commit.
-    execGit(root, ["cat-file", "--batch-check=%(objectname)"], { input: "HEAD^{commit}\nHEAD^{tree}\n" }),
+    execGit(top, ["cat-file", "--batch-check=%(objectname)"], { input: "HEAD^{commit}\nHEAD^{tree}\n" }),
   ]);
-  const [top, index] = paths.split("\n") as [string, string];
   const [head, headTree] = heads.stdout
     .toString()
     .split("\n")
     .map((l) => (/^[0-9a-f]{40,64}$/.test(l) ? l : null));
   return {
-    top,
-    indexPath: resolve(root, index),
     branch: branch.code === 0 ? branch.stdout.toString().trim() : null,
     head: head ?? null,
     headTree: headTree ?? null,
   };
 }
 
-/** Builds the snapshot, hands it to `use`, then deletes the private index. */
-export async function withSnapshot<T>(repo: RepoState, use: (snap: Snapshot) => Promise<T>): Promise<T> {
+/** Builds the snapshot, hands it and the repo's state to `use`, then deletes the private index. */
+export async function withSnapshot<T>(
+  root: string,
+  use: (repo: RepoState, snap: Snapshot) => Promise<T>,
+): Promise<T> {
+  const { top, indexPath } = await layout(root);
   // Beside the real index: same file system, inside the git dir (never in the work tree).
-  const privateIndex = join(
-    dirname(repo.indexPath),
-    `car-snapshot-${process.pid}-${randomBytes(4).toString("hex")}`,
-  );
-  const env = { GIT_INDEX_FILE: privateIndex };
+  const name = join(dirname(indexPath), `car-snapshot-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const env = { GIT_INDEX_FILE: name };
+  const userIndex = `${name}-user`;
   try {
-    const seeded = await seedIndex(repo.indexPath, privateIndex);
-    const indexTree = seeded ? await writeTree(repo.top, { env }, true) : null;
-    await gitLine(repo.top, ["add", "-A"], { env });
-    const tree = (await writeTree(repo.top, { env }, false)) as string;
-    return await use({ tree, indexTree, env });
+    const seeded = await seedIndex(indexPath, name);
+    // `git add -A` is the long pole: it starts first; the look-ups that do not need it run beside it.
+    const snapshot = gitOk(top, ["add", "-A"], { env }).then(() => writeTree(top, name, false));
+    const [tree, state, indexTree] = await allSettled([
+      snapshot,
+      headState(top),
+      seeded ? userIndexTree(top, indexPath, userIndex) : null,
+    ]);
+    return await use({ top, ...state }, { tree: tree as string, indexTree, env });
   } finally {
-    await fsp.rm(privateIndex, { force: true });
+    await Promise.all([fsp.rm(name, { force: true }), fsp.rm(userIndex, { force: true })]);
   }
+}
+
+/** Like Promise.all, but every git process has ended before the first error is thrown (none still writes an index being deleted). */
+async function allSettled<T extends readonly unknown[]>(
+  all: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(all);
+  for (const r of results) if (r.status === "rejected") throw r.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
 }
 
 /**
@@ -91,10 +122,25 @@ async function seedIndex(real: string, copy: string): Promise<boolean> {
   return true;
 }
 
-/** `git write-tree`; with `mayFail`, null instead of an error (an index with unmerged entries has no tree). */
-async function writeTree(top: string, opts: GitExecOptions, mayFail: boolean): Promise<string | null> {
-  if (!mayFail) return gitLine(top, ["write-tree"], opts);
-  const r = await execGit(top, ["write-tree"], opts);
+/**
+ * The tree of what the user has staged. write-tree may store what it computed back into the index it
+ * reads, so it reads a second name for the real index: a hard link, which git's write (a new file
+ * renamed over the name) replaces without touching the real index's bytes; a copy where links fail.
+ */
+async function userIndexTree(top: string, real: string, name: string): Promise<string | null> {
+  try {
+    await fsp.link(real, name);
+  } catch {
+    await fsp.copyFile(real, name);
+  }
+  return writeTree(top, name, true);
+}
+
+/** `git write-tree` of an index file; with `mayFail`, null instead of an error (unmerged entries have no tree). */
+async function writeTree(top: string, index: string, mayFail: boolean): Promise<string | null> {
+  const env = { GIT_INDEX_FILE: index };
+  if (!mayFail) return gitLine(top, ["write-tree"], { env });
+  const r = await execGit(top, ["write-tree"], { env });
   return r.code === 0 ? r.stdout.toString().trim() : null;
 }
 

@@ -2,7 +2,7 @@ import { type CheckpointInfo, parseCheckpointCommit } from "../../checkpoint/com
 import { type CheckpointPhase, runCheckpointRef } from "../../checkpoint/refs.js";
 import { CarError } from "../../errors.js";
 import { execGit, gitLine, gitOk } from "../git-exec.js";
-import { commitSnapshot, repoState, withSnapshot } from "./snapshot.js";
+import { commitSnapshot, withSnapshot } from "./snapshot.js";
 
 export interface TakenCheckpoint extends CheckpointInfo {
   ref: string;
@@ -20,10 +20,11 @@ export async function takeCheckpoint(
 ): Promise<TakenCheckpoint> {
   const ref = runCheckpointRef(runId, phase);
   const label = `run ${runId} ${phase}`;
-  const repo = await repoState(root);
-  const info = await withSnapshot(repo, (snap) => commitSnapshot(repo, snap, label, new Date()));
-  await gitOk(repo.top, ["update-ref", "-m", `car checkpoint: ${label}`, ref, info.commit]);
-  return { ref, ...info };
+  return withSnapshot(root, async (repo, snap) => {
+    const info = await commitSnapshot(repo, snap, label, new Date());
+    await gitOk(repo.top, ["update-ref", "-m", `car checkpoint: ${label}`, ref, info.commit]);
+    return { ref, ...info };
+  });
 }
 
 /** The checkpoint a ref holds; null when the ref does not exist (callers name the error). */

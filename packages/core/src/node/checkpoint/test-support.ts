@@ -65,7 +65,9 @@ export function gitState(repo: TestRepo): Record<string, string> {
   };
   return {
     status: repo.git("status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignored"),
-    index: existsSync(indexFile) ? createHash("sha256").update(readFileSync(indexFile)).digest("hex") : "(none)",
+    index: existsSync(indexFile)
+      ? createHash("sha256").update(readFileSync(indexFile)).digest("hex")
+      : "(none)",
     head: quiet("rev-parse", "-q", "--verify", "HEAD"),
     branch: quiet("symbolic-ref", "-q", "HEAD"),
     stash: quiet("stash", "list", "--format=%H %s"),

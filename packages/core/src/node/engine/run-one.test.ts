@@ -3,8 +3,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseLogLine } from "../../log/format.js";
 import type { EngineEvent, LogStream } from "../../types.js";
 import type { AgentBackend } from "../agent/backend.js";
+import { codexJsonBackend } from "../agent/codex-json.js";
 import { LogReader } from "../log/reader.js";
 import { carPaths } from "../paths.js";
+import { readRunRecord } from "../runs-store.js";
 import { runLoop } from "./loop.js";
 import { agentEnv, makeTestRepo, type TestRepo } from "./test-fixtures.js";
 
@@ -115,5 +117,43 @@ for (let i = 0; i < 3000; i++) console.log(JSON.stringify({ n: i, text: "two\\nl
     const raw = (await fsp.readFile(`${paths.runsDir}/1.jsonl`, "utf8")).trimEnd().split("\n");
     expect(raw).toHaveLength(3000);
     expect(JSON.parse(raw[7] as string)).toEqual({ n: 7, text: "two\nlines\u0000" });
+  }, 120_000);
+
+  it("codex --json: a message of many lines is logged whole, the record keeps its end, runs/<id>.jsonl the bytes", async () => {
+    const { repo, paths } = await setup();
+    // One item.completed event whose message has 20,000 lines (a mark at the end of the last), written
+    // in small pieces so the event arrives in many chunks; the stream ends without a newline.
+    await fsp.writeFile(
+      repo.agent,
+      `import { readFileSync, writeFileSync } from "node:fs";
+for await (const _ of process.stdin);
+const todo = ".codex-autorunner/TODO.md";
+writeFileSync(todo, readFileSync(todo, "utf8").replace("- [ ]", "- [x]"));
+const text = Array.from({ length: 20000 }, (_, i) => "line " + i).join("\\\\n") + " END";
+const out = '{"type":"thread.started","thread_id":"t-1"}\\n' +
+  '{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"' + text + '"}}\\n' +
+  '{"type":"turn.completed","usage":{"input_tokens":1,"output_tokens":2}}';
+for (let i = 0; i < out.length; i += 5000) process.stdout.write(out.slice(i, i + 5000));
+`,
+    );
+    const result = await runLoop({ root: repo.root, env: agentEnv(repo), backend: codexJsonBackend });
+    expect(result).toMatchObject({ reason: "todo_done", runs: 1 });
+
+    const logged = (await loggedLines(paths.log)).map(([, l]) => l);
+    const message = Array.from({ length: 20000 }, (_, i) => `agent: line ${i}`);
+    message[19999] += " END";
+    expect(logged).toEqual(["thread: t-1", ...message, expect.stringMatching(/^tokens: /)]);
+
+    const record = await readRunRecord(paths, 1);
+    const full = Array.from({ length: 20000 }, (_, i) => `line ${i}`).join("\n") + " END";
+    expect(record?.final_message).toBe(full.slice(-6000)); // prompt.prev_run_max_chars
+    const raw = await fsp.readFile(`${paths.runsDir}/1.jsonl`, "utf8");
+    expect(raw.endsWith('"output_tokens":2}}\n')).toBe(true);
+    expect(raw.split("\n").map((l) => l && JSON.parse(l).type)).toEqual([
+      "thread.started",
+      "item.completed",
+      "turn.completed",
+      "",
+    ]);
   }, 120_000);
 });

@@ -390,7 +390,9 @@ async function runAttempt(
     ctx.signal.removeEventListener("abort", onAbort);
   }
   // runs/<id>.jsonl is a by-product: failing to write it is logged, not a failed run.
-  await rawEvents?.end().catch((err: unknown) => logCar(ctx, runId, "stderr", `[car] ${(err as Error).message}`));
+  await rawEvents
+    ?.end()
+    .catch((err: unknown) => logCar(ctx, runId, "stderr", `[car] ${(err as Error).message}`));
   if (agent.leftovers > 0)
     await logCar(ctx, runId, "stderr", `[car] ended ${agent.leftovers} leftover process(es) of run ${runId}`);
   await ctx.setState({ agent_pid: null });

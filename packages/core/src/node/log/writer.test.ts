@@ -181,6 +181,35 @@ describe("LogWriter", () => {
     expect(parseIndex(await fsp.readFile(idx, "utf8")).at(-1)).toEqual({ run: 4, start: 0, end: buf.length });
   });
 
+  it("block() writes the bytes lines() writes for the same lines, sanitising a block that needs it", async () => {
+    const texts = [
+      ["one", "twö", "", "😀 three"],
+      ["x".repeat(65_536), "y"],
+      ["a\0b", "10%\r100%", "z".repeat(70_000)],
+      [""],
+    ];
+    const viaLines = await LogWriter.open(log, idx);
+    await viaLines.startRun(2);
+    const lineOffsets: number[] = [];
+    for (const t of texts) lineOffsets.push(await viaLines.lines(2, "stdout", t));
+    await viaLines.endRun(2, 0);
+    await viaLines.close();
+    const expected = await fsp.readFile(log, "utf8");
+
+    await fsp.rm(log);
+    await fsp.rm(idx);
+    const viaBlock = await LogWriter.open(log, idx);
+    await viaBlock.startRun(2);
+    const blockOffsets: number[] = [];
+    for (const t of texts) blockOffsets.push(await viaBlock.block(2, "stdout", t.join("\n")));
+    await viaBlock.endRun(2, 0);
+    await viaBlock.close();
+    // Same second for both (the timestamp is the only thing that may differ).
+    const strip = (s: string) => s.replace(/^\[[^\]]+\] /gm, "");
+    expect(strip(await fsp.readFile(log, "utf8"))).toBe(strip(expected));
+    expect(blockOffsets).toEqual(lineOffsets);
+  });
+
   it("coalesces lines appended while a write is in flight, keeping every offset exact", async () => {
     const w = await LogWriter.open(log, idx);
     await w.startRun(5);

@@ -256,7 +256,9 @@ export class LogWriter {
   private bufferFor(bytes: number): Buffer {
     if (bytes > MAX_SCRATCH_BYTES) return Buffer.allocUnsafe(bytes);
     if (this.scratch === null || this.scratch.length < bytes)
-      this.scratch = Buffer.allocUnsafeSlow(Math.min(MAX_SCRATCH_BYTES, Math.max(bytes, 2 * (this.scratch?.length ?? 32 * 1024))));
+      this.scratch = Buffer.allocUnsafeSlow(
+        Math.min(MAX_SCRATCH_BYTES, Math.max(bytes, 2 * (this.scratch?.length ?? 32 * 1024))),
+      );
     return this.scratch.subarray(0, bytes);
   }
 
