@@ -11,33 +11,12 @@ import {
 } from "./records.js";
 import { ROUTES, routePath } from "./routes.js";
 import { STREAM_EVENTS } from "./sse.js";
-import { type StateBody, stateBodySchema } from "./state.js";
+import { emptyStateBody, type StateBody, stateBodySchema } from "./state.js";
 
-const idleState: StateBody = {
-  root: "/repo",
-  last_run_id: null,
-  last_exit_code: null,
-  last_run_started_at: null,
-  last_run_finished_at: null,
-  waiting: null,
-  agent_pid: null,
-  agent_marker: null,
-  status: "idle",
-  running: false,
-  stale: false,
-  reason: null,
-  runner_pid: null,
-  orphaned_agent: null,
-  lock: { info: null, alive: false },
-  stop_requested: false,
+const idleState: StateBody = emptyStateBody("/repo", {
   outstanding_count: 1,
-  done_count: 0,
   todo_items: [{ text: "first", done: false, line: 3 }],
-  todo_error: null,
-  last_run: null,
-  tokens: { last_run: null, total: null },
-  config_error: null,
-};
+});
 
 describe("the HTTP contract", () => {
   it("describes every route of the table, and only those", () => {

@@ -65,3 +65,36 @@ export const stateBodySchema = z.strictObject({
 
 export type StateBody = z.output<typeof stateBodySchema>;
 export type TodoEntry = z.output<typeof todoEntrySchema>;
+
+/**
+ * The state of an initialised repo before its first run (no runner, nothing run, an empty TODO): a
+ * starting point for clients' placeholders and for tests that vary one field at a time.
+ */
+export function emptyStateBody(root: string, patch: Partial<StateBody> = {}): StateBody {
+  return {
+    root,
+    last_run_id: null,
+    last_exit_code: null,
+    last_run_started_at: null,
+    last_run_finished_at: null,
+    waiting: null,
+    agent_pid: null,
+    agent_marker: null,
+    status: "idle",
+    running: false,
+    stale: false,
+    reason: null,
+    runner_pid: null,
+    orphaned_agent: null,
+    lock: { info: null, alive: false },
+    stop_requested: false,
+    outstanding_count: 0,
+    done_count: 0,
+    todo_items: [],
+    todo_error: null,
+    last_run: null,
+    tokens: { last_run: null, total: null },
+    config_error: null,
+    ...patch,
+  };
+}

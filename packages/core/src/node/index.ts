@@ -50,7 +50,7 @@ export { type FollowLogOptions, followLog, type LogFollower } from "./log/follow
 export { LogReader } from "./log/reader.js";
 export { LogWriter } from "./log/writer.js";
 export { CAR_DIR, type CarPaths, carPaths, findRepoRoot, resolveRepoPath } from "./paths.js";
-export { findLifelines, type Lifeline } from "./proc/lifeline.js";
+export { findLifelines, type Lifeline, startLifeline } from "./proc/lifeline.js";
 export { findRunProcesses, isProcessAlive } from "./proc/procfs.js";
 // A repository: paths, config, docs, init, doctor.
 export { openRepo, type Repo } from "./repo.js";

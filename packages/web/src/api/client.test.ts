@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   apiErrorSchema,
+  emptyStateBody,
   HTTP_CONTRACT,
   type RouteName,
   type RouteResponse,
@@ -60,31 +61,10 @@ async function fakeApi(reply: (seen: Seen) => Reply) {
   return { base: `http://127.0.0.1:${port}/ui/`, seen };
 }
 
-const idle: StateBody = {
-  root: "/repo",
-  last_run_id: null,
-  last_exit_code: null,
-  last_run_started_at: null,
-  last_run_finished_at: null,
-  waiting: null,
-  agent_pid: null,
-  agent_marker: null,
-  status: "idle",
-  running: false,
-  stale: false,
-  reason: null,
-  runner_pid: null,
-  orphaned_agent: null,
-  lock: { info: null, alive: false },
-  stop_requested: false,
+const idle: StateBody = emptyStateBody("/repo", {
   outstanding_count: 1,
-  done_count: 0,
   todo_items: [{ text: "first", done: false, line: 3 }],
-  todo_error: null,
-  last_run: null,
-  tokens: { last_run: null, total: null },
-  config_error: null,
-};
+});
 
 const run3: RouteResponse<"run"> = {
   id: 3,

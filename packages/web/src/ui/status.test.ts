@@ -1,32 +1,15 @@
-import { type StateBody, stateBodySchema } from "@codex-autorunner/core";
+import { emptyStateBody, type StateBody, stateBodySchema } from "@codex-autorunner/core";
 import { describe, expect, it } from "vitest";
 import { displayStatus, orphanedNotice } from "./status.js";
 
-const idle: StateBody = {
-  root: "/repo",
+const idle: StateBody = emptyStateBody("/repo", {
   last_run_id: 3,
   last_exit_code: 0,
   last_run_started_at: "2026-01-01T12:00:00Z",
   last_run_finished_at: "2026-01-01T12:01:00Z",
-  waiting: null,
-  agent_pid: null,
-  agent_marker: null,
-  status: "idle",
-  running: false,
-  stale: false,
-  reason: null,
-  runner_pid: null,
-  orphaned_agent: null,
-  lock: { info: null, alive: false },
-  stop_requested: false,
   outstanding_count: 1,
-  done_count: 0,
   todo_items: [{ text: "first", done: false, line: 3 }],
-  todo_error: null,
-  last_run: null,
-  tokens: { last_run: null, total: null },
-  config_error: null,
-};
+});
 
 /** A state as the server sends it: checked against core's contract, so no invented shapes. */
 const state = (patch: Partial<StateBody>): StateBody => stateBodySchema.parse({ ...idle, ...patch });

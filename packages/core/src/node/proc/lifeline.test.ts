@@ -96,7 +96,12 @@ setInterval(() => {}, 1000);
 `,
       );
       const r = track(spawn(process.execPath, [runner], { stdio: ["ignore", "pipe", "inherit"] }));
-      await new Promise((res) => r.stdout?.once("data", res));
+      // A runner that cannot start (e.g. an export missing from the build) fails here, not at the timeout.
+      const up = await new Promise<boolean>((res) => {
+        r.stdout?.once("data", () => res(true));
+        r.once("exit", () => res(false));
+      });
+      expect(up, "the stand-in runner started").toBe(true);
       await until(() => findRunProcesses({ marker }).length === 2, "the agent and its background job");
       r.kill("SIGKILL");
       await until(() => findRunProcesses({ marker }).length === 0, "the lifeline to end the run", 10_000);
