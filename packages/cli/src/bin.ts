@@ -24,7 +24,9 @@ for (const stream of [process.stdout, process.stderr]) {
 const argv = process.argv.slice(2);
 const fast = matchFastPath(argv, new URL("./help.txt", import.meta.url));
 const run: Promise<number> = fast
-  ? runFastPath(fast)
+  ? runFastPath(fast, (policy) => {
+      keepRunning = () => policy.keepRunningWhenClosed;
+    })
   : import("./index.js").then(({ main, outputPolicy }) => {
       keepRunning = () => outputPolicy.keepRunningWhenClosed;
       return main(argv);

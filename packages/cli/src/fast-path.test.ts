@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeTempRepo, runCar } from "@codex-autorunner/testkit";
@@ -9,6 +9,31 @@ import { logPath } from "./test-support.js";
 const noHelp = new URL("file:///nonexistent/help.txt");
 
 describe("matchFastPath", () => {
+  it("takes `car run` / `car once` with --force, --quiet, --repo and leaves everything else to yargs", () => {
+    expect(matchFastPath(["run"], noHelp)).toEqual({
+      kind: "loop",
+      command: "run",
+      args: { force: false, quiet: false },
+    });
+    expect(matchFastPath(["once", "--quiet", "--repo=/x", "--force"], noHelp)).toEqual({
+      kind: "loop",
+      command: "once",
+      args: { force: true, quiet: true, repo: "/x" },
+    });
+    for (const argv of [
+      ["run", "--max-runs", "2"], // yargs checks it
+      ["run", "--force", "--force"],
+      ["run", "--no-quiet"],
+      ["run", "--quiet=true"],
+      ["run", "--help"],
+      ["once", "extra"],
+      ["run", "--repo"],
+      ["resume"],
+    ]) {
+      expect(matchFastPath(argv, noHelp), argv.join(" ")).toBeNull();
+    }
+  });
+
   it("takes the plain spellings of `car log` and leaves everything else to yargs", () => {
     expect(matchFastPath(["log"], noHelp)).toEqual({ kind: "log", args: { follow: false } });
     expect(matchFastPath(["log", "--run", "12", "-f", "--repo=/x"], noHelp)).toEqual({
@@ -87,5 +112,35 @@ describe("`car log` through the fast path and through yargs (built bin)", () => 
       repo.cleanup();
       rmSync(elsewhere, { recursive: true, force: true });
     }
+  });
+});
+
+describe("`car run` through the fast path and through yargs (built bin)", () => {
+  it("does the same work with the same output and exit code", async () => {
+    const results = [];
+    // `--no-force` is not a fast-path spelling: the same command parsed by yargs.
+    for (const argv of [
+      ["run", "--quiet"],
+      ["run", "--quiet", "--no-force"],
+    ]) {
+      const repo = makeTempRepo({ todo: ["one", "two"] });
+      try {
+        const r = await runCar(argv, { cwd: repo.root });
+        const todo = readFileSync(join(repo.dir, "TODO.md"), "utf8");
+        // Paths and times differ between the two repos; what was done and said must not.
+        const norm = (t: string) =>
+          t
+            .replaceAll(repo.root, "<repo>")
+            .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, "<ts>")
+            .replace(/\d+(\.\d+)? ?m?s\b/g, "<t>")
+            .replace(/pid=\d+/g, "pid=<n>");
+        results.push({ code: r.code, stdout: norm(r.stdout), stderr: norm(r.stderr), todo });
+      } finally {
+        repo.cleanup();
+      }
+    }
+    expect(results[0]).toEqual(results[1]);
+    expect(results[0]?.code).toBe(0);
+    expect(results[0]?.todo).toContain("- [x] two");
   });
 });
