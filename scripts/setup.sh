@@ -29,9 +29,13 @@ export TURBO_TELEMETRY_DISABLED=1
 pnpm install --frozen-lockfile
 
 # `car` / `codex-autorunner` on PATH until the package is published: a global symlink to this clone's CLI
-# (its dist/ appears with the first `pnpm build`). Never fatal: a read-only npm prefix only prints how.
-if npm install -g --no-audit --no-fund ./packages/cli >/dev/null 2>&1; then
+# (its dist/ appears with the first `pnpm build`). Never fatal: a failure prints npm's reason and how.
+# Not in CI: its clone is temporary, and the link would replace the developer's own and then dangle.
+if [ "${CI:-}" = "true" ]; then
+  :
+elif link_out=$(npm install -g --no-audit --no-fund ./packages/cli 2>&1 </dev/null); then
   echo "setup: linked car and codex-autorunner to $(pwd)/packages/cli (built by pnpm build)"
 else
-  echo "setup: could not link car onto PATH (npm prefix not writable); run: sudo npm install -g ./packages/cli"
+  echo "setup: could not link car onto PATH: $(printf '%s\n' "$link_out" | grep -m1 -i 'err' || echo "npm install -g failed")"
+  echo "setup: to link it by hand: npm install -g ./packages/cli (as root if the npm prefix is not writable)"
 fi

@@ -2,23 +2,10 @@
 // `pnpm bench`: builds what it needs, runs each case several times, prints a table (median, min, max,
 // ratio to the case's in-run baseline, goal) or JSON. See apps/bench/README.md.
 import { cpus, freemem, loadavg, totalmem } from "node:os";
-import { parseArgs, USAGE } from "./lib/args.mjs";
+import { CASES, parseArgs, USAGE } from "./lib/args.mjs";
 import { buildWorkspace, missingProducts } from "./lib/build.mjs";
 import { renderTable } from "./lib/table.mjs";
 import { benchTmp } from "./lib/tmp.mjs";
-
-const CASES = [
-  "throughput",
-  "memory",
-  "message-memory",
-  "log-lookup",
-  "checkpoint",
-  "cli-start",
-  "harness",
-  "sse",
-  "api",
-  "web",
-];
 
 const fail = (msg) => {
   process.stderr.write(`bench: ${msg}\n`);

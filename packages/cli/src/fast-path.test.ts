@@ -28,6 +28,9 @@ describe("matchFastPath", () => {
       ["run", "--help"],
       ["once", "extra"],
       ["run", "--repo"],
+      ["run", "--quiet", "--quiet"],
+      ["once", "--repo", "a", "--repo=b"],
+      ["run", "--repo="],
       ["resume"],
     ]) {
       expect(matchFastPath(argv, noHelp), argv.join(" ")).toBeNull();

@@ -45,6 +45,14 @@ function valueOption(
 
 const anyRepo = (v: string) => v.length > 0;
 
+/** `--repo PATH` at argv[i] when not given yet: stores it; how many argv items it took (0: not a --repo here). */
+function takeRepo(argv: readonly string[], i: number, args: { repo?: string }): number {
+  const repo = args.repo === undefined ? valueOption(argv, i, "repo", anyRepo) : null;
+  if (!repo) return 0;
+  args.repo = repo.value;
+  return repo.used;
+}
+
 export function matchFastPath(argv: readonly string[], helpFile: URL): FastPath | null {
   const bare = argv.length === 0;
   if (bare || (argv.length === 1 && (argv[0] === "--help" || argv[0] === "-h"))) {
@@ -104,13 +112,9 @@ function matchLog(argv: readonly string[]): FastPath | null {
       i += tail.used;
       continue;
     }
-    const repo = args.repo === undefined ? valueOption(argv, i, "repo", anyRepo) : null;
-    if (repo) {
-      args.repo = repo.value;
-      i += repo.used;
-      continue;
-    }
-    return null;
+    const used = takeRepo(argv, i, args);
+    if (used === 0) return null;
+    i += used;
   }
   return { kind: "log", args };
 }
@@ -120,23 +124,12 @@ function matchLoop(command: "run" | "once", argv: readonly string[]): FastPath |
   const args: { repo?: string; force: boolean; quiet: boolean } = { force: false, quiet: false };
   for (let i = 1; i < argv.length; ) {
     const a = argv[i]!;
-    if (a === "--force" && !args.force) {
-      args.force = true;
-      i++;
-      continue;
-    }
-    if (a === "--quiet" && !args.quiet) {
-      args.quiet = true;
-      i++;
-      continue;
-    }
-    const repo = args.repo === undefined ? valueOption(argv, i, "repo", anyRepo) : null;
-    if (repo) {
-      args.repo = repo.value;
-      i += repo.used;
-      continue;
-    }
-    return null;
+    let used = 1;
+    if (a === "--force" && !args.force) args.force = true;
+    else if (a === "--quiet" && !args.quiet) args.quiet = true;
+    else used = takeRepo(argv, i, args);
+    if (used === 0) return null;
+    i += used;
   }
   return { kind: "loop", command, args };
 }

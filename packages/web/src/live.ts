@@ -6,7 +6,7 @@ import type { StreamEventData, StreamEventName } from "@codex-autorunner/core";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, describeError } from "./api/errors.js";
 import { api } from "./api/instance.js";
-import { getToken, onTokenChange } from "./api/token.js";
+import { onTokenChange } from "./api/token.js";
 import type { StateResponse } from "./api/types.js";
 import {
   appendCapped,
@@ -67,10 +67,6 @@ let stateAgain = false;
 function publish(patch: Partial<LiveSnapshot>): void {
   snapshot = { ...snapshot, ...patch };
   for (const fn of listeners) fn(snapshot);
-}
-
-export function getLive(): LiveSnapshot {
-  return snapshot;
 }
 
 export function useLive(): LiveSnapshot {
@@ -212,8 +208,4 @@ export function startLive(): void {
     if (snapshot.lines.length === 0) void loadInitialLines();
     stream?.reconnectNow();
   });
-}
-
-export function hasToken(): boolean {
-  return getToken() !== "";
 }

@@ -22,11 +22,6 @@ export default {
   name: "checkpoint",
   async run(ctx) {
     const { takeCheckpoint, diffFiles, rollback } = core;
-    if (typeof takeCheckpoint !== "function") {
-      throw new Error(
-        "@codex-autorunner/core/node does not export takeCheckpoint (checkpoint/ not exported yet)",
-      );
-    }
     const root = join(ctx.tmp, "checkpoint-repo");
     ctx.progress(`checkpoint: writing ${FILES} files`);
     await makeProject(root);

@@ -1,11 +1,25 @@
 // Command-line options of `pnpm bench`.
 
+/** Every case, in the order they run (src/cases/NAME.mjs). */
+export const CASES = [
+  "throughput",
+  "memory",
+  "message-memory",
+  "log-lookup",
+  "checkpoint",
+  "cli-start",
+  "harness",
+  "sse",
+  "api",
+  "web",
+];
+
 export const USAGE = `usage: pnpm bench [--quick] [--json] [--case NAME]... [--reps N] [--no-build] [--keep-data]
 
   --quick       smaller/faster run: fewer repetitions, no 1 GB log, shorter SSE/API runs, 10x RSS run at 2x
   --json        print the results as JSON (the table goes to stderr)
-  --case NAME   only the case NAME, or those whose name contains NAME (repeatable): throughput,
-                memory, message-memory, log-lookup, cli-start, harness, sse, api, web
+  --case NAME   only the case NAME, or those whose name contains NAME (repeatable):
+                ${CASES.join(", ")}
   --reps N      repetitions per measurement (default 5, quick 3; heavy cases use fewer)
   --no-build    do not build the workspace packages first (use their current dist/)
   --keep-data   keep the temp folder with the generated logs (its path is printed)

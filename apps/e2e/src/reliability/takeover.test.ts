@@ -5,7 +5,7 @@ import { findLifelines, startDetachedRunner } from "@codex-autorunner/core/node"
 import { type SpawnedCar, spawnCar, waitFor } from "@codex-autorunner/testkit";
 import { describe, expect } from "vitest";
 import { isLive, killTree } from "../reliability-helpers/proc.js";
-import { scenario } from "../reliability-helpers/record.js";
+import { type ScenarioContext, scenario } from "../reliability-helpers/record.js";
 import {
   makeRepo,
   type ParsedLog,
@@ -32,6 +32,23 @@ async function agentReady(repo: Repo): Promise<number> {
 }
 
 /**
+ * A repo with `car run` going in the background and its (hostile) agent up: both are ended, and the
+ * repo removed, when the scenario ends.
+ */
+async function runWithAgent(
+  ctx: ScenarioContext,
+  agentKind: string,
+): Promise<{ repo: Repo; old: SpawnedCar; agent: number }> {
+  const repo = makeRepo();
+  ctx.defer(() => repo.cleanup());
+  const old = start(repo, ["run"], repo.env(agentKind));
+  ctx.defer(() => killTree(old.pid));
+  const agent = await agentReady(repo);
+  ctx.defer(() => killTree(agent));
+  return { repo, old, agent };
+}
+
+/**
  * Every run has exactly one start and one end marker, blocks never overlap (start k, end k, then
  * start k+1), run ids increase, and no agent line is outside its run's block.
  */
@@ -52,12 +69,7 @@ describe(G, () => {
     "--force during a run ends the old runner and its agent, then runs; one end marker per run",
     "`car run` (agent holding run 1 open), then `car run --force --max-runs 1`",
     async (ctx) => {
-      const repo = makeRepo();
-      ctx.defer(() => repo.cleanup());
-      const old = start(repo, ["run"], repo.env("gate"));
-      ctx.defer(() => killTree(old.pid));
-      const agent = await agentReady(repo);
-      ctx.defer(() => killTree(agent));
+      const { repo, old, agent } = await runWithAgent(ctx, "gate");
 
       const taker = start(repo, ["run", "--force", "--max-runs", "1"], repo.env("silent"));
       ctx.defer(() => killTree(taker.pid));
@@ -87,12 +99,7 @@ describe(G, () => {
     "--force during a run whose agent ignores SIGTERM: still exactly one end marker for that run",
     "`car run` with an agent ignoring SIGTERM (grace 1 s), then `car run --force --max-runs 1`",
     async (ctx) => {
-      const repo = makeRepo();
-      ctx.defer(() => repo.cleanup());
-      const old = start(repo, ["run"], repo.env("ignore-term"));
-      ctx.defer(() => killTree(old.pid));
-      const agent = await agentReady(repo);
-      ctx.defer(() => killTree(agent));
+      const { repo, old, agent } = await runWithAgent(ctx, "ignore-term");
 
       const taker = start(repo, ["run", "--force", "--max-runs", "1"], repo.env("silent"));
       ctx.defer(() => killTree(taker.pid));
@@ -147,12 +154,7 @@ describe(G, () => {
     "a runner whose lock was taken stops without writing; the new holder closes its run once",
     "while run 1 runs, the lock file is replaced by one naming another live process (as a takeover from another host would)",
     async (ctx) => {
-      const repo = makeRepo();
-      ctx.defer(() => repo.cleanup());
-      const old = start(repo, ["run"], repo.env("gate"));
-      ctx.defer(() => killTree(old.pid));
-      const agent = await agentReady(repo);
-      ctx.defer(() => killTree(agent));
+      const { repo, old, agent } = await runWithAgent(ctx, "gate");
       await waitFor(() => readJson(repo.file("state")).agent_pid === agent, {
         what: "state to name the agent",
       });
@@ -193,12 +195,7 @@ describe(G, () => {
     "--force while the old runner is frozen: it is SIGKILLed and the new runner closes its run as interrupted",
     "`car run` (agent holding run 1 open), the runner SIGSTOPped, then `car run --force --max-runs 1`",
     async (ctx) => {
-      const repo = makeRepo();
-      ctx.defer(() => repo.cleanup());
-      const old = start(repo, ["run"], repo.env("gate"));
-      ctx.defer(() => killTree(old.pid));
-      const agent = await agentReady(repo);
-      ctx.defer(() => killTree(agent));
+      const { repo, old, agent } = await runWithAgent(ctx, "gate");
       process.kill(old.pid, "SIGSTOP"); // cannot handle SIGTERM, cannot write anything
 
       const taker = start(repo, ["run", "--force", "--max-runs", "1"], repo.env("silent"));
@@ -224,12 +221,7 @@ describe(G, () => {
     "an agent outliving its runner (lifeline gone too) shows in `car status` until `car kill` ends it",
     "`car run` with an agent that ignores SIGTERM and never writes; its lifeline watcher and the runner are SIGKILLed",
     async (ctx) => {
-      const repo = makeRepo();
-      ctx.defer(() => repo.cleanup());
-      const car = start(repo, ["run"], repo.env("ignore-term"));
-      ctx.defer(() => killTree(car.pid));
-      const agent = await agentReady(repo);
-      ctx.defer(() => killTree(agent));
+      const { repo, old: car, agent } = await runWithAgent(ctx, "ignore-term");
       await waitFor(() => readJson(repo.file("state")).agent_pid === agent, {
         what: "state to name the agent",
       });

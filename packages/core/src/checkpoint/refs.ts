@@ -6,11 +6,11 @@ import { CarError } from "../errors.js";
  * point at.
  */
 
-export const CHECKPOINT_PHASES = ["before", "after"] as const;
+const CHECKPOINT_PHASES = ["before", "after"] as const;
 export type CheckpointPhase = (typeof CHECKPOINT_PHASES)[number];
 
 export const RUN_CHECKPOINTS_PREFIX = "refs/car/runs/";
-export const ROLLBACKS_PREFIX = "refs/car/rollbacks/";
+const ROLLBACKS_PREFIX = "refs/car/rollbacks/";
 
 function checkRunId(runId: number): void {
   if (!Number.isSafeInteger(runId) || runId < 1) {

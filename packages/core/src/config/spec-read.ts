@@ -4,7 +4,7 @@ import { clone, isPlainObject } from "./merge.js";
 import type { ConfigSpec, EnumKey, KeySpec, KeysSpec, NumberKey, ObjectListKey } from "./spec-types.js";
 
 /** "a, b and c" (or "a, b or c") */
-export function joinAnd(words: readonly string[], last = "and"): string {
+function joinAnd(words: readonly string[], last = "and"): string {
   return words.length <= 1 ? (words[0] ?? "") : `${words.slice(0, -1).join(", ")} ${last} ${words.at(-1)}`;
 }
 

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { SCHEMA_MODELINE_PREFIX } from "../config/starter.js";
 import { readTextIfExists, writeFileAtomic } from "./fs/atomic.js";
+import { fsError } from "./fs/errors.js";
 
 /**
  * Editors find config.yml's JSON Schema through the first line `car init` writes,
@@ -28,8 +29,15 @@ export async function syncConfigSchema(carDir: string): Promise<"current" | "cre
   const { renderConfigJsonSchema } = await import("../config/json-schema.js");
   const file = join(carDir, CONFIG_SCHEMA_FILE);
   const want = renderConfigJsonSchema();
-  const have = await readTextIfExists(file);
-  if (have === want) return "current";
-  await writeFileAtomic(file, want);
-  return have === null ? "created" : "updated";
+  let action = "read";
+  try {
+    const have = await readTextIfExists(file);
+    if (have === want) return "current";
+    action = "write";
+    // Atomic rename: a symlink here is replaced by the file, never written through.
+    await writeFileAtomic(file, want);
+    return have === null ? "created" : "updated";
+  } catch (err) {
+    throw fsError(err, file, action);
+  }
 }

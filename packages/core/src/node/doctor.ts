@@ -176,7 +176,7 @@ async function checkSchemaCopy(
 }
 
 /** PATH lookup like a shell's; a name with a slash is taken relative to the repo root. */
-export async function whichBinary(binary: string, root: string): Promise<string | null> {
+async function whichBinary(binary: string, root: string): Promise<string | null> {
   const candidates = binary.includes("/")
     ? [isAbsolute(binary) ? binary : resolve(root, binary)]
     : (process.env.PATH ?? "")

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { createReadStream, promises as fsp } from "node:fs";
-import { CarError } from "../errors.js";
 import { CONFIG_FILE } from "./config-io.js";
 import { execGit, gitOk } from "./git-exec.js";
 
@@ -15,9 +14,6 @@ async function git(cwd: string, args: string[]): Promise<GitResult> {
   const r = await execGit(cwd, args);
   return { code: r.code, stdout: r.stdout.toString(), stderr: r.stderr };
 }
-
-/** Raw stdout of a git command that must succeed (GIT_FAILED with its stderr otherwise). */
-const gitBuffer = gitOk;
 
 /** True when git tracks `path` (repo-relative) in `root`'s index. */
 export async function isTracked(root: string, path: string): Promise<boolean> {
@@ -40,10 +36,7 @@ export async function isGitRepo(dir: string): Promise<boolean> {
 
 export async function gitInit(dir: string): Promise<void> {
   await fsp.mkdir(dir, { recursive: true });
-  const r = await git(dir, ["init", "--quiet"]);
-  if (r.code !== 0) {
-    throw new CarError("GIT_FAILED", `git init failed in ${dir}: ${r.stderr.trim()}`, { cwd: dir });
-  }
+  await gitOk(dir, ["init", "--quiet"]);
 }
 
 export interface CommitResult {
@@ -142,7 +135,7 @@ async function hasNoCommits(root: string): Promise<boolean> {
  * run changed nothing git can see (the no-progress breaker uses it). Works before the first commit too.
  */
 export async function workTreeFingerprint(root: string): Promise<string> {
-  const status = await gitBuffer(root, ["status", "--porcelain=v2", "-z", "--untracked-files=all"]);
+  const status = await gitOk(root, ["status", "--porcelain=v2", "-z", "--untracked-files=all"]);
   const hash = createHash("sha256");
   hash.update(status);
   const base = Buffer.from(root.endsWith("/") ? root : `${root}/`);

@@ -29,7 +29,7 @@ export interface InitResult {
  * What git should not track: everything the runner writes, and the schema copy (each machine's car
  * keeps its own current). The docs and config are the user's.
  */
-export const CAR_GITIGNORE = `# Written by codex-autorunner: runtime and generated files only (docs and config.yml stay tracked).
+const CAR_GITIGNORE = `# Written by codex-autorunner: runtime and generated files only (docs and config.yml stay tracked).
 state.json
 codex-autorunner.log
 *.idx
@@ -44,7 +44,7 @@ server-token
 ${CONFIG_SCHEMA_FILE}
 `;
 
-export const STARTER_TODO = `# TODO
+const STARTER_TODO = `# TODO
 
 The agent works through this checklist from top to bottom, one run at a time, and ticks an item
 (\`- [x]\`) when it is done. The loop stops when no unchecked item is left. Write one concrete,
@@ -55,12 +55,12 @@ checkable task per item; items inside code fences or HTML comments do not count.
 - [ ] Keep each item small enough for one run (a change plus its tests)
 `;
 
-export const STARTER_PROGRESS = `# Progress
+const STARTER_PROGRESS = `# Progress
 
 The agent writes here what it did in each run: what changed, what was tested, what is left.
 `;
 
-export const STARTER_OPINIONS = `# Opinions
+const STARTER_OPINIONS = `# Opinions
 
 Your standing instructions for the agent: conventions, libraries to prefer or avoid, how to test,
 what not to touch. The agent reads this every run.

@@ -108,7 +108,7 @@ function body(content: string): string {
 
 /** Extra docs as `NAME (path)` + `<NAME>…</NAME>` blocks (tag = the name upper-cased), each followed by
  * a blank line; "" when there are none. */
-export function renderExtras(extras: readonly PromptExtra[]): string {
+function renderExtras(extras: readonly PromptExtra[]): string {
   return extras
     .filter((x) => x.include_in_prompt !== false)
     .map((x) => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { runRecordSchema as contractRunRecordSchema } from "../contract/records.js";
 import { CarError } from "../errors.js";
 import { formatTimestamp } from "../log/format.js";
 import type { RunOutcome, RunRecord, TodoCounts, TokenUsage } from "../types.js";
@@ -112,33 +113,33 @@ const usage = z.looseObject({
   reasoning_output_tokens: count.default(0),
   total_tokens: count,
 });
+// The API's strict shape (contract/records.ts), loosened for files: fields added after the first
+// version default, unknown keys are kept, nested objects are loose.
+const strict = contractRunRecordSchema.shape;
 const runRecordSchema = z.looseObject({
-  id: count,
-  started_at: z.string(),
-  finished_at: z.string().nullable().default(null),
-  duration_ms: z.number().min(0).nullable().default(null),
-  exit_code: z.number().int().nullable().default(null),
-  signal: z.string().nullable().default(null),
-  outcome: z
-    .enum(["completed", "failed", "killed", "timed_out", "stalled", "interrupted"])
-    .nullable()
-    .default(null),
+  id: strict.id,
+  started_at: strict.started_at,
+  finished_at: strict.finished_at.default(null),
+  duration_ms: strict.duration_ms.default(null),
+  exit_code: strict.exit_code.default(null),
+  signal: strict.signal.default(null),
+  outcome: strict.outcome.default(null),
   todo_before: todoCounts,
   todo_after: todoCounts.nullable().default(null),
-  backend: z.string().default("plain"),
-  attempts: z.number().int().min(1).default(1),
-  thread_id: z.string().nullable().default(null),
-  final_message: z.string().nullable().default(null),
+  backend: strict.backend.default("plain"),
+  attempts: strict.attempts.default(1),
+  thread_id: strict.thread_id.default(null),
+  final_message: strict.final_message.default(null),
   usage: usage.nullable().default(null),
   commands: z
     .array(z.looseObject({ command: z.string(), exit_code: z.number().int().nullable() }))
     .default([]),
-  files_changed: z.array(z.string()).default([]),
+  files_changed: strict.files_changed.default([]),
   commit: z
     .looseObject({ ok: z.boolean(), sha: z.string().nullable(), message: z.string() })
     .nullable()
     .default(null),
-  error: z.string().nullable().default(null),
+  error: strict.error.default(null),
 });
 
 /** Parse runs/<id>.json; fields added after the first version may be missing (defaults). */

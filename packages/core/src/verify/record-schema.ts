@@ -9,7 +9,7 @@ import type { VerifyRecord } from "./result.js";
 
 const count = z.number().int().min(0);
 
-export const verifyCommandResultSchema = z.looseObject({
+const verifyCommandResultSchema = z.looseObject({
   name: z.string(),
   command: z.string(),
   exit_code: z.number().int().nullable(),

@@ -1,11 +1,9 @@
-import { HTTP_CONTRACT, intString, MAX_PAGE, ROUTES, runIdParam } from "@codex-autorunner/core";
+import { HTTP_CONTRACT, ROUTES, runIdParam } from "@codex-autorunner/core";
 import { carPaths, listRunRecords, readRunRecord } from "@codex-autorunner/core/node";
 import { Hono } from "hono";
 import type { AppContext } from "../context.js";
 import { HttpError } from "../errors.js";
 import { param, queryOf, reply } from "../validation.js";
-
-export { intString, MAX_PAGE };
 
 export function parseRunId(value: string | undefined): number {
   return param("run id", value, runIdParam);

@@ -1,11 +1,11 @@
 import { ServerResponse } from "node:http";
+import { intString, ROUTES } from "@codex-autorunner/core";
 import { Hono } from "hono";
 import type { AppContext } from "../context.js";
 import type { StreamHub, Subscription } from "../sse/hub.js";
 import { StreamSubscriber } from "../sse/subscriber.js";
 import { SSE_HEADERS, SseWriter } from "../sse/writer.js";
 import { param } from "../validation.js";
-import { intString } from "./runs.js";
 
 /**
  * `GET /api/logs/stream`: live log over SSE (ids: sse/ids.ts). With `Last-Event-ID` (or
@@ -13,7 +13,7 @@ import { intString } from "./runs.js";
  * every client shares the hub's one follower and watcher (sse/hub.ts).
  */
 export function streamRoutes(ctx: AppContext, hub: StreamHub): Hono {
-  return new Hono().get("/api/logs/stream", async (c) => {
+  return new Hono().get(ROUTES.logStream.path, async (c) => {
     const lastRaw = c.req.header("last-event-id") ?? c.req.query("last_event_id");
     const lastId =
       lastRaw === undefined || lastRaw.trim() === ""

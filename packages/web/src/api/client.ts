@@ -15,6 +15,7 @@ import {
   routePath,
 } from "@codex-autorunner/core";
 import { apiErrorFrom, networkError } from "./errors.js";
+import { authHeaders } from "./token.js";
 
 export interface ApiOptions {
   /** Base the relative `api/...` paths resolve against (the page's URL in the browser). */
@@ -49,7 +50,7 @@ export function createApi(options: ApiOptions) {
   }
 
   function headers(extra: Record<string, string> = {}, token = options.getToken()): Record<string, string> {
-    return { Accept: "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}), ...extra };
+    return { Accept: "application/json", ...authHeaders(token), ...extra };
   }
 
   async function send<K extends RouteName>(name: K, opts: CallOptions<K> = {}): Promise<Response> {

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { sanitizeAgentLine } from "../../log/format.js";
 import { LineSplitter, sanitizeLines, sanitizeText, splitRaw, utf8Boundary } from "./line-splitter.js";
+import { BYTE_PIECES } from "./test-bytes.js";
 
 /** Everything a splitter hands on for `chunks`, as lines: complete lines, cut pieces, the last line. */
 function feed(chunks: Buffer[], cap: number): { lines: string[]; pieces: string[] } {
@@ -24,23 +25,7 @@ function feed(chunks: Buffer[], cap: number): { lines: string[]; pieces: string[
 
 /** Bytes of ASCII, multi-byte UTF-8, invalid bytes, CR, NUL and newlines. */
 const bytes = fc
-  .array(
-    fc.constantFrom(
-      [0x61],
-      [0x20],
-      [0x0a],
-      [0x0a],
-      [0x0d],
-      [0x00],
-      [0xc3, 0xa9],
-      [0xe2, 0x82, 0xac],
-      [0xf0, 0x9f, 0x98, 0x80],
-      [0xff],
-      [0xc3],
-      [0xe2, 0x82],
-    ),
-    { maxLength: 300 },
-  )
+  .array(fc.constantFrom(...BYTE_PIECES), { maxLength: 300 })
   .map((parts) => Buffer.from(parts.flat()));
 
 /** `data` cut at `cuts` (positions taken modulo its length). */

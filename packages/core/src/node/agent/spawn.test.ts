@@ -6,8 +6,11 @@ import { isCarError } from "../../errors.js";
 import { sanitizeAgentLine } from "../../log/format.js";
 import { RUN_MARKER_ENV } from "../../proc/marker.js";
 import type { LogStream } from "../../types.js";
+import { findLifelines } from "../proc/lifeline.js";
+import { newRunMarker } from "../proc/marker.js";
 import { groupExists, isProcessAlive } from "../proc/procfs.js";
-import { spawnAgent } from "./spawn.js";
+import { type AgentProcess, spawnAgent } from "./spawn.js";
+import { BYTE_PIECES } from "./test-bytes.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -48,6 +51,37 @@ async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms 
   }
 }
 
+/**
+ * An agent that runs `prelude`, starts a child (`spawnExpr`; `spawn` is imported), says "ready" and
+ * stays up; resolves once it said so, with the child's pid.
+ */
+async function startWithChild(
+  spawnExpr: string,
+  prelude = "",
+): Promise<{ agent: AgentProcess; child: number }> {
+  const lines: string[] = [];
+  const pidFile = join(dir, "child.pid");
+  const agent = await spawnAgent({
+    binary: process.execPath,
+    args: [
+      await script(`import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+${prelude}
+const child = ${spawnExpr};
+writeFileSync(${JSON.stringify(pidFile)}, String(child.pid));
+console.log("ready");
+setInterval(() => {}, 1000);`),
+    ],
+    cwd: dir,
+    stdin: "",
+    onLine: (_s, t) => {
+      lines.push(t);
+    },
+  });
+  await waitFor(() => lines.includes("ready"), "ready");
+  return { agent, child: Number(await fsp.readFile(pidFile, "utf8")) };
+}
+
 describe("spawnAgent", () => {
   it("splits stdout and stderr into lines, handles CRLF, and feeds the prompt on stdin", async () => {
     const { lines, exit } = await run(
@@ -68,6 +102,25 @@ process.stdin.on("end", () => {
       "third-no-newline",
     ]);
     expect(lines.filter(([s]) => s === "stderr").map(([, t]) => t)).toEqual(["oops"]);
+  });
+
+  it("keeps the server's CAR_AUTH_TOKEN out of the agent's environment, and passes the rest", async () => {
+    const saved = process.env.CAR_AUTH_TOKEN;
+    process.env.CAR_AUTH_TOKEN = "server-token-0123456789abcdef";
+    process.env.CAR_SPAWN_TEST_VAR = "kept";
+    try {
+      const { lines } = await run(
+        `console.log(String(process.env.CAR_AUTH_TOKEN)); console.log(String(process.env.CAR_SPAWN_TEST_VAR));`,
+      );
+      expect(lines).toEqual([
+        ["stdout", "undefined"],
+        ["stdout", "kept"],
+      ]);
+    } finally {
+      if (saved === undefined) delete process.env.CAR_AUTH_TOKEN;
+      else process.env.CAR_AUTH_TOKEN = saved;
+      delete process.env.CAR_SPAWN_TEST_VAR;
+    }
   });
 
   it("decodes invalid UTF-8 as U+FFFD, makes NUL visible and keeps a progress bar's last segment", async () => {
@@ -115,31 +168,14 @@ process.exit(0);`,
   });
 
   it("kill() escalates to SIGKILL for a child that ignores SIGTERM, and ends its whole group", async () => {
-    const lines: string[] = [];
-    const pidFile = join(dir, "gc.pid");
-    const agent = await spawnAgent({
-      binary: process.execPath,
-      args: [
-        await script(`import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
-process.on("SIGTERM", () => {});
-const g = spawn(process.execPath, ["-e", "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], { stdio: "ignore" });
-writeFileSync(${JSON.stringify(pidFile)}, String(g.pid));
-console.log("ready");
-setInterval(() => {}, 1000);`),
-      ],
-      cwd: dir,
-      stdin: "",
-      onLine: (_s, t) => {
-        lines.push(t);
-      },
-    });
-    await waitFor(() => lines.includes("ready"), "ready");
+    const { agent, child: gpid } = await startWithChild(
+      `spawn(process.execPath, ["-e", "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], { stdio: "ignore" })`,
+      `process.on("SIGTERM", () => {});`,
+    );
     await agent.kill(300);
     const exit = await agent.exited;
     expect(exit.signal).toBe("SIGKILL");
     expect(groupExists(agent.pid)).toBe(false);
-    const gpid = Number(await fsp.readFile(pidFile, "utf8"));
     expect(isProcessAlive(gpid)).toBe(false);
   });
 
@@ -174,26 +210,9 @@ console.log(process.env.${RUN_MARKER_ENV});`),
   });
 
   it("kill() also ends a background job in another session", async () => {
-    const pidFile = join(dir, "job.pid");
-    const lines: string[] = [];
-    const agent = await spawnAgent({
-      binary: process.execPath,
-      args: [
-        await script(`import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
-const job = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
-writeFileSync(${JSON.stringify(pidFile)}, String(job.pid));
-console.log("ready");
-setInterval(() => {}, 1000);`),
-      ],
-      cwd: dir,
-      stdin: "",
-      onLine: (_s, t) => {
-        lines.push(t);
-      },
-    });
-    await waitFor(() => lines.includes("ready"), "ready");
-    const job = Number(await fsp.readFile(pidFile, "utf8"));
+    const { agent, child: job } = await startWithChild(
+      `spawn("sleep", ["30"], { detached: true, stdio: "ignore" })`,
+    );
     expect(isProcessAlive(job)).toBe(true);
     await agent.kill(2_000);
     expect(isProcessAlive(job)).toBe(false);
@@ -229,6 +248,21 @@ setInterval(() => {}, 1000);`),
     expect(isCarError(err, "AGENT_NOT_FOUND")).toBe(true);
     expect((err as Error).message).toContain("definitely-not-a-real-agent-binary");
     expect((err as Error).message).toContain("codex.binary");
+  });
+
+  it("a spawn that throws at once (a NUL byte in an argument) lets its lifeline watcher go", async () => {
+    const marker = newRunMarker();
+    const err = await spawnAgent({
+      binary: process.execPath,
+      args: ["bad\0arg"],
+      cwd: dir,
+      stdin: "",
+      marker,
+      lifeline: { graceMs: 100 },
+      onLine: () => {},
+    }).catch((e: unknown) => e);
+    expect((err as NodeJS.ErrnoException).code).toBe("ERR_INVALID_ARG_VALUE");
+    await waitFor(() => findLifelines(marker).length === 0, "the lifeline watcher to exit");
   });
 
   it("onLines gets each chunk's lines in one call, in order, the same as one call per line", async () => {
@@ -270,23 +304,8 @@ process.stdout.write("a\\u0000b\\r\\n10%\\r100%\\n" + "z".repeat(70000) + "\\nno
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       return seed % n;
     };
-    const alphabet = [
-      [0x61],
-      [0x62],
-      [0x20],
-      [0x0a],
-      [0x0a],
-      [0x0d],
-      [0x00],
-      [0xc3, 0xa9],
-      [0xe2, 0x82, 0xac],
-      [0xf0, 0x9f, 0x98, 0x80],
-      [0xff],
-      [0xc3],
-      [0xe2, 0x82],
-    ];
     const bytes: number[] = [];
-    while (bytes.length < 300_000) bytes.push(...(alphabet[rand(alphabet.length)] as number[]));
+    while (bytes.length < 300_000) bytes.push(...(BYTE_PIECES[rand(BYTE_PIECES.length)] as number[]));
     const data = Buffer.from(bytes);
     const dataFile = join(dir, "data.bin");
     await fsp.writeFile(dataFile, data);

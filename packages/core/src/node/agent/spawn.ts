@@ -96,13 +96,23 @@ export async function spawnAgent(options: SpawnAgentOptions): Promise<AgentProce
   const marker = options.marker ?? newRunMarker();
   const env = { ...(options.env ?? process.env) };
   env[RUN_MARKER_ENV] = chainMarker(env[RUN_MARKER_ENV], marker);
+  // The server's token is ours, not the agent's (or a verify command's): a command that prints its
+  // environment must not put it in the log or a run record.
+  delete env.CAR_AUTH_TOKEN;
   const lifeline = options.lifeline ? startLifeline({ marker, graceMs: options.lifeline.graceMs }) : null;
-  const child = spawn(options.binary, options.args, {
-    cwd: options.cwd,
-    env,
-    detached: true,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(options.binary, options.args, {
+      cwd: options.cwd,
+      env,
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+  } catch (err) {
+    // Bad arguments throw here (a NUL byte in an arg): the watcher must not wait for this runner to die.
+    lifeline?.release();
+    throw err;
+  }
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       child.off("spawn", onSpawn);

@@ -6,7 +6,7 @@
 
 export const fromGit = (bytes: Buffer): string => bytes.toString("latin1");
 
-export const toGit = (s: string): Buffer => Buffer.from(s, "latin1");
+const toGit = (s: string): Buffer => Buffer.from(s, "latin1");
 
 export const display = (s: string): string => toGit(s).toString("utf8");
 

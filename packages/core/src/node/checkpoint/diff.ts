@@ -92,7 +92,7 @@ export async function diffRunCheckpoints(
 }
 
 /** The commit each rev names, null for none; one git call. */
-export async function lookupCommits(root: string, revs: readonly string[]): Promise<Array<string | null>> {
+async function lookupCommits(root: string, revs: readonly string[]): Promise<Array<string | null>> {
   const out = await gitOk(root, ["cat-file", "--batch-check=%(objectname) %(objecttype)"], {
     input: revs.map((r) => `${r}^{commit}\n`).join(""),
   });
