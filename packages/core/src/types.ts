@@ -1,3 +1,6 @@
+import type { RunCheckpointsRecord } from "./checkpoint/record.js";
+import type { VerifyRecord } from "./verify/result.js";
+
 /**
  * Shared domain types: the on-disk contract (state.json, runs/<id>.json, lock) and the engine's
  * event stream. Every package speaks these, so they live in one small file.
@@ -25,6 +28,17 @@ export interface RunnerState {
   agent_marker?: string | null;
   /** Ours, optional: token usage summed over every run of every invocation (codex --json backend). */
   tokens_total?: TokenUsage | null;
+  /** Ours, optional: the last verification's verdict (verify.commands), kept across invocations. */
+  last_verify?: LastVerify | null;
+}
+
+/** The last verification: which run, its verdict, and how many failed in a row up to it. */
+export interface LastVerify {
+  run_id: number;
+  passed: boolean;
+  failed_command: string | null;
+  consecutive_failures: number;
+  at: string;
 }
 
 export type RunOutcome = "completed" | "failed" | "killed" | "timed_out" | "stalled" | "interrupted";
@@ -62,6 +76,19 @@ export interface RunRecord {
   /** Git auto-commit result when enabled: sha, "nothing to commit", or the error text. */
   commit: { ok: boolean; sha: string | null; message: string } | null;
   error: string | null;
+  /** Ours: the harness's verification after the run (null: none configured, or the run failed). */
+  verify: VerifyRecord | null;
+  /** Ours: the run's checkpoints and what it changed (null: git.checkpoints off, or not a git repo). */
+  checkpoints: RunCheckpointsRecord | null;
+  /** Ours: set when `car rollback` undid this run. */
+  rolled_back: RolledBack | null;
+}
+
+/** A rollback that undid a run: when, to before which run, and how to return. */
+export interface RolledBack {
+  at: string;
+  to_before_run: number;
+  undo_command: string;
 }
 
 /** `.codex-autorunner/lock` — ours is JSON; the original wrote a bare PID. */
@@ -110,4 +137,6 @@ export type LoopStopReason =
   | "token_budget"
   /** git.auto_commit is on and the commit after a run failed (e.g. a pre-commit hook refused it). */
   | "commit_failed"
+  /** verify.on_fail stop, or max_consecutive_failures failing verifications in a row. */
+  | "verify_failed"
   | "error";

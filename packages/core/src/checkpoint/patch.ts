@@ -6,11 +6,11 @@
 
 export interface PatchCut {
   /** Bytes of the patch shown (the cut falls on a line end). */
-  shownBytes: number;
+  shown_bytes: number;
   /** The last file the shown part reaches into; its diff may be incomplete. Null: none shown. */
-  lastFile: string | null;
+  last_file: string | null;
   /** Files whose diff is not in the shown part at all. */
-  omittedFiles: string[];
+  omitted_files: string[];
 }
 
 const FILE_HEADER = /^diff --git /gm;
@@ -22,8 +22,8 @@ export function describePatchCut(
 ): PatchCut {
   const headers = shown.match(FILE_HEADER)?.length ?? 0;
   return {
-    shownBytes,
-    lastFile: headers > 0 ? (files[headers - 1]?.path ?? null) : null,
-    omittedFiles: files.slice(headers).map((f) => f.path),
+    shown_bytes: shownBytes,
+    last_file: headers > 0 ? (files[headers - 1]?.path ?? null) : null,
+    omitted_files: files.slice(headers).map((f) => f.path),
   };
 }

@@ -1,32 +1,23 @@
 import { z } from "zod";
+import { changedFileSchema, checkpointRecordSchema, runChangesSchema } from "../contract/records.js";
+import type { RunCheckpointsRecord } from "./record.js";
 
-/** zod shape of `RunCheckpointsRecord` (record.ts) for parseRunRecord; kept apart so record.ts needs no zod. */
+/**
+ * `checkpoints` in `runs/<id>.json`, as read back: the contract's strict shape (contract/records.ts)
+ * made loose, with defaults; kept apart so record.ts needs no zod.
+ */
 
-const count = z.number().int().min(0);
-const sha = z.string().regex(/^[0-9a-f]{40,64}$/);
-
-const checkpoint = z.looseObject({ ref: z.string(), commit: sha, head: sha.nullable() });
-
-const changedFile = z.looseObject({
-  path: z.string(),
-  status: z.enum(["added", "modified", "deleted", "renamed"]),
-  from: z.string().optional(),
-  additions: count,
-  deletions: count,
-  binary: z.boolean(),
-});
+const changes = runChangesSchema.shape;
 
 export const runCheckpointsSchema = z.looseObject({
-  before: checkpoint.nullable().default(null),
-  after: checkpoint.nullable().default(null),
+  before: z.looseObject(checkpointRecordSchema.shape).nullable().default(null),
+  after: z.looseObject(checkpointRecordSchema.shape).nullable().default(null),
   changes: z
     .looseObject({
-      files: z.array(changedFile),
-      files_omitted: count.default(0),
-      files_total: count,
-      additions: count,
-      deletions: count,
+      ...changes,
+      files: z.array(z.looseObject(changedFileSchema.shape)),
+      files_omitted: changes.files_omitted.default(0),
     })
     .nullable()
     .default(null),
-});
+}) satisfies z.ZodType<RunCheckpointsRecord>;

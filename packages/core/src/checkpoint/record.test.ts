@@ -41,19 +41,19 @@ describe("describePatchCut", () => {
   it("names the last file reached and the files not shown", () => {
     const files = [{ path: "a" }, { path: "b" }, { path: "c" }];
     expect(describePatchCut("diff --git a/a b/a\n+x\ndiff --git a/b b/b\n", 40, files)).toEqual({
-      shownBytes: 40,
-      lastFile: "b",
-      omittedFiles: ["c"],
+      shown_bytes: 40,
+      last_file: "b",
+      omitted_files: ["c"],
     });
     // "diff --git " inside a line of content is not a file header.
-    expect(describePatchCut("diff --git a/a b/a\n+ diff --git x\n", 30, files).omittedFiles).toEqual([
+    expect(describePatchCut("diff --git a/a b/a\n+ diff --git x\n", 30, files).omitted_files).toEqual([
       "b",
       "c",
     ]);
     expect(describePatchCut("", 0, files)).toEqual({
-      shownBytes: 0,
-      lastFile: null,
-      omittedFiles: ["a", "b", "c"],
+      shown_bytes: 0,
+      last_file: null,
+      omitted_files: ["a", "b", "c"],
     });
   });
 });

@@ -37,8 +37,9 @@ describe("configSchema", () => {
         no_progress_runs: 3,
         max_total_tokens: null,
       },
-      git: { auto_commit: false, commit_message_template: "[codex] run #{run_id}" },
+      git: { auto_commit: false, commit_message_template: "[codex] run #{run_id}", checkpoints: true },
       server: { host: "127.0.0.1", port: 4173, auth_token: null, max_body_bytes: 1_048_576 },
+      verify: { commands: [], on_fail: "reopen", max_consecutive_failures: 3, output_max_chars: 4000 },
     });
     expect(DEFAULT_CODEX_ARGS.at(-1)).toBe("-");
     expect(DEFAULT_CHAT_ARGS).toContain("read-only");

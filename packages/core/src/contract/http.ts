@@ -1,10 +1,14 @@
 import { z } from "zod";
+import { rollbackBodySchema, runDiffBodySchema } from "./changes.js";
 import {
   chatBodySchema,
+  DEFAULT_DIFF_PATCH_BYTES,
   eventIdParam,
   intString,
+  MAX_DIFF_PATCH_BYTES,
   MAX_PAGE,
   MAX_TAIL,
+  rollbackRequestSchema,
   runIdParam,
   runStartBodySchema,
   saveDocBodySchema,
@@ -96,6 +100,18 @@ export const HTTP_CONTRACT = {
     }),
   },
   run: { params: { id: runIdParam }, response: runRecordSchema },
+  /** 404 RUN_NOT_FOUND when the run has no `before` and `after` checkpoints (git.checkpoints off, not finished). */
+  runDiff: {
+    params: { id: runIdParam },
+    query: {
+      max_bytes: intString(0, MAX_DIFF_PATCH_BYTES, `an integer from 0 to ${MAX_DIFF_PATCH_BYTES}`).default(
+        DEFAULT_DIFF_PATCH_BYTES,
+      ),
+    },
+    response: runDiffBodySchema,
+  },
+  /** 409 LOCK_HELD (naming its PID) while a runner is alive; 404 RUN_NOT_FOUND without a `before` checkpoint. */
+  runRollback: { params: { id: runIdParam }, body: rollbackRequestSchema, response: rollbackBodySchema },
   /**
    * `?run_id=N` → that run's block; `?tail=N` → the last N lines; neither → the last run's block
    * (`run_id: null, log: ""` before the first run). Not both.

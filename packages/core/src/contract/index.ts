@@ -1,4 +1,5 @@
 // The HTTP + SSE contract between the server, the web UI and `car status --json` (one file per part).
+export * from "./changes.js";
 export * from "./errors.js";
 export * from "./http.js";
 export * from "./params.js";

@@ -37,3 +37,10 @@ export const chatBodySchema = z.object({
   include_progress: flag(),
   include_opinions: flag(),
 });
+
+/** `POST /api/runs/:id/rollback` body: `{dry_run: true}` plans and changes nothing. */
+export const rollbackRequestSchema = z.object({ dry_run: flag() });
+
+/** Largest `max_bytes` of `GET /api/runs/:id/diff` (its default is DEFAULT_DIFF_PATCH_BYTES). */
+export const MAX_DIFF_PATCH_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_DIFF_PATCH_BYTES = 512 * 1024;

@@ -21,6 +21,64 @@ export const tokenUsageSchema = z.strictObject({
 
 export const todoCountsSchema = z.strictObject({ outstanding: count, done: count });
 
+const sha = z.string().regex(/^[0-9a-f]{40,64}$/);
+
+/** One verify command's result (verify/result.ts: VerifyCommandResult). */
+export const verifyCommandResultSchema = z.strictObject({
+  name: z.string(),
+  command: z.string(),
+  exit_code: int.nullable(),
+  signal: z.string().nullable(),
+  timed_out: z.boolean(),
+  timeout_seconds: z.number().gt(0).nullable(),
+  duration_ms: z.number().min(0),
+  passed: z.boolean(),
+  output_tail: z.string(),
+});
+
+/** A run's verification (verify/result.ts: VerifyRecord). */
+export const verifyRecordSchema = z.strictObject({
+  passed: z.boolean(),
+  failed_command: z.string().nullable(),
+  aborted: z.boolean(),
+  commands: z.array(verifyCommandResultSchema),
+  reopened: z.array(z.strictObject({ text: z.string(), line: count.min(1), added: z.boolean() })),
+});
+
+/** A checkpoint: its ref, commit and the HEAD it was taken at (checkpoint/record.ts). */
+export const checkpointRecordSchema = z.strictObject({ ref: z.string(), commit: sha, head: sha.nullable() });
+
+/** A file a run changed (checkpoint/changes.ts: ChangedFile). */
+export const changedFileSchema = z.strictObject({
+  path: z.string(),
+  status: z.enum(["added", "modified", "deleted", "renamed"]),
+  from: z.string().optional(),
+  additions: count,
+  deletions: count,
+  binary: z.boolean(),
+});
+
+/** What a run changed, from its `before` checkpoint to its `after` (checkpoint/record.ts). */
+export const runChangesSchema = z.strictObject({
+  files: z.array(changedFileSchema),
+  files_omitted: count,
+  files_total: count,
+  additions: count,
+  deletions: count,
+});
+
+export const runCheckpointsSchema = z.strictObject({
+  before: checkpointRecordSchema.nullable(),
+  after: checkpointRecordSchema.nullable(),
+  changes: runChangesSchema.nullable(),
+});
+
+export const rolledBackSchema = z.strictObject({
+  at: z.string(),
+  to_before_run: count.min(1),
+  undo_command: z.string(),
+});
+
 export const runRecordSchema = z.strictObject({
   id: count,
   started_at: z.string(),
@@ -40,6 +98,9 @@ export const runRecordSchema = z.strictObject({
   files_changed: z.array(z.string()),
   commit: z.strictObject({ ok: z.boolean(), sha: z.string().nullable(), message: z.string() }).nullable(),
   error: z.string().nullable(),
+  verify: verifyRecordSchema.nullable(),
+  checkpoints: runCheckpointsSchema.nullable(),
+  rolled_back: rolledBackSchema.nullable(),
 });
 
 export const lockInfoSchema = z.strictObject({

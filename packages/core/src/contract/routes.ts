@@ -17,6 +17,10 @@ export const ROUTES = {
   runKill: { method: "POST", path: "/api/run/kill" },
   runs: { method: "GET", path: "/api/runs" },
   run: { method: "GET", path: "/api/runs/:id" },
+  /** What the run changed, from its `before` checkpoint to its `after`. */
+  runDiff: { method: "GET", path: "/api/runs/:id/diff" },
+  /** Back to the state before the run (undoing it and every later run); 409 while a runner is alive. */
+  runRollback: { method: "POST", path: "/api/runs/:id/rollback" },
   logs: { method: "GET", path: "/api/logs" },
   /** Server-sent events: see sse.ts for the events and their data. */
   logStream: { method: "GET", path: "/api/logs/stream" },

@@ -54,6 +54,16 @@ export const stateBodySchema = z.strictObject({
   /** Why the TODO could not be read (missing file, unreadable, config broken), else null. */
   todo_error: z.string().nullable(),
   last_run: runRecordSchema.nullable(),
+  /** The last verification (verify.commands): its run, verdict and failures in a row; null: none yet. */
+  last_verify: z
+    .strictObject({
+      run_id: int.min(1),
+      passed: z.boolean(),
+      failed_command: z.string().nullable(),
+      consecutive_failures: count,
+      at: z.string(),
+    })
+    .nullable(),
   /** Tokens of the last run and summed over every run (codex --json backend), null when unknown. */
   tokens: z.strictObject({ last_run: tokenUsageSchema.nullable(), total: tokenUsageSchema.nullable() }),
   /**
@@ -93,6 +103,7 @@ export function emptyStateBody(root: string, patch: Partial<StateBody> = {}): St
     todo_items: [],
     todo_error: null,
     last_run: null,
+    last_verify: null,
     tokens: { last_run: null, total: null },
     config_error: null,
     ...patch,

@@ -150,6 +150,7 @@ export async function getStatus(root: string, options: StatusOptions = {}): Prom
     todo_items: todo ? todo.items : [],
     todo_error: todoError,
     last_run: lastRun,
+    last_verify: state.last_verify ?? null,
     tokens: { last_run: lastRun?.usage ?? null, total: state.tokens_total ?? null },
     config_error: configError ? configError.message : null,
   };

@@ -1,8 +1,10 @@
 import { z } from "zod";
+import { runCheckpointsSchema } from "../checkpoint/record-schema.js";
 import { runRecordSchema as contractRunRecordSchema } from "../contract/records.js";
 import { CarError } from "../errors.js";
 import { formatTimestamp } from "../log/format.js";
 import type { RunOutcome, RunRecord, TodoCounts, TokenUsage } from "../types.js";
+import { verifyRecordSchema } from "../verify/record-schema.js";
 
 /** `runs/<id>.json`: one record per run. Pure helpers; the node part reads and writes the files. */
 
@@ -36,6 +38,9 @@ export function newRunRecord(opts: {
     files_changed: [],
     commit: null,
     error: null,
+    verify: null,
+    checkpoints: null,
+    rolled_back: null,
   };
 }
 
@@ -140,6 +145,9 @@ const runRecordSchema = z.looseObject({
     .nullable()
     .default(null),
   error: strict.error.default(null),
+  verify: verifyRecordSchema.nullable().default(null),
+  checkpoints: runCheckpointsSchema.nullable().default(null),
+  rolled_back: z.looseObject(strict.rolled_back.unwrap().shape).nullable().default(null),
 });
 
 /** Parse runs/<id>.json; fields added after the first version may be missing (defaults). */

@@ -81,6 +81,15 @@ export function parseState(text: string, file: string): RunnerState {
     "{until, message} or null",
   );
   check("tokens_total", (v) => typeof v === "object" && !Array.isArray(v), "token totals or null");
+  check(
+    "last_verify",
+    (v) =>
+      typeof v === "object" &&
+      isInt((v as Record<string, unknown>).run_id) &&
+      typeof (v as Record<string, unknown>).passed === "boolean" &&
+      isInt((v as Record<string, unknown>).consecutive_failures),
+    "{run_id, passed, failed_command, consecutive_failures, at} or null",
+  );
   const nul = <T>(v: unknown): T | null => (v === undefined ? null : (v as T | null));
   return {
     ...obj,

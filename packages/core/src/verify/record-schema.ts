@@ -1,32 +1,30 @@
 import { z } from "zod";
+import { verifyRecordSchema as strict, verifyCommandResultSchema } from "../contract/records.js";
 import type { VerifyRecord } from "./result.js";
 
 /**
- * `verify` in `runs/<id>.json`, as read back: for runs/record.ts's schema (`verify:
- * verifyRecordSchema.nullable().default(null)`). Kept apart from result.ts so the pure logic loads
- * without zod. Loose objects, like the rest of the record: fields added later survive a rewrite.
+ * `verify` in `runs/<id>.json`, as read back: the contract's strict shape (contract/records.ts) made
+ * loose, with defaults for fields a shorter record lacks; unknown keys survive a rewrite. Kept apart
+ * from result.ts so the pure logic loads without zod.
  */
 
-const count = z.number().int().min(0);
+const c = verifyCommandResultSchema.shape;
+const r = strict.shape;
 
-const verifyCommandResultSchema = z.looseObject({
-  name: z.string(),
-  command: z.string(),
-  exit_code: z.number().int().nullable(),
-  signal: z.string().nullable().default(null),
-  timed_out: z.boolean().default(false),
-  timeout_seconds: z.number().gt(0).nullable().default(null),
-  duration_ms: z.number().min(0),
-  passed: z.boolean(),
-  output_tail: z.string().default(""),
+const verifyCommandResultFile = z.looseObject({
+  ...c,
+  signal: c.signal.default(null),
+  timed_out: c.timed_out.default(false),
+  timeout_seconds: c.timeout_seconds.default(null),
+  output_tail: c.output_tail.default(""),
 });
 
+const reopened = r.reopened.element.shape;
+
 export const verifyRecordSchema = z.looseObject({
-  passed: z.boolean(),
-  failed_command: z.string().nullable().default(null),
-  aborted: z.boolean().default(false),
-  commands: z.array(verifyCommandResultSchema).default([]),
-  reopened: z
-    .array(z.looseObject({ text: z.string(), line: count.min(1), added: z.boolean().default(false) }))
-    .default([]),
+  passed: r.passed,
+  failed_command: r.failed_command.default(null),
+  aborted: r.aborted.default(false),
+  commands: z.array(verifyCommandResultFile).default([]),
+  reopened: z.array(z.looseObject({ ...reopened, added: reopened.added.default(false) })).default([]),
 }) satisfies z.ZodType<VerifyRecord>;

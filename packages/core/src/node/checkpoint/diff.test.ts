@@ -71,9 +71,9 @@ describe("diffRun", () => {
     expect(d.patch.endsWith("\n")).toBe(true);
     expect(full.patch.startsWith(d.patch)).toBe(true);
     expect(d.cut).toEqual({
-      shownBytes: Buffer.byteLength(d.patch),
-      lastFile: "gone.txt",
-      omittedFiles: ["img.bin", "mod.txt", "moved-to.txt"],
+      shown_bytes: Buffer.byteLength(d.patch),
+      last_file: "gone.txt",
+      omitted_files: ["img.bin", "mod.txt", "moved-to.txt"],
     });
     expect(d.files).toEqual(full.files); // the file list is never cut
     // Exactly the patch's size is not a cut; zero shows nothing.
@@ -84,8 +84,8 @@ describe("diffRun", () => {
     const none = await diffRun(repo.root, "refs/car/runs/1/before", "refs/car/runs/1/after", {
       patchMaxBytes: 0,
     });
-    expect(none).toMatchObject({ patch: "", cut: { shownBytes: 0, lastFile: null } });
-    expect(none.cut?.omittedFiles).toHaveLength(5);
+    expect(none).toMatchObject({ patch: "", cut: { shown_bytes: 0, last_file: null } });
+    expect(none.cut?.omitted_files).toHaveLength(5);
   });
 
   it("ignores the user's diff settings", async () => {
