@@ -33,6 +33,8 @@ const REASON_TEXT: Record<LoopStopReason, string> = {
   // The loop's detail says how many runs changed nothing (one message, not two).
   no_progress: "no progress",
   commit_failed: "the auto-commit failed",
+  // The detail names the failing command and how many runs in a row failed.
+  verify_failed: "the verification gate stopped the loop",
   error: "stopped on an error",
 };
 
@@ -102,6 +104,11 @@ export async function executeLoop(
     process.stdout.write(`${summary}\n`);
   } else {
     process.stderr.write(`${code === EXIT.ERROR ? c.red(summary) : summary}\n`);
+    if (result.reason === "verify_failed" && result.lastRunId != null) {
+      process.stderr.write(
+        `${c.dim(`hint: see the failing output with \`car log --run ${result.lastRunId}\`; check the gate with \`car verify\``)}\n`,
+      );
+    }
     if (result.reason === "agent_failed" && result.lastRunId != null) {
       const exit = result.lastExitCode != null ? ` (exit code ${result.lastExitCode})` : "";
       process.stderr.write(

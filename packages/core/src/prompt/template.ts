@@ -1,4 +1,5 @@
 import { CarError } from "../errors.js";
+import { type VerifyFailure, verifyPlaceholderValue } from "../verify/prompt.js";
 
 /**
  * The prompt each run sends to the agent. Same structure as the original tool's prompt (role, the
@@ -14,6 +15,8 @@ export const PROMPT_PLACEHOLDERS = [
   "PROGRESS_PATH",
   "OPINIONS_PATH",
   "EXTRAS",
+  /** The `<VERIFY_FAILED>` block after a failed verification (and a blank line), else "". */
+  "VERIFY",
 ] as const;
 export type PromptPlaceholder = (typeof PROMPT_PLACEHOLDERS)[number];
 
@@ -35,7 +38,7 @@ OPINIONS ({{OPINIONS_PATH}}) - the project's conventions and preferences:
 {{OPINIONS}}
 </OPINIONS>
 
-{{EXTRAS}}What the previous run printed (its tail; empty on the first run):
+{{EXTRAS}}{{VERIFY}}What the previous run printed (its tail; empty on the first run):
 <PREV_RUN_OUTPUT>
 {{PREV_RUN_OUTPUT}}
 </PREV_RUN_OUTPUT>
@@ -99,6 +102,8 @@ export interface PromptInput {
   opinions: PromptDoc;
   extras: PromptExtra[];
   prevRunOutput: string;
+  /** The previous verification's failure (verify/prompt.ts), when the next run must hear of it. */
+  verify?: VerifyFailure | null;
 }
 
 /** Docs usually end with a newline; the block's closing tag goes on the next line anyway. */
@@ -148,6 +153,7 @@ export function buildPrompt(input: PromptInput): string {
     PROGRESS_PATH: input.progress.path,
     OPINIONS_PATH: input.opinions.path,
     EXTRAS: renderExtras(input.extras),
+    VERIFY: verifyPlaceholderValue(input.verify ?? null),
   };
   return renderTemplate(template, values);
 }

@@ -12,7 +12,6 @@ export {
 export {
   oneLine,
   renderVerifyFailed,
-  VERIFY_PLACEHOLDER,
   type VerifyFailure,
   verifyFailureForPrompt,
   verifyPlaceholderValue,

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderTemplate } from "../prompt/template.js";
-import {
-  oneLine,
-  renderVerifyFailed,
-  VERIFY_PLACEHOLDER,
-  verifyFailureForPrompt,
-  verifyPlaceholderValue,
-} from "./prompt.js";
+import { oneLine, renderVerifyFailed, verifyFailureForPrompt, verifyPlaceholderValue } from "./prompt.js";
 import { type VerifyRecord, verifyOutcome } from "./result.js";
 import { tailText } from "./tail.js";
 import { result } from "./test-fixtures.js";
@@ -63,7 +57,7 @@ describe("renderVerifyFailed", () => {
 
 describe("{{VERIFY}}", () => {
   it("is the block and a blank line after a failure, empty otherwise", () => {
-    const template = `Before\n{{${VERIFY_PLACEHOLDER}}}After`;
+    const template = "Before\n{{VERIFY}}After";
     const failure = { failed: failedTest, reopened: [] };
     expect(renderTemplate(template, { VERIFY: verifyPlaceholderValue(null) })).toBe("Before\nAfter");
     expect(renderTemplate(template, { VERIFY: verifyPlaceholderValue(failure) })).toBe(

@@ -10,8 +10,6 @@ import type { VerifyOnFail } from "./settings.js";
  * (like `{{EXTRAS}}`, so the template needs no blank line of its own around it).
  */
 
-export const VERIFY_PLACEHOLDER = "VERIFY";
-
 export interface VerifyFailure {
   /** The previous run's id, for "after run 12". */
   runId?: number | null;

@@ -5,9 +5,13 @@ import { CarError } from "../../errors.js";
 import { buildPrompt, type PromptExtra } from "../../prompt/template.js";
 import { markFinished, markRunnerExited, markRunning } from "../../state/transitions.js";
 import { countTodo } from "../../todo/parse.js";
-import type { EngineEvent, LoopStopReason, RunnerState, TokenUsage } from "../../types.js";
+import type { EngineEvent, LastVerify, LoopStopReason, RunnerState, TokenUsage } from "../../types.js";
+import { isVerifiedDone } from "../../verify/gate.js";
+import { verifyFailureForPrompt } from "../../verify/prompt.js";
+import { verifyEnabled } from "../../verify/settings.js";
 import type { AgentBackend } from "../agent/backend.js";
 import { selectBackend } from "../agent/select.js";
+import { RunCheckpoints } from "../checkpoint/around-run.js";
 import { loadConfig } from "../config-io.js";
 import { endLockHolder } from "../control.js";
 import { readDocText } from "../doc-text.js";
@@ -22,7 +26,7 @@ import { readRunRecord, writeRunRecord } from "../runs-store.js";
 import { readState, writeState } from "../state-store.js";
 import { watchOwnership } from "./ownership.js";
 import { recoverCrashedRun } from "./recover.js";
-import { addUsage, type RunContext, runOne, sleepUnlessAborted } from "./run-one.js";
+import { addUsage, logCar, type RunContext, runOne, sleepUnlessAborted } from "./run-one.js";
 
 /**
  * The loop: check stop conditions → build the prompt → state running → one run (run-one.ts) → state
@@ -192,6 +196,12 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
   let lastExitCode: number | null = null;
   let tokens: TokenUsage | null = null;
   let noProgress = 0;
+  // Counted per invocation: a loop started again (after verify_failed) gets its full allowance.
+  let verifyFailures = 0;
+  const verifyOn = verifyEnabled(config.verify);
+  /** The verdict "done" waits for; null when none counts (no commands configured, none ran yet). */
+  const lastVerify = (): LastVerify | null => (verifyOn ? (ctx.getState().last_verify ?? null) : null);
+  const isDone = (outstanding: number) => isVerifiedDone(outstanding, config.verify.on_fail, lastVerify());
   const done = (reason: LoopStopReason, detail?: string): LoopResult => ({
     reason,
     runs,
@@ -221,7 +231,9 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
     }
     const docs = await readPromptDocs(ctx.root, config);
     const todoBefore = countTodo(docs.todo.content);
-    if (todoBefore.outstanding === 0) return done("todo_done");
+    // Nothing outstanding is done only once the last verification passed: after a failure with
+    // on_fail stop, the next run gets the failure to fix even though every item is ticked.
+    if (isDone(todoBefore.outstanding)) return done("todo_done");
 
     const prev = ctx.getState().last_run_id;
     const runId = Math.max(prev ?? 0, (await ctx.reader.lastRunId()) ?? 0) + 1;
@@ -230,16 +242,31 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
       templateFile: relative(ctx.root, paths.template),
       ...docs,
       prevRunOutput: prev === null ? "" : await previousOutput(ctx, prev),
+      verify: await previousVerifyFailure(ctx, lastVerify()),
     });
-    const fingerprintBefore = runner.no_progress_runs ? await fingerprint(ctx.root) : null;
+    const checkpoints = await RunCheckpoints.open(ctx.root, runId, config.git.checkpoints, (text) =>
+      logCar(runCtx, runId, "stderr", text),
+    );
+    // With checkpoints the before/after comparison answers "did the tree change" for free.
+    const fingerprintBefore = runner.no_progress_runs && !checkpoints ? await fingerprint(ctx.root) : null;
 
     // The marker is in state.json before the agent starts: whoever cleans up after us finds its processes.
     const marker = newRunMarker();
     await ctx.setState(markRunning(ctx.getState(), { runId, runnerPid: process.pid, agentMarker: marker }));
     runs++;
     lastRunId = runId;
-    const result = await runOne(runCtx, { runId, prompt, todoBefore, marker });
+    const result = await runOne(runCtx, {
+      runId,
+      prompt,
+      todoBefore,
+      marker,
+      todoText: docs.todo.content,
+      verifyFailuresBefore: verifyFailures,
+      checkpoints,
+    });
     const { record } = result;
+    const verify = result.verify;
+    if (verify) verifyFailures = verify.consecutive_failures;
     lastExitCode = result.exitCode;
 
     // TODO after the run: the agent may have deleted it; that is recorded, and stops the loop below.
@@ -260,19 +287,32 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
     const failed = record.outcome !== "completed";
     // An auto-commit that failed stops the loop: the next run would build on uncommitted work.
     const commitError = !failed && record.commit?.ok === false ? record.commit.message : null;
+    const verifyStop = verify?.stop ?? null;
     const reason = failed
       ? result.aborted
         ? abortReason(signal)
         : (result.failure?.message ?? `agent exited ${result.exitCode}`)
-      : commitError;
+      : (commitError ?? verifyStop?.detail ?? null);
     const prevTotal = ctx.getState().tokens_total ?? null;
+    const finished = markFinished(ctx.getState(), {
+      exitCode: result.exitCode ?? 1,
+      reason,
+      status: failed || commitError !== null || verifyStop !== null ? "error" : "idle",
+    });
     await ctx.setState({
-      ...markFinished(ctx.getState(), {
-        exitCode: result.exitCode ?? 1,
-        reason,
-        status: failed || commitError !== null ? "error" : "idle",
-      }),
+      ...finished,
       tokens_total: record.usage ? addUsage(prevTotal, record.usage) : prevTotal,
+      ...(verify && record.verify
+        ? {
+            last_verify: {
+              run_id: runId,
+              passed: record.verify.passed,
+              failed_command: record.verify.failed_command,
+              consecutive_failures: verify.consecutive_failures,
+              at: finished.last_run_finished_at ?? record.finished_at ?? new Date().toISOString(),
+            },
+          }
+        : {}),
     });
 
     if (!existsSync(paths.log)) {
@@ -295,6 +335,7 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
         `run ${runId}'s changes are not committed; see \`car log --run ${runId}\``,
       );
     }
+    if (verifyStop) return done(verifyStop.reason, verifyStop.detail);
     if (todoAfterText === null) {
       throw new CarError(
         "DOC_MISSING",
@@ -307,8 +348,10 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
     }
 
     if (runner.no_progress_runs) {
-      const changed =
-        todoAfterText !== docs.todo.content || (await fingerprint(ctx.root)) !== fingerprintBefore;
+      const treeUnchanged = checkpoints
+        ? checkpoints.unchanged() === true
+        : (await fingerprint(ctx.root)) === fingerprintBefore;
+      const changed = todoAfterText !== docs.todo.content || !treeUnchanged;
       noProgress = changed ? 0 : noProgress + 1;
       if (noProgress >= runner.no_progress_runs) {
         const detail = `${noProgress} runs in a row changed neither the TODO nor the work tree`;
@@ -327,7 +370,7 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
       return done("token_budget", `${tokens.total_tokens} of ${runner.max_total_tokens} tokens used`);
     }
     if (limit !== null && runs >= limit) return done("run_limit");
-    if (record.todo_after?.outstanding === 0) return done("todo_done");
+    if (record.todo_after && isDone(record.todo_after.outstanding)) return done("todo_done");
 
     // Sleep, cut short by an abort or a stop request (the stop file is consumed at the top).
     if (runner.sleep_seconds > 0) {
@@ -400,6 +443,13 @@ async function previousOutput(ctx: LoopContext, prevId: number): Promise<string>
     return m.length > max ? m.slice(m.length - max) : m;
   }
   return ctx.reader.prevRunOutput(prevId, max);
+}
+
+/** The failure the next prompt must carry: the last verification's, read from its run record. */
+async function previousVerifyFailure(ctx: LoopContext, last: LastVerify | null) {
+  if (!last || last.passed) return null;
+  const rec = await readRunRecord(ctx.paths, last.run_id).catch(() => null);
+  return verifyFailureForPrompt(rec?.verify, ctx.config.verify.on_fail, last.run_id);
 }
 
 async function fingerprint(root: string): Promise<string | null> {

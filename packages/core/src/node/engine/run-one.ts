@@ -11,18 +11,23 @@ import type {
   TodoCounts,
   TokenUsage,
 } from "../../types.js";
+import type { VerifyDecision } from "../../verify/gate.js";
+import { verifyEnabled } from "../../verify/settings.js";
 import type { AgentBackend, AgentFailure, AgentRunSummary } from "../agent/backend.js";
 import { type AgentExit, type AgentProcess, exitCodeOf, spawnAgent } from "../agent/spawn.js";
+import type { RunCheckpoints } from "../checkpoint/around-run.js";
 import { commitAll } from "../git.js";
 import type { LogWriter } from "../log/writer.js";
 import type { CarPaths } from "../paths.js";
 import { openRawEvents, writeRunRecord } from "../runs-store.js";
+import { verifyAfterRun } from "../verify/after-run.js";
 
 /**
- * One run: start marker → record → the agent (with watchdogs, retried as the same run id on transient
- * failures) → end marker → record finished. The loop owns state transitions around it; this file owns
- * everything between the two markers, and guarantees the end marker and the finished record on every
- * way out (including a thrown error).
+ * One run: start marker → record → `before` checkpoint → the agent (with watchdogs, retried as the
+ * same run id on transient failures) → verification (when it exited 0) → auto-commit (unless the
+ * verification said no) → `after` checkpoint → end marker → record finished. The loop owns state
+ * transitions around it; this file owns everything between the two markers, and guarantees the end
+ * marker and the finished record on every way out (including a thrown error).
  */
 
 export interface RunContext {
@@ -44,6 +49,12 @@ export interface RunInput {
   todoBefore: TodoCounts;
   /** The run's process marker (state.agent_marker): every process of the run carries it. */
   marker?: string;
+  /** The TODO's text before the run: verification reopens what the run ticked against it. */
+  todoText?: string;
+  /** Failing verifications in a row before this run. */
+  verifyFailuresBefore?: number;
+  /** The run's checkpoints (null: off, or not a git repo). */
+  checkpoints?: RunCheckpoints | null;
 }
 
 export interface RunResult {
@@ -56,6 +67,8 @@ export interface RunResult {
   aborted: boolean;
   /** Exception to rethrow after the loop made state consistent (e.g. AGENT_NOT_FOUND). */
   error: unknown;
+  /** What the verification decided (null: it did not run, or was aborted). */
+  verify: VerifyDecision | null;
 }
 
 type AttemptCause = "exit" | "run_timeout" | "idle_timeout" | "aborted";
@@ -99,6 +112,7 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
   try {
     // Inside the try: whatever fails after the start marker, the end marker is still written.
     await writeRunRecord(ctx.paths, record);
+    await input.checkpoints?.takeBefore();
     for (let attempt = 1; ; attempt++) {
       record.attempts = attempt;
       ctx.emit({ type: "run.started", runId, at: isoSeconds(new Date()), attempt, todo: input.todoBefore });
@@ -153,16 +167,50 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
   record.outcome = outcome;
   record.error = failure && outcome !== "completed" ? failure.message : null;
 
+  // The harness checks the agent's claim before anything is committed (inside the block: its output
+  // is logged with the run it belongs to).
+  let verify: VerifyDecision | null = null;
+  if (outcome === "completed" && error === null && verifyEnabled(ctx.config.verify)) {
+    try {
+      const v = await verifyAfterRun({
+        root: ctx.root,
+        config: ctx.config,
+        runId,
+        todoBefore: input.todoText ?? "",
+        failuresBefore: input.verifyFailuresBefore ?? 0,
+        ...(input.marker !== undefined ? { marker: input.marker } : {}),
+        env: ctx.env,
+        signal: ctx.signal,
+        log: (stream, text) => logCar(ctx, runId, stream, text),
+        logOutput: (stream, text) => logLines(ctx, runId, stream, [text]),
+        setPid: (pid) => ctx.setState({ agent_pid: pid }),
+      });
+      record.verify = v.record;
+      if (v.record.aborted) aborted = true;
+      else verify = v.decision;
+    } catch (err) {
+      error = err;
+      await ctx.writer.line(runId, "stderr", `[car] verification: ${(err as Error).message}`).catch(() => {});
+    }
+  }
+
   // Commit inside the block so its result is logged with the run it belongs to.
-  if (outcome === "completed" && ctx.config.git.auto_commit) {
-    await autoCommit(ctx, runId, record);
+  if (outcome === "completed" && ctx.config.git.auto_commit && !aborted && error === null) {
+    if (verify === null || verify.commit) await autoCommit(ctx, runId, record);
+    else await logCar(ctx, runId, "stderr", `[car] no commit for run ${runId}: its verification failed`);
+  }
+
+  // After verification and the commit: the state this run leaves behind.
+  if (input.checkpoints) {
+    await input.checkpoints.takeAfter();
+    record.checkpoints = await input.checkpoints.record();
   }
 
   await ctx.writer.endRun(runId, exitCode);
   const finishedAt = new Date();
   record.finished_at = isoSeconds(finishedAt);
   record.duration_ms = finishedAt.getTime() - startedAt.getTime();
-  return { record, failure, exitCode, aborted, error };
+  return { record, failure, exitCode, aborted, error, verify };
 }
 
 async function autoCommit(ctx: RunContext, runId: number, record: RunRecord): Promise<void> {

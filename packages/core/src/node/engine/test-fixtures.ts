@@ -27,6 +27,7 @@ export interface TestRepo {
  * - rm-todo / rm-dir: deletes the TODO / the whole .codex-autorunner folder;
  * - noop: prints a line and changes nothing;
  * - background: starts `sleep 30` in a new session (pid in $SIDE/bg.pid), as a codex tool call can, then ticks.
+ * With $AGENT_WRITE set, every call first writes "call <n>" to that file (a change to the work tree).
  */
 export const STAND_IN_AGENT = `import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync, existsSync, readdirSync, rmSync } from "node:fs";
@@ -40,6 +41,7 @@ process.stdin.on("data", (d) => (prompt += d));
 process.stdin.on("end", () => {
   const n = readdirSync(side).filter((f) => f.startsWith("prompt-")).length + 1;
   writeFileSync(join(side, "prompt-" + n + ".txt"), prompt);
+  if (process.env.AGENT_WRITE) writeFileSync(process.env.AGENT_WRITE, "call " + n + "\\n");
   const tick = () => {
     const text = readFileSync(todoPath, "utf8");
     const m = /^([ \\t]*[-*+] )\\[ \\] (.*)$/m.exec(text);
