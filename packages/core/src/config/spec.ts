@@ -251,6 +251,7 @@ export const CONFIG_SPEC = {
         doc:
           "record the work tree before and after each run under `refs/car/runs/<id>/` (HEAD, the " +
           "index and the files are never touched), for `car diff` and `car rollback`",
+        hint: "per-run snapshots for car diff / car rollback",
       },
     },
   },
