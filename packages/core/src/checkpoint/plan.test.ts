@@ -52,8 +52,10 @@ describe("planRollback", () => {
     expect(planIsEmpty(planRollback(base))).toBe(true);
     const keepOnly = planRollback({ ...base, changes: [change("D", "x")], ignored: new Set(["x"]) });
     expect(planIsEmpty(keepOnly)).toBe(true);
-    // An unknown index tree (unmerged then) is always set back.
+    // An index unknown then (unmerged, or no index file yet) is set back when it is known now…
     expect(planRollback({ ...base, indexTarget: null }).index).toBe(true);
+    // …and left alone when there was none then and is none now (a repo where nothing was ever staged).
+    expect(planIsEmpty(planRollback({ ...base, indexTarget: null, indexNow: null }))).toBe(true);
     expect(planRollback({ ...base, indexNow: B }).index).toBe(true);
   });
 

@@ -82,7 +82,8 @@ export function planRollback(input: {
     remove,
     keep,
     head: planHead(input.target, input.current, input.targetBranchNow),
-    index: input.indexTarget === null || input.indexTarget !== input.indexNow,
+    // Both null: no index file then and now (nothing ever staged), or unmerged both times: left alone.
+    index: input.indexTarget !== input.indexNow,
   };
 }
 
