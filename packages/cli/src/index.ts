@@ -1,5 +1,6 @@
 import yargs, { type Argv, type CommandModule } from "yargs";
 import { outcome } from "./commands/common.js";
+import { diffCommand } from "./commands/diff.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { editCommand } from "./commands/edit.js";
 import { initCommand } from "./commands/init.js";
@@ -7,10 +8,12 @@ import { killCommand } from "./commands/kill.js";
 import { logCommand } from "./commands/log.js";
 import { onceCommand } from "./commands/once.js";
 import { resumeCommand } from "./commands/resume.js";
+import { rollbackCommand } from "./commands/rollback.js";
 import { runCommand } from "./commands/run.js";
 import { serveCommand } from "./commands/serve.js";
 import { statusCommand } from "./commands/status.js";
 import { stopCommand } from "./commands/stop.js";
+import { verifyCommand } from "./commands/verify.js";
 import { carErrorCode, EXIT, exitCodeForError, UsageError } from "./exit-codes.js";
 import { printError } from "./output/errors.js";
 import { VERSION } from "./version.js";
@@ -53,6 +56,9 @@ function buildCli(argv: string[]): Argv {
       .command(cmd(killCommand))
       .command(cmd(statusCommand))
       .command(cmd(logCommand))
+      .command(cmd(verifyCommand))
+      .command(cmd(diffCommand))
+      .command(cmd(rollbackCommand))
       .command(cmd(editCommand))
       .command(cmd(doctorCommand))
       .command(cmd(serveCommand))

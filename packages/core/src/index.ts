@@ -48,6 +48,7 @@ export {
   classifyLogLine,
   formatEndMarker,
   formatLogLine,
+  formatNoteLine,
   formatStartMarker,
   formatTimestamp,
   type LogLineKind,
@@ -91,6 +92,8 @@ export type {
 } from "./types.js";
 export {
   DEFAULT_VERIFY_SETTINGS,
+  describeResult,
+  formatDuration,
   parseVerifyOutput,
   type VerifyCommand,
   type VerifyCommandResult,

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { type AppContext, type AppDeps, createContext } from "./context.js";
 import { errorJson, handleError } from "./errors.js";
+import { changesRoutes } from "./routes/changes.js";
 import { chatRoutes } from "./routes/chat.js";
 import { docsRoutes } from "./routes/docs.js";
 import { healthRoutes } from "./routes/health.js";
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): CarApp {
   app.route("/", docsRoutes(ctx));
   app.route("/", runRoutes(ctx));
   app.route("/", runsRoutes(ctx));
+  app.route("/", changesRoutes(ctx));
   app.route("/", streamRoutes(ctx, hub));
   app.route("/", logsRoutes(ctx));
   app.route("/", chatRoutes(ctx));

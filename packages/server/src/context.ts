@@ -1,5 +1,6 @@
 import type { Config } from "@codex-autorunner/core";
 import { loadConfig } from "@codex-autorunner/core/node";
+import { KeyedMutex } from "./mutex.js";
 
 /** What `createApp` needs. Everything but `root` and `version` has a default. */
 export interface AppDeps {
@@ -43,7 +44,14 @@ export interface AppContext {
   signal: AbortSignal;
   /** Reports one line (refused requests). */
   log(line: string): void;
+  /**
+   * Serialises what changes who may hold the runner lock (start, resume, kill, rollback) under the key
+   * `RUNNER_KEY`, so two requests of this server cannot race each other for it.
+   */
+  control: KeyedMutex;
 }
+
+export const RUNNER_KEY = "runner";
 
 export function createContext(deps: AppDeps, signal: AbortSignal): AppContext {
   const getConfig = async (): Promise<Config> => deps.config ?? (await loadConfig(deps.root)).config;
@@ -62,5 +70,6 @@ export function createContext(deps: AppDeps, signal: AbortSignal): AppContext {
     },
     signal,
     log: deps.log ?? ((line) => console.error(line)),
+    control: new KeyedMutex(),
   };
 }

@@ -12,6 +12,7 @@ import {
   STREAM_EVENTS,
   type StateBody,
 } from "@codex-autorunner/core";
+import { takeCheckpoint } from "@codex-autorunner/core/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { type RunningServer, startServer } from "./start.js";
@@ -265,6 +266,25 @@ describe("every route answers what core's contract says", () => {
     await stream.waitFor("ping", (ev) => ev.some((e) => e.event === "ping"));
     const seen = expectEvents(stream.events, STREAM_EVENTS);
     expect([...seen].sort()).toEqual(["log", "ping", "reset", "run", "state"]);
+  });
+
+  it("a run's diff and its rollback (checkpoints taken around an edit)", async () => {
+    const work = join(repo.root, "work.txt");
+    writeFileSync(work, "before\n");
+    await takeCheckpoint(repo.root, 90, "before");
+    writeFileSync(work, "after\n");
+    await takeCheckpoint(repo.root, 90, "after");
+    const diff = expectOk("runDiff", await call("runDiff", { params: { id: 90 }, query: "?max_bytes=4096" }));
+    expect(diff.files.map((f) => [f.path, f.status])).toEqual([["work.txt", "modified"]]);
+    const plan = expectOk(
+      "runRollback",
+      await call("runRollback", { params: { id: 90 }, body: { dry_run: true } }),
+    );
+    expect([plan.restore, plan.undo]).toEqual([[{ path: "work.txt", was: "modified" }], null]);
+    const done = expectOk("runRollback", await call("runRollback", { params: { id: 90 }, body: {} }));
+    expect(done.undo?.command).toMatch(/car rollback/);
+    expect(readFileSync(work, "utf8")).toBe("before\n");
+    expectError(await call("runDiff", { params: { id: 91 } }), 404, "RUN_NOT_FOUND");
   });
 
   it("covered every route of the table", () => {

@@ -24,6 +24,7 @@ const WRITES = [
   { method: "POST", path: "/api/run/kill", body: "" },
   { method: "POST", path: "/api/chat", body: '{"message":"hi"}' },
   { method: "PUT", path: "/api/docs/todo", body: '{"content":"# pwned\\n"}' },
+  { method: "POST", path: "/api/runs/1/rollback", body: "{}" },
 ];
 
 function send(app: CarApp, method: string, path: string, headers: Record<string, string>, body?: string) {

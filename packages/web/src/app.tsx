@@ -9,6 +9,7 @@ import { ChatView } from "./views/chat.js";
 import { DashboardView } from "./views/dashboard.js";
 import { DocsView } from "./views/docs.js";
 import { LogsView } from "./views/logs.js";
+import { RunView } from "./views/run.js";
 import { RunsView } from "./views/runs.js";
 
 const NAV: Array<{ view: View; label: string }> = [
@@ -104,7 +105,8 @@ export function App() {
         {route.view === "dashboard" && <DashboardView />}
         {route.view === "docs" && <DocsView route={route} />}
         {route.view === "logs" && <LogsView route={route} />}
-        {route.view === "runs" && <RunsView />}
+        {route.view === "runs" &&
+          (/^\d+$/.test(route.rest[0] ?? "") ? <RunView id={Number(route.rest[0])} /> : <RunsView />)}
         {route.view === "chat" && <ChatView />}
       </main>
     </div>

@@ -1,5 +1,13 @@
 import { execFile } from "node:child_process";
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import * as core from "@codex-autorunner/core/node";
 import { runOk } from "../lib/proc.mjs";
@@ -15,7 +23,7 @@ const GOAL = { on: "ratio", max: 1.5, text: "≤ 1.5× (about one git status)" }
  * plus 2,000 ignored files in node_modules/, in the state a run leaves: 20 files modified, 5 created,
  * 2 deleted. The baseline is `git status --porcelain` on the same repo, spawned the same way (node's
  * execFile) and interleaved with the checkpoints so load hits both alike. A checkpoint is every git
- * process it takes, start to ref. Also shown, without a goal: the run's changed files (diffFiles, what
+ * process it takes, start to ref; its tree is checked against a plain `git add -A` afterwards. Also shown, without a goal: the run's changed files (diffFiles, what
  * the run record keeps) and a rollback dry run (the plan the CLI confirms).
  */
 export default {
@@ -42,6 +50,13 @@ export default {
       diff.push(await timed(() => diffFiles(root, "refs/car/runs/1/before", "refs/car/runs/1/after")));
       dry.push(await timed(() => rollback(root, { toBefore: 1, dryRun: true })));
     }
+    // What was timed must be right: the checkpoint's tree is the one a plain `git add -A` records.
+    const plain = await addAllTree(root);
+    const { stdout: taken } = await runOk("git", ["rev-parse", "refs/car/runs/1/after^{tree}"], {
+      cwd: root,
+    });
+    if (taken.trim() !== plain)
+      throw new Error(`checkpoint tree ${taken.trim()} is not git add -A's ${plain}`);
     const files = await diffFiles(root, "refs/car/runs/1/before", "refs/car/runs/1/after");
     if (files.length !== 27) throw new Error(`the run's diff has ${files.length} files, expected 27`);
     const plan = (await rollback(root, { toBefore: 1, dryRun: true })).plan;
@@ -104,6 +119,20 @@ async function makeProject(root) {
   await git("init", "-q");
   await git("add", "-A");
   await git("-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-qm", "project");
+}
+
+/** `git add -A` into a copy of the index (mtime kept), then write-tree: the reference snapshot. */
+async function addAllTree(root) {
+  const real = join(root, ".git", "index");
+  const copy = join(root, ".git", "bench-plain-index");
+  copyFileSync(real, copy);
+  const st = statSync(real);
+  utimesSync(copy, st.atime, st.mtime);
+  const env = { ...process.env, GIT_INDEX_FILE: copy };
+  await runOk("git", ["add", "-A"], { cwd: root, env });
+  const { stdout } = await runOk("git", ["write-tree"], { cwd: root, env });
+  rmSync(copy, { force: true });
+  return stdout.trim();
 }
 
 /** 20 files modified, 5 created, 2 deleted (27 changed paths). */

@@ -79,7 +79,7 @@ describe("dashboard", () => {
     expect(readFileSync(repo.todoPath, "utf8")).toContain("- [x] first task");
   });
 
-  it("the Logs view shows the run, filters lines, and the Runs table opens a run's log", async () => {
+  it("the Logs view shows the run, filters lines, and the Runs table opens a run, then its log", async () => {
     await page.goto(`${server.url}/#/logs`);
     await until(
       async () => (await page.getByTestId("log-lines").textContent())?.includes("=== run 1 start ==="),
@@ -98,6 +98,8 @@ describe("dashboard", () => {
     expect(await row.textContent()).toMatch(/completed/);
     expect(await row.textContent()).toContain("+1");
     await row.click();
+    await until(() => page.url().endsWith("#/runs/1"), "navigation to the run's page");
+    await page.getByRole("link", { name: "Open its log" }).click();
     await until(() => page.url().endsWith("#/logs?run=1"), "navigation to the run's log");
     await until(
       async () => (await page.getByTestId("log-lines").textContent())?.includes("run 1 end (code 0)"),

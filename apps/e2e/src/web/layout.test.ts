@@ -20,7 +20,7 @@ let repo: WebRepo;
 let server: CarServer;
 let browser: Browser;
 
-const VIEWS = ["dashboard", "docs/todo", "logs", "runs", "chat"] as const;
+const VIEWS = ["dashboard", "docs/todo", "logs", "runs", "runs/1", "chat"] as const;
 
 beforeAll(async () => {
   repo = makeWebRepo({
@@ -63,6 +63,11 @@ async function settle(page: Page, view: string): Promise<void> {
   );
   if (view === "logs") await page.getByTestId("log-lines").waitFor();
   if (view === "runs") await page.locator("[data-testid=runs-table] tbody tr").first().waitFor();
+  if (view === "runs/1") {
+    // The run's facts, then its changes or why it has none (a run without checkpoints).
+    await page.getByTestId("run-verify").waitFor();
+    await until(async () => !(await page.locator(".view").textContent())?.includes("Loading…"), "the diff");
+  }
   if (view === "docs/todo") await page.getByTestId("checklist").waitFor();
 }
 

@@ -53,6 +53,17 @@ export function formatStatus(s: StateBody, c: Colors, safe: (text: string) => st
     row("last run", "none yet");
   }
 
+  const v = s.last_verify;
+  if (v) {
+    const inARow = v.consecutive_failures > 1 ? `, ${v.consecutive_failures} in a row` : "";
+    row(
+      "verify",
+      v.passed
+        ? c.green(`passed (run ${v.run_id})`)
+        : c.red(`FAILED${v.failed_command ? ` ${safe(v.failed_command)}` : ""} (run ${v.run_id}${inARow})`),
+    );
+  }
+
   if (s.done_count !== null && s.outstanding_count !== null) {
     row("TODO", `${s.done_count} done, ${s.outstanding_count} outstanding`);
   } else {

@@ -71,3 +71,27 @@ describe("classifyCodexFailure on other wordings", () => {
     expect(parseRetryAfter("usage limit, resets at 2026-11-25T16:30:00Z.", now)).toBe(90 * 60_000);
   });
 });
+
+describe("parseRetryAfter on the spellings a limit wait relies on", () => {
+  const now = new Date(2026, 11, 4, 14, 0, 0); // local 2:00 PM, as codex prints local times
+
+  it("reads compact durations whose units touch the next number", () => {
+    expect(parseRetryAfter("usage limit, resets in 2h5m", now)).toBe((2 * 60 + 5) * 60_000);
+    expect(parseDurationText("1h2m3s")).toBe(3_723_000);
+    expect(parseDurationText("5mo")).toBeNull();
+  });
+
+  it("reads a clock time after 'resets' without 'at'", () => {
+    expect(parseRetryAfter("5-hour limit reached · resets 3pm", now)).toBe(3_600_000);
+    expect(parseRetryAfter("usage limit; resets 15:05 (local)", now)).toBe(65 * 60_000);
+    expect(parseRetryAfter("rate limit resets 3 times a day", now)).toBeUndefined();
+  });
+
+  it.each([
+    ["resets in 2h 5m", (2 * 60 + 5) * 60_000],
+    ["You've hit your usage limit. Try again at 3:05 PM.", 65 * 60_000],
+    ["try again in 2 days 3 hours 5 minutes.", (2 * 1440 + 3 * 60 + 5) * 60_000],
+  ])("%s", (message, ms) => {
+    expect(parseRetryAfter(message, now)).toBe(ms);
+  });
+});

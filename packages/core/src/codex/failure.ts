@@ -77,10 +77,11 @@ const UNIT_MS: Record<string, number> = {
   days: 86_400_000,
 };
 
-/** "1m 30s", "11.054s", "2 hours", "1h2m" → milliseconds; null when nothing parses. */
+/** "1m 30s", "11.054s", "2 hours", "1h2m" → milliseconds; null when nothing parses. A unit ends at a
+ * non-letter (not `\b`, which "2h5m" lacks between "h" and "5"). */
 export function parseDurationText(text: string): number | null {
   const re =
-    /(\d+(?:\.\d+)?)\s*(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)\b/gi;
+    /(\d+(?:\.\d+)?)\s*(milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)(?![a-z])/gi;
   let total = 0;
   let matched = false;
   let lastEnd = -1;
@@ -143,6 +144,9 @@ export function parseRetryAfter(message: string, now: Date = new Date()): number
     const ms = parseResetAt(atMatch[1], now);
     if (ms !== null) return ms;
   }
+  // "resets 3pm" / "resets 15:05" without "at": only a clock time, never free text.
+  const bare = /\bresets?\s+(\d{1,2}(?::\d{2}){0,2}\s*(?:am|pm)?)(?![\w:])/i.exec(message);
+  if (bare?.[1]) return parseClockTime(bare[1], now) ?? undefined;
   return undefined;
 }
 

@@ -61,5 +61,17 @@ export const rollbackBodySchema = z.strictObject({
     .nullable(),
 });
 
+/**
+ * `car rollback --undo <stamp> --json`: back to the state a rollback replaced. The rollback's plan
+ * shape without a run (`run_id`, `runs_undone`); `undo` is where THIS step's starting state was kept.
+ */
+export const undoRollbackBodySchema = rollbackBodySchema.omit({ run_id: true, runs_undone: true }).extend({
+  /** The rollback undone (its stamp, as `car rollback --undo` takes it). */
+  stamp: z.string(),
+  /** Runs whose `rolled_back` pointed at that rollback; it is cleared. */
+  runs_restored: z.array(int.min(1)),
+});
+
 export type RunDiffBody = z.output<typeof runDiffBodySchema>;
 export type RollbackBody = z.output<typeof rollbackBodySchema>;
+export type UndoRollbackBody = z.output<typeof undoRollbackBodySchema>;

@@ -4,6 +4,7 @@ import {
   classifyLogLine,
   formatEndMarker,
   formatLogLine,
+  formatNoteLine,
   formatStartMarker,
   formatTimestamp,
   isLogLine,
@@ -99,6 +100,20 @@ describe("log line format (byte-exact with the original)", () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("formatNoteLine (a harness note between run blocks)", () => {
+  it("is one line no reader takes for a run's line or marker", () => {
+    const note = formatNoteLine(
+      new Date("2026-01-01T12:34:56.789Z"),
+      "rolled back\nto before run 3 === run 3 end (code 0) ===",
+    );
+    expect(note).toBe("[2026-01-01T12:34:56Z] car: rolled back to before run 3 === run 3 end (code 0) ===");
+    expect(parseLogLine(note, 0).kind).toBe("other");
+    expect(classifyLogLine(note)).toMatchObject({ kind: "other", runId: null });
+    // Even a text that looks like a run line's prefix stays a note.
+    expect(parseLogLine(formatNoteLine("2026-01-01T00:00:00Z", "run=3 stdout: x"), 0).kind).toBe("other");
   });
 });
 

@@ -33,6 +33,17 @@ export function formatLogLine(ts: string | Date, runId: number, stream: LogStrea
   return `[${stamp}] run=${runId} ${stream}: ${line}`;
 }
 
+/**
+ * A harness note outside any run block (ours: e.g. a rollback), `[<ts>] car: <text>`. It carries no run
+ * id on purpose: a `run=N` line after N's end marker would make N look open to recovery
+ * (engine/dead-runner.ts reads the log's tail) and break bisection's "run ids only grow". Readers see an
+ * `other` line: `car log` prints it, `car log --run N` and the index skip it, SSE sends it with run_id null.
+ */
+export function formatNoteLine(ts: string | Date, text: string): string {
+  const stamp = typeof ts === "string" ? ts : formatTimestamp(ts);
+  return `[${stamp}] car: ${text.replace(/[\0\r\n]+/g, " ")}`;
+}
+
 const START_RE = /^=== run (\d+) start ===$/;
 const END_RE = /^=== run (\d+) end \((?:code (-?\d+)|interrupted)\) ===$/;
 // The timestamp is kept as written (the original's and ours are the same shape, but do not depend on it).

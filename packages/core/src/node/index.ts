@@ -16,12 +16,17 @@ export {
   diffRunCheckpoints,
   type RollbackOptions,
   type RollbackResult,
+  type RollbackRunOptions,
   type RunDiff,
+  type RunDiffBodyOptions,
   readCheckpoint,
   rollback,
+  rollbackRun,
+  runDiffBody,
   type TakenCheckpoint,
   takeCheckpoint,
   undoRollback,
+  undoRollbackRun,
 } from "./checkpoint/index.js";
 export { CONFIG_FILE, type LoadedConfig, loadConfig, updateConfigFile } from "./config-io.js";
 export {

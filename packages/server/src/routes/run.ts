@@ -1,22 +1,20 @@
 import { CarError, HTTP_CONTRACT, ROUTES } from "@codex-autorunner/core";
 import { getStatus, killRunner, requestStop, startDetachedRunner } from "@codex-autorunner/core/node";
 import { type Context, Hono } from "hono";
-import type { AppContext } from "../context.js";
-import { KeyedMutex } from "../mutex.js";
+import { type AppContext, RUNNER_KEY } from "../context.js";
 import { jsonBody, reply } from "../validation.js";
 
 /**
  * Run control. The loop never runs inside the server: `start` launches core's detached runner (its
  * own process group, the same code `car run` uses), so restarting the server neither kills nor
- * orphans a run. Starts are serialised so two clicks cannot spawn two runners that race for the lock.
+ * orphans a run. Starts are serialised (with kills and rollbacks: ctx.control) so two clicks cannot spawn
+ * two runners that race for the lock.
  */
 export function runRoutes(ctx: AppContext): Hono {
-  const control = new KeyedMutex();
-
   /** Starts a detached runner unless one is alive (409 LOCK_HELD); the runner replaces a stale lock. */
   const launch = async (c: Context) => {
     const { once = false } = await jsonBody(c, HTTP_CONTRACT.runStart.body, { emptyAsObject: true });
-    const result = await control.run("start", async () => {
+    const result = await ctx.control.run(RUNNER_KEY, async () => {
       const status = await getStatus(ctx.root);
       if (status.running) {
         const pid = status.runner_pid ?? status.lock.info?.pid;
@@ -40,7 +38,7 @@ export function runRoutes(ctx: AppContext): Hono {
     })
     .post(ROUTES.runKill.path, async (c) => {
       const graceMs = (await ctx.getConfig()).runner.kill_grace_seconds * 1000;
-      const result = await control.run("start", () => killRunner(ctx.root, { graceMs }));
+      const result = await ctx.control.run(RUNNER_KEY, () => killRunner(ctx.root, { graceMs }));
       return reply(c, "runKill", {
         killed: true,
         pid: result.pid,

@@ -85,6 +85,9 @@ const run3: RouteResponse<"run"> = {
   files_changed: [],
   commit: null,
   error: null,
+  verify: null,
+  checkpoints: null,
+  rolled_back: null,
 };
 
 describe("createApi", () => {
@@ -195,5 +198,57 @@ describe("createApi", () => {
       "application/json",
       "{}",
     ]);
+  });
+
+  it("asks for a run's diff with a size cap, and for a rollback as a JSON write (409 a conflict)", async () => {
+    const sha = (c: string) => c.repeat(40);
+    const checkpoint = (phase: string, c: string) => ({
+      ref: `refs/car/runs/3/${phase}`,
+      commit: sha(c),
+      head: sha("a"),
+    });
+    const file = { path: "a.txt", status: "modified" as const, additions: 1, deletions: 1, binary: false };
+    const plan = {
+      run_id: 3,
+      dry_run: true,
+      nothing_to_do: false,
+      runs_undone: [3, 4],
+      restore: [{ path: "a.txt", was: "modified" as const }],
+      remove: ["new.txt"],
+      keep: [],
+      head: null,
+      index: false,
+      undo: null,
+    };
+    const { base, seen } = await fakeApi((s) => {
+      if (s.url.includes("/diff"))
+        return ok("runDiff", {
+          run_id: 3,
+          before: checkpoint("before", "b"),
+          after: checkpoint("after", "c"),
+          files: [file],
+          additions: 1,
+          deletions: 1,
+          patch: "diff --git a/a.txt b/a.txt\n",
+          cut: null,
+        });
+      if (JSON.parse(s.body).dry_run === true) return ok("runRollback", plan);
+      return fail(409, { detail: "A runner is running (pid 42)", code: "LOCK_HELD" });
+    });
+    const api = createApi({ baseUrl: base, getToken: () => "" });
+    expect((await api.runDiff(3, 1000)).files).toEqual([file]);
+    expect([seen[0]?.method, seen[0]?.url]).toEqual(["GET", "/ui/api/runs/3/diff?max_bytes=1000"]);
+    await api.runDiff(3);
+    expect(seen[1]?.url).toBe("/ui/api/runs/3/diff");
+    expect(await api.rollback(3, true)).toEqual(plan);
+    expect([seen[2]?.method, seen[2]?.url, seen[2]?.headers["content-type"], seen[2]?.body]).toEqual([
+      "POST",
+      "/ui/api/runs/3/rollback",
+      "application/json",
+      '{"dry_run":true}',
+    ]);
+    const err = (await api.rollback(3, false).catch((e: unknown) => e)) as ApiError;
+    expect([err.conflict, err.code, err.detail]).toEqual([true, "LOCK_HELD", "A runner is running (pid 42)"]);
+    expect(seen[3]?.body).toBe('{"dry_run":false}');
   });
 });

@@ -113,6 +113,12 @@ export function createApi(options: ApiOptions) {
     kill: () => call("runKill"),
     runs: (limit: number, offset: number) => call("runs", { query: { limit, offset } }),
     run: (id: number) => call("run", { params: { id } }),
+    /** What the run changed; the patch is cut near `maxBytes` (the server's default when absent). */
+    runDiff: (id: number, maxBytes?: number) =>
+      call("runDiff", { params: { id }, query: { max_bytes: maxBytes } }),
+    /** Back to before run `id`; `dryRun` only plans. 409 while a runner is alive. */
+    rollback: (id: number, dryRun: boolean) =>
+      call("runRollback", { params: { id }, body: { dry_run: dryRun } }),
     logs: (query: RouteQuery<"logs">, signal?: AbortSignal) => call("logs", { query, signal }),
     /** Raw response of a streamed chat (Accept: text/event-stream); the caller reads the events. */
     chatStream: (body: RouteBody<"chat">, signal: AbortSignal) =>

@@ -132,6 +132,26 @@ export function DashboardView() {
               </dd>
             </div>
             <div>
+              <dt>Verification</dt>
+              <dd data-testid="last-verify">
+                {s?.last_verify ? (
+                  <a href={href("runs", [String(s.last_verify.run_id)])}>
+                    <span class={`tag tag-${s.last_verify.passed ? "ok" : "error"}`}>
+                      {s.last_verify.passed
+                        ? "passed"
+                        : `failed${s.last_verify.failed_command ? ` ${s.last_verify.failed_command}` : ""}`}
+                    </span>{" "}
+                    #{s.last_verify.run_id}
+                    {s.last_verify.consecutive_failures > 1
+                      ? ` (${s.last_verify.consecutive_failures} in a row)`
+                      : ""}
+                  </a>
+                ) : (
+                  "—"
+                )}
+              </dd>
+            </div>
+            <div>
               <dt>Runner PID</dt>
               <dd data-testid="runner-pid">
                 {pid ?? "—"}{" "}

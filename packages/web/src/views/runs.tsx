@@ -2,6 +2,7 @@ import type { RunRecord } from "@codex-autorunner/core";
 import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../api/errors.js";
 import { api } from "../api/instance.js";
+import { changesSummary, verifyVerdict } from "../changes/summary.js";
 import { formatCount, formatDateTime, formatDuration, todoDelta } from "../format.js";
 import { useLive } from "../live.js";
 import { href } from "../router.js";
@@ -51,7 +52,7 @@ export function RunsView() {
   }, [live.runsVersion]);
 
   const open = (id: number) => {
-    location.hash = href("logs", [], { run: id });
+    location.hash = href("runs", [String(id)]);
   };
 
   return (
@@ -62,13 +63,21 @@ export function RunsView() {
       {error && <Banner tone="error">{error}</Banner>}
       <div class="card card-flush">
         <table class="runs" data-testid="runs-table">
-          <caption class="sr-only">Run history, newest first. Select a run to open its log.</caption>
+          <caption class="sr-only">
+            Run history, newest first. Select a run to open its changes and log.
+          </caption>
           <thead>
             <tr>
               <th scope="col">Run</th>
               <th scope="col">Started</th>
               <th scope="col">Duration</th>
               <th scope="col">Result</th>
+              <th scope="col" title="The harness's verification after the run (verify.commands)">
+                Verify
+              </th>
+              <th scope="col" title="Lines added and removed, files changed">
+                Changes
+              </th>
               <th scope="col" title="TODO items ticked during the run">
                 TODO
               </th>
@@ -78,10 +87,11 @@ export function RunsView() {
           <tbody>
             {runs.map((r) => {
               const o = outcomeLabel(r);
+              const v = verifyVerdict(r.verify);
               return (
                 <tr key={r.id} class="clickable" onClick={() => open(r.id)}>
                   <td data-label="Run">
-                    <a href={href("logs", [], { run: r.id })} onClick={(e) => e.stopPropagation()}>
+                    <a href={href("runs", [String(r.id)])} onClick={(e) => e.stopPropagation()}>
                       #{r.id}
                     </a>
                   </td>
@@ -91,6 +101,20 @@ export function RunsView() {
                   <td data-label="Duration">{formatDuration(r.duration_ms)}</td>
                   <td data-label="Result">
                     <span class={`tag tag-${o.tone}`}>{o.text}</span>
+                    {r.rolled_back && (
+                      <span
+                        class="tag tag-warn"
+                        title={`Undone by a rollback to before run ${r.rolled_back.to_before_run}`}
+                      >
+                        rolled back
+                      </span>
+                    )}
+                  </td>
+                  <td data-label="Verify" data-testid="run-verify">
+                    <span class={`tag tag-${v.tone}`}>{v.text}</span>
+                  </td>
+                  <td data-label="Changes" data-testid="run-changes">
+                    {changesSummary(r.checkpoints)}
                   </td>
                   <td data-label="TODO">{todoDelta(r.todo_before, r.todo_after)}</td>
                   <td data-label="Tokens" title={r.usage ? `${r.usage.total_tokens} tokens` : "not reported"}>

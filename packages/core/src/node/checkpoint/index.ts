@@ -8,4 +8,11 @@ export {
   type RunDiff,
 } from "./diff.js";
 export { type RollbackOptions, type RollbackResult, rollback, undoRollback } from "./rollback.js";
+export {
+  type RollbackRunOptions,
+  type RunDiffBodyOptions,
+  rollbackRun,
+  runDiffBody,
+  undoRollbackRun,
+} from "./run-api.js";
 export { readCheckpoint, type TakenCheckpoint, takeCheckpoint } from "./take.js";

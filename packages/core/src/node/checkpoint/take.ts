@@ -1,8 +1,8 @@
 import { type CheckpointInfo, parseCheckpointCommit } from "../../checkpoint/commit.js";
 import { type CheckpointPhase, runCheckpointRef } from "../../checkpoint/refs.js";
 import { CarError } from "../../errors.js";
-import { execGit, gitLine, gitOk } from "../git-exec.js";
-import { commitSnapshot, withSnapshot } from "./snapshot.js";
+import { execGit, gitLine } from "../git-exec.js";
+import { recordSnapshot } from "./record.js";
 
 export interface TakenCheckpoint extends CheckpointInfo {
   ref: string;
@@ -11,7 +11,8 @@ export interface TakenCheckpoint extends CheckpointInfo {
 /**
  * Records the complete state of the work tree (tracked files as they are on disk, untracked files that
  * are not ignored) and the HEAD, branch and index it was taken at, as a commit under
- * `refs/car/runs/<id>/<phase>`. Taking it again for the same run and phase replaces it.
+ * `refs/car/runs/<id>/<phase>`. Taking it again for the same run and phase replaces it. The tool's
+ * config (`<root>/.codex-autorunner/config.yml`: it may hold a secret) is left out.
  */
 export async function takeCheckpoint(
   root: string,
@@ -20,11 +21,7 @@ export async function takeCheckpoint(
 ): Promise<TakenCheckpoint> {
   const ref = runCheckpointRef(runId, phase);
   const label = `run ${runId} ${phase}`;
-  return withSnapshot(root, async (repo, snap) => {
-    const info = await commitSnapshot(repo, snap, label, new Date());
-    await gitOk(repo.top, ["update-ref", "-m", `car checkpoint: ${label}`, ref, info.commit]);
-    return { ref, ...info };
-  });
+  return { ref, ...(await recordSnapshot(root, ref, label, new Date())) };
 }
 
 /** The checkpoint a ref holds; null when the ref does not exist (callers name the error). */

@@ -2,6 +2,7 @@ import { promises as fsp } from "node:fs";
 import {
   formatEndMarker,
   formatLogLine,
+  formatNoteLine,
   formatStartMarker,
   formatTimestamp,
   isLogLine,
@@ -155,6 +156,11 @@ export class LogWriter {
     if (!isSanitized(text)) return this.lines(runId, stream, text.split("\n"));
     const prefix = formatLogLine(this.timestamp(), runId, stream, "");
     return this.append(`${prefix}${text.replaceAll("\n", `\n${prefix}`)}\n`);
+  }
+
+  /** Write a harness note outside any run block (formatNoteLine), now. Returns its offset. */
+  async note(text: string): Promise<number> {
+    return this.writeNow(formatNoteLine(this.timestamp(), text));
   }
 
   /** Write `=== run N end (code C) ===` (after anything buffered) and index the block. */
