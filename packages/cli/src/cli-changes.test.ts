@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -183,6 +183,7 @@ describe("car diff (built bin)", () => {
 
     const bad = await runCar(["diff", "zero"], { cwd: repo.root });
     expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("car: <run> must be a run number ≥ 1\n");
   });
 });
 
@@ -244,6 +245,24 @@ describe("car rollback (built bin)", () => {
     expect(no.stdout).toContain("Roll back?");
     expect(no.stdout).toContain("car: nothing changed");
     expect(no.status).toBe(1);
+    expect(files(root)).toEqual(after);
+
+    // Ctrl-C at the question (sent once it is asked): nothing changed, exit 130, no internal error.
+    const ctrlC = spawn("script", ["-qfec", `${process.execPath} ${carBinPath()} rollback 1`, "/dev/null"], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    pids.push(ctrlC.pid as number);
+    let seen = "";
+    ctrlC.stdout.on("data", (d: Buffer) => {
+      seen += d.toString();
+    });
+    const interrupted = new Promise<number | null>((resolve) => ctrlC.on("exit", resolve));
+    await waitFor(() => seen.includes("Roll back?"), { timeoutMs: 20_000, what: "the question" });
+    ctrlC.stdin.write("\x03");
+    expect(await interrupted).toBe(130);
+    expect(seen).toContain("car: nothing changed");
+    expect(seen).not.toContain("internal error");
     expect(files(root)).toEqual(after);
 
     const yes = onTty("y");
@@ -311,5 +330,9 @@ describe("car status (built bin)", () => {
       }),
     );
     expect((await runCar(["status"], { cwd: repo.root })).stdout).toMatch(/^verify:\s+passed \(run 5\)$/m);
+    writeFileSync(state, JSON.stringify({ ...base, last_verify: { ...verdict, failed_command: null } }));
+    expect((await runCar(["status"], { cwd: repo.root })).stdout).toMatch(
+      /^verify:\s+not verified \(run 5 was interrupted during verification\)$/m,
+    );
   });
 });

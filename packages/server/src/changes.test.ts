@@ -143,6 +143,8 @@ describe("POST /api/runs/:id/rollback", () => {
     expectError(await post("/api/runs/abc/rollback", "{}"), 400, "INVALID_ARGUMENT");
     expectError(await post("/api/runs/0/rollback", "{}"), 400, "INVALID_ARGUMENT");
     expectError(await post("/api/runs/1/rollback", '{"dry_run":"yes"}'), 400, "INVALID_ARGUMENT");
+    // A misspelt flag is refused, never taken as a real rollback.
+    expectError(await post("/api/runs/1/rollback", '{"dryRun":true}'), 400, "INVALID_ARGUMENT");
     expectError(await post("/api/runs/1/rollback", "not json"), 400, "INVALID_ARGUMENT");
     expectError(await post("/api/runs/7/rollback", '{"dry_run":true}'), 404, "RUN_NOT_FOUND");
     expect(onDisk()).toEqual(afterRun2);

@@ -33,6 +33,8 @@ const ROUTES: Route[] = [
   { method: "POST", path: "/api/run/stop", ok: 409 },
   { method: "POST", path: "/api/run/kill", ok: 409 },
   { method: "POST", path: "/api/chat", body: '{"message": ""}', ok: 400 },
+  { method: "GET", path: "/api/runs/1/diff", ok: 404 },
+  { method: "POST", path: "/api/runs/1/rollback", body: '{"dry_run": "x"}', ok: 400 },
   { method: "GET", path: "/api/does-not-exist", ok: 404 },
 ];
 

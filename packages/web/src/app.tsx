@@ -105,8 +105,13 @@ export function App() {
         {route.view === "dashboard" && <DashboardView />}
         {route.view === "docs" && <DocsView route={route} />}
         {route.view === "logs" && <LogsView route={route} />}
+        {/* Keyed by the run: another run's page starts fresh (no stale record or rollback plan). */}
         {route.view === "runs" &&
-          (/^\d+$/.test(route.rest[0] ?? "") ? <RunView id={Number(route.rest[0])} /> : <RunsView />)}
+          (/^\d+$/.test(route.rest[0] ?? "") ? (
+            <RunView key={route.rest[0]} id={Number(route.rest[0])} />
+          ) : (
+            <RunsView />
+          ))}
         {route.view === "chat" && <ChatView />}
       </main>
     </div>

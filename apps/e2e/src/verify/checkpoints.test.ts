@@ -49,6 +49,8 @@ describe("checkpoints with the real codex", () => {
     writeFileSync(join(r.root, "src", "app.txt"), "v1\n");
     writeFileSync(join(r.root, "README.md"), "readme\n");
     const head = initialCommit(r.root);
+    // The branch git made (init.defaultBranch may name it anything).
+    const branch = git(r.root, "symbolic-ref", "--short", "HEAD");
     // The user's own state: a staged edit, an unstaged edit on top of it, and an untracked draft.
     writeFileSync(join(r.root, "README.md"), "readme, staged edit\n");
     git(r.root, "add", "README.md");
@@ -64,10 +66,10 @@ describe("checkpoints with the real codex", () => {
 
     // Untouched: HEAD, the branch, the index file byte for byte, the stash.
     expect(git(r.root, "rev-parse", "HEAD")).toBe(head);
-    expect(git(r.root, "symbolic-ref", "HEAD")).toBe("refs/heads/master");
+    expect(git(r.root, "symbolic-ref", "--short", "HEAD")).toBe(branch);
     expect(indexHash(r.root)).toBe(index);
     expect(git(r.root, "stash", "list")).toBe("");
-    expect(git(r.root, "branch", "--list")).toBe("* master");
+    expect(git(r.root, "branch", "--list")).toBe(`* ${branch}`);
     // git status: the user's entries as they were, plus exactly what the agent changed.
     expect(porcelain(r.root)).toEqual(
       [...statusBefore, " M .codex-autorunner/TODO.md", "?? notes.txt", "?? out/report.txt"].sort(),

@@ -147,11 +147,12 @@ describe("car rollback after real codex runs", () => {
     expect(git(r.root, "rev-list", "--count", "HEAD")).toBe("3");
     const later = listing(r.root);
     const laterHead = git(r.root, "rev-parse", "HEAD");
+    const branch = git(r.root, "symbolic-ref", "--short", "HEAD");
 
     const rb = await runCar(["rollback", "1", "--yes"], { cwd: r.root, env: r.env });
     expect(rb.code, `${rb.stdout}\n${rb.stderr}`).toBe(0);
-    expect(rb.stdout).toContain(`master: ${laterHead.slice(0, 12)} → ${head.slice(0, 12)}`);
-    expect(git(r.root, "symbolic-ref", "HEAD")).toBe("refs/heads/master");
+    expect(rb.stdout).toContain(`${branch}: ${laterHead.slice(0, 12)} → ${head.slice(0, 12)}`);
+    expect(git(r.root, "symbolic-ref", "--short", "HEAD")).toBe(branch);
     expect(git(r.root, "rev-parse", "HEAD")).toBe(head);
     expect(listing(r.root)).toEqual(before);
     // The edit the auto-commit swept into run 1's commit is the user's uncommitted edit again.

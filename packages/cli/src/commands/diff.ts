@@ -20,7 +20,7 @@ const STATUS_MARK: Record<ChangedFile["status"], string> = {
 };
 
 /** One line per file (`M path  +3 -1`) and the totals; paths terminal-safe. */
-export function formatDiffStat(body: RunDiffBody, c: Colors, safe: (t: string) => string): string[] {
+function formatDiffStat(body: RunDiffBody, c: Colors, safe: (t: string) => string): string[] {
   const lines = body.files.map((f) => {
     const path = f.from !== undefined ? `${safe(f.from)} → ${safe(f.path)}` : safe(f.path);
     const counts = f.binary ? c.dim("binary") : `${c.green(`+${f.additions}`)} ${c.red(`-${f.deletions}`)}`;

@@ -20,7 +20,7 @@ type Plan = RollbackBody | UndoRollbackBody;
 const short = (sha: string | null) => (sha === null ? "(no commit)" : sha.slice(0, 12));
 
 /** What a rollback changes (or changed), one line each; paths terminal-safe. */
-export function formatRollbackPlan(p: Plan, c: Colors, safe: (t: string) => string): string[] {
+function formatRollbackPlan(p: Plan, c: Colors, safe: (t: string) => string): string[] {
   const lines: string[] = [];
   for (const f of p.restore)
     lines.push(`  ${c.green("restore")}  ${safe(f.path)}${c.dim(` (${f.was} since)`)}`);
@@ -49,10 +49,18 @@ function headline(p: Plan, stamp: string | undefined): string {
   return `back to ${target(p, stamp)}, undoing run${runs.length > 1 ? "s" : ""} ${runs.join(", ")}`;
 }
 
-async function confirm(question: string): Promise<boolean> {
+/** Ctrl-D (end of input) is a no; Ctrl-C an interruption (exit 130), never an internal error. */
+async function confirm(question: string): Promise<"yes" | "no" | "interrupted"> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const ctrlC = new AbortController();
+  rl.on("SIGINT", () => ctrlC.abort());
   try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
+    return /^y(es)?$/i.test((await rl.question(question, { signal: ctrlC.signal })).trim()) ? "yes" : "no";
+  } catch (e) {
+    if ((e as Error).name !== "AbortError") throw e;
+    if (ctrlC.signal.aborted) return "interrupted";
+    process.stderr.write("\n"); // after the prompt, as Enter would have
+    return "no";
   } finally {
     rl.close();
   }
@@ -128,9 +136,10 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
       }
       out(`${c.bold("car rollback")}: ${headline(plan, stamp)}:`);
       for (const line of formatRollbackPlan(plan, c, safe)) out(line);
-      if (!(await confirm("Roll back? The current state is kept and can be restored. [y/N] "))) {
+      const answer = await confirm("Roll back? The current state is kept and can be restored. [y/N] ");
+      if (answer !== "yes") {
         err("car: nothing changed");
-        setExitCode(EXIT.ERROR);
+        setExitCode(answer === "interrupted" ? EXIT.INTERRUPTED : EXIT.ERROR);
         return;
       }
       confirmed = true;

@@ -5,7 +5,8 @@ type Core = typeof import("@codex-autorunner/core/node");
 /** For yargs' `.check()`: a run number is a whole number ≥ 1 (a usage error otherwise). */
 export function checkRunArg(run: unknown): void {
   if (run !== undefined && (typeof run !== "number" || !Number.isSafeInteger(run) || run < 1)) {
-    throw new Error(`<run> must be a run number ≥ 1, not ${String(run)}`);
+    // yargs turns a word into NaN: "not NaN" would name a value the user never typed.
+    throw new Error(`<run> must be a run number ≥ 1${Number.isNaN(run) ? "" : `, not ${String(run)}`}`);
   }
 }
 

@@ -60,7 +60,9 @@ export function formatStatus(s: StateBody, c: Colors, safe: (text: string) => st
       "verify",
       v.passed
         ? c.green(`passed (run ${v.run_id})`)
-        : c.red(`FAILED${v.failed_command ? ` ${safe(v.failed_command)}` : ""} (run ${v.run_id}${inARow})`),
+        : v.failed_command === null
+          ? c.yellow(`not verified (run ${v.run_id} was interrupted during verification)`)
+          : c.red(`FAILED ${safe(v.failed_command)} (run ${v.run_id}${inARow})`),
     );
   }
 

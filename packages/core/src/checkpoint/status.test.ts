@@ -21,7 +21,7 @@ describe("parseStatusChanges", () => {
     );
     expect(parseStatusChanges(out, ".codex-autorunner")).toEqual({
       changes: [
-        { kind: "file", path: "src/a file.ts", mode: "100644" },
+        { kind: "file", path: "src/a file.ts", mode: "100644", oid: H },
         { kind: "staged", path: "staged.sh", mode: "100755", oid: I },
         { kind: "delete", path: "gone.txt" },
         { kind: "delete", path: "unstaged-rm.txt" },
@@ -67,5 +67,6 @@ describe("quoteGitPath", () => {
     expect(quoteGitPath("a b/c.txt")).toBe("a b/c.txt");
     expect(quoteGitPath('"start')).toBe('"\\"start"');
     expect(quoteGitPath("new\nline\ttab\\")).toBe('"new\\nline\\011tab\\\\"');
+    expect(quoteGitPath("ends in cr\r")).toBe('"ends in cr\\015"');
   });
 });

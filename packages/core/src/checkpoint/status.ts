@@ -10,8 +10,8 @@ export type TreeChange =
   | { kind: "delete"; path: string }
   /** Unchanged on disk since it was staged: the index's blob and mode. */
   | { kind: "staged"; path: string; mode: string; oid: string }
-  /** Tracked and changed on disk: hash the file (mode 120000: the link's target). */
-  | { kind: "file"; path: string; mode: string }
+  /** Tracked and changed on disk: hash the file (mode 120000: the link's target); `oid`: the index's blob. */
+  | { kind: "file"; path: string; mode: string; oid: string }
   /** Not tracked, not ignored: its mode comes from the file system. */
   | { kind: "untracked"; path: string };
 
@@ -59,7 +59,7 @@ export function parseStatusChanges(out: string, excluded: string): StatusChanges
     if (inExcluded(path)) continue;
     if (sub !== "N...") return { unsupported: `submodule ${path}` };
     if (y === "D" || (y === "." && x === "D")) changes.push({ kind: "delete", path });
-    else if (y !== ".") changes.push({ kind: "file", path, mode: mW });
+    else if (y !== ".") changes.push({ kind: "file", path, mode: mW, oid: hI });
     else changes.push({ kind: "staged", path, mode: mI, oid: hI });
   }
   return { changes, head, staged };
@@ -77,9 +77,12 @@ function fields(rec: string, n: number): { head: string[]; rest: string } | null
   return { head, rest: rec.slice(pos) };
 }
 
-/** A path for git's line-based input (fast-import, `--stdin-paths`): C-quoted when it must be. */
+/**
+ * A path for git's line-based input (fast-import, `--stdin-paths`): C-quoted when it must be. A CR
+ * counts: `hash-object --stdin-paths` drops one before the LF, so "a\r" would hash the file "a".
+ */
 export function quoteGitPath(path: string): string {
-  if (!path.startsWith('"') && !path.includes("\n") && !path.includes("\\")) return path;
+  if (!path.startsWith('"') && !/[\n\r\\]/.test(path)) return path;
   let out = '"';
   for (const ch of path) {
     const c = ch.charCodeAt(0);

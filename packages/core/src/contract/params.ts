@@ -39,7 +39,8 @@ export const chatBodySchema = z.object({
 });
 
 /** `POST /api/runs/:id/rollback` body: `{dry_run: true}` plans and changes nothing. */
-export const rollbackRequestSchema = z.object({ dry_run: flag() });
+// Strict: a misspelt `dryRun` must not turn a planned dry run into a real rollback.
+export const rollbackRequestSchema = z.strictObject({ dry_run: flag() });
 
 /** Largest `max_bytes` of `GET /api/runs/:id/diff` (its default is DEFAULT_DIFF_PATCH_BYTES). */
 export const MAX_DIFF_PATCH_BYTES = 4 * 1024 * 1024;

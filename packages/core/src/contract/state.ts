@@ -54,7 +54,11 @@ export const stateBodySchema = z.strictObject({
   /** Why the TODO could not be read (missing file, unreadable, config broken), else null. */
   todo_error: z.string().nullable(),
   last_run: runRecordSchema.nullable(),
-  /** The last verification (verify.commands): its run, verdict and failures in a row; null: none yet. */
+  /**
+   * The last verification (verify.commands): its run, verdict and failures in a row; null: none yet.
+   * `passed: false` with `failed_command: null`: that run was not verified (interrupted during it), so
+   * its ticks do not count as done.
+   */
   last_verify: z
     .strictObject({
       run_id: int.min(1),

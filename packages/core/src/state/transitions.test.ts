@@ -49,6 +49,26 @@ describe("parseState", () => {
     expect(carError(() => parseState('{"last_run_id":"7"}', FILE)).details.key).toBe("last_run_id");
     expect(carError(() => parseState('{"runner_pid":-1}', FILE)).details.key).toBe("runner_pid");
   });
+
+  it("reads last_verify back whole and rejects one missing a field", () => {
+    const verdict = {
+      run_id: 3,
+      passed: false,
+      failed_command: "test",
+      consecutive_failures: 1,
+      at: "2026-01-01T00:00:00Z",
+    };
+    expect(parseState(JSON.stringify({ last_verify: verdict }), FILE).last_verify).toEqual(verdict);
+    for (const bad of [
+      { ...verdict, at: undefined },
+      { ...verdict, failed_command: 1 },
+      { ...verdict, run_id: 0 },
+    ]) {
+      expect(carError(() => parseState(JSON.stringify({ last_verify: bad }), FILE)).details.key).toBe(
+        "last_verify",
+      );
+    }
+  });
 });
 
 describe("transitions", () => {

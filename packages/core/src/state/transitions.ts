@@ -83,11 +83,19 @@ export function parseState(text: string, file: string): RunnerState {
   check("tokens_total", (v) => typeof v === "object" && !Array.isArray(v), "token totals or null");
   check(
     "last_verify",
-    (v) =>
-      typeof v === "object" &&
-      isInt((v as Record<string, unknown>).run_id) &&
-      typeof (v as Record<string, unknown>).passed === "boolean" &&
-      isInt((v as Record<string, unknown>).consecutive_failures),
+    (v) => {
+      const o = v as Record<string, unknown>;
+      return (
+        typeof v === "object" &&
+        isInt(o.run_id) &&
+        o.run_id >= 1 &&
+        typeof o.passed === "boolean" &&
+        (o.failed_command === null || typeof o.failed_command === "string") &&
+        isInt(o.consecutive_failures) &&
+        o.consecutive_failures >= 0 &&
+        typeof o.at === "string"
+      );
+    },
     "{run_id, passed, failed_command, consecutive_failures, at} or null",
   );
   const nul = <T>(v: unknown): T | null => (v === undefined ? null : (v as T | null));

@@ -33,6 +33,16 @@ describe("verifyVerdict", () => {
       tone: "warn",
     });
     expect(verifyVerdict(null)).toEqual({ text: "none", tone: "none" });
+    // The state's last_verify has no `aborted`.
+    expect(verifyVerdict({ passed: false, failed_command: "lint" })).toEqual({
+      text: "failed lint",
+      tone: "error",
+    });
+    // …and after an interrupted verification it names no command: that run was not verified.
+    expect(verifyVerdict({ passed: false, failed_command: null })).toEqual({
+      text: "not verified",
+      tone: "warn",
+    });
   });
 });
 

@@ -3,15 +3,23 @@ import type { RunRecord } from "@codex-autorunner/core";
 
 export type Tone = "ok" | "error" | "warn" | "none";
 
-/** "passed", "failed test", "aborted" or "none" (no verification configured, or the run failed first). */
-export function verifyVerdict(verify: RunRecord["verify"]): { text: string; tone: Tone } {
+/**
+ * "passed", "failed test", "aborted", "not verified" (state's last_verify after an interrupted
+ * verification) or "none" (no verification configured, or the run failed first).
+ * Takes a run record's `verify` or the state's `last_verify` (which has no `aborted`).
+ */
+export function verifyVerdict(
+  verify: { passed: boolean; failed_command: string | null; aborted?: boolean } | null,
+): { text: string; tone: Tone } {
   if (!verify) return { text: "none", tone: "none" };
   if (verify.passed) return { text: "passed", tone: "ok" };
   if (verify.aborted) return { text: "aborted", tone: "warn" };
-  return { text: verify.failed_command ? `failed ${verify.failed_command}` : "failed", tone: "error" };
+  // A failure always names its command; without one the run was not verified (interrupted).
+  if (verify.failed_command === null) return { text: "not verified", tone: "warn" };
+  return { text: `failed ${verify.failed_command}`, tone: "error" };
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** "+12 −3, 2 files"; "no changes"; "—" when the run has no checkpoints (nothing is known). */
 export function changesSummary(checkpoints: RunRecord["checkpoints"]): string {
@@ -23,5 +31,3 @@ export function changesSummary(checkpoints: RunRecord["checkpoints"]): string {
 
 /** Short commit id for display. */
 export const shortSha = (sha: string | null): string => (sha ? sha.slice(0, 10) : "none");
-
-export { plural };

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { describeError } from "../api/errors.js";
 import { api } from "../api/instance.js";
+import { verifyVerdict } from "../changes/summary.js";
 import { formatDateTime } from "../format.js";
 import { refreshState, useLive } from "../live.js";
 import { href } from "../router.js";
@@ -136,12 +137,7 @@ export function DashboardView() {
               <dd data-testid="last-verify">
                 {s?.last_verify ? (
                   <a href={href("runs", [String(s.last_verify.run_id)])}>
-                    <span class={`tag tag-${s.last_verify.passed ? "ok" : "error"}`}>
-                      {s.last_verify.passed
-                        ? "passed"
-                        : `failed${s.last_verify.failed_command ? ` ${s.last_verify.failed_command}` : ""}`}
-                    </span>{" "}
-                    #{s.last_verify.run_id}
+                    <VerdictTag verify={s.last_verify} /> #{s.last_verify.run_id}
                     {s.last_verify.consecutive_failures > 1
                       ? ` (${s.last_verify.consecutive_failures} in a row)`
                       : ""}
@@ -300,4 +296,10 @@ function KillConfirm({
 function sentence(text: string): string {
   const t = text.trim();
   return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? "" : ".");
+}
+
+/** The last verification's verdict, worded and coloured as on the runs list. */
+function VerdictTag({ verify }: { verify: Parameters<typeof verifyVerdict>[0] }) {
+  const v = verifyVerdict(verify);
+  return <span class={`tag tag-${v.tone}`}>{v.text}</span>;
 }

@@ -2,6 +2,7 @@ import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execGit, gitError, gitLine, gitOk } from "../git-exec.js";
+import { readBlobs } from "./blobs.js";
 import { fromGit, fsPath, joinZ, splitZ } from "./bytes.js";
 
 /**
@@ -63,16 +64,13 @@ async function writeIgnoreFiles(top: string, tree: string, dir: string): Promise
     }
   }
   if (files.length === 0) return;
-  const out = await gitOk(top, ["cat-file", "--batch"], { input: `${files.map((f) => f.sha).join("\n")}\n` });
-  let pos = 0;
-  for (const f of files) {
-    // "<sha> blob <size>\n<content>\n"
-    const eol = out.indexOf(0x0a, pos);
-    const size = Number(/ (\d+)$/.exec(out.subarray(pos, eol).toString("latin1"))?.[1] ?? Number.NaN);
-    if (!Number.isSafeInteger(size)) throw new Error(`git cat-file --batch: unexpected header for ${f.path}`);
+  const blobs = (await readBlobs(
+    top,
+    files.map((f) => f.sha),
+  )) as Buffer[];
+  for (const [i, f] of files.entries()) {
     const folder = dirname(f.path);
     if (folder !== ".") await fsp.mkdir(fsPath(dir, folder), { recursive: true });
-    await fsp.writeFile(fsPath(dir, f.path), out.subarray(eol + 1, eol + 1 + size));
-    pos = eol + 1 + size + 1;
+    await fsp.writeFile(fsPath(dir, f.path), blobs[i] as Buffer);
   }
 }

@@ -8,6 +8,7 @@ import {
 import { parseStatusChanges, quoteGitPath, type TreeChange } from "../../checkpoint/status.js";
 import { formatTimestamp } from "../../log/format.js";
 import { execGit, gitError, gitLine, gitOk } from "../git-exec.js";
+import { readBlobs } from "./blobs.js";
 import { fromGit, fsPath } from "./bytes.js";
 import { sweepLeftovers } from "./leftovers.js";
 import {
@@ -29,7 +30,8 @@ import {
  * clean filters as `add`), and `fast-import` applies the changes to HEAD's tree and writes the commit
  * and the ref in one process, building only the trees that changed. No index is written at all. The
  * tree equals what `git add -A` would record (the tests compare them); what status cannot state
- * exactly (submodules, conflicts, nested repositories) goes the `add -A` way (snapshot.ts).
+ * exactly (submodules, conflicts, nested repositories), and a changed file staged with CRLF (see
+ * crlfInIndex), goes the `add -A` way (snapshot.ts).
  */
 export async function recordSnapshot(
   root: string,
@@ -99,6 +101,7 @@ async function contents(top: string, changes: TreeChange[]): Promise<Contents | 
   const deletes: string[] = [];
   const blobs: Blob[] = [];
   const toHash: Array<{ path: string; mode: string }> = [];
+  const indexBlobs: string[] = [];
   let trustExec: Promise<boolean> | null = null;
   const execTrusted = () => {
     trustExec ??= fileModeTrusted(top);
@@ -109,8 +112,10 @@ async function contents(top: string, changes: TreeChange[]): Promise<Contents | 
       changes.map(async (c) => {
         if (c.kind === "delete") deletes.push(c.path);
         else if (c.kind === "staged") blobs.push(c);
-        else if (c.kind === "file" && c.mode !== "120000") toHash.push(c);
-        else {
+        else if (c.kind === "file" && c.mode !== "120000") {
+          toHash.push(c);
+          indexBlobs.push(c.oid);
+        } else {
           const st = await fsp.lstat(fsPath(top, c.path));
           if (st.isSymbolicLink())
             blobs.push({
@@ -119,9 +124,10 @@ async function contents(top: string, changes: TreeChange[]): Promise<Contents | 
               target: await fsp.readlink(fsPath(top, c.path), { encoding: "buffer" }),
             });
           else if (!st.isFile()) throw Object.assign(new Error("changed kind"), { code: "ENOENT" });
-          else if (c.kind === "file")
+          else if (c.kind === "file") {
             toHash.push(c); // a link checked out as a file (core.symlinks false)
-          else {
+            indexBlobs.push(c.oid);
+          } else {
             // As `add` does: the owner's x bit counts unless core.fileMode is false.
             const exec = (st.mode & 0o100) !== 0 && (await execTrusted());
             toHash.push({ path: c.path, mode: exec ? "100755" : "100644" });
@@ -135,12 +141,30 @@ async function contents(top: string, changes: TreeChange[]): Promise<Contents | 
   }
   if (toHash.length > 0) {
     const input = Buffer.from(toHash.map((f) => `${quoteGitPath(f.path)}\n`).join(""), "latin1");
-    const r = await execGit(top, ["hash-object", "-w", "--stdin-paths"], { input });
-    if (r.code !== 0) return null; // a file went away meanwhile
+    const [r, crlf] = await allSettled([
+      execGit(top, ["hash-object", "-w", "--stdin-paths"], { input }),
+      crlfInIndex(top, indexBlobs),
+    ]);
+    if (r.code !== 0 || crlf) return null; // a file went away meanwhile, or only `add` can tell
     const oids = r.stdout.toString("latin1").trim().split("\n");
     for (const [i, f] of toHash.entries()) blobs.push({ ...f, oid: oids[i] as string });
   }
   return { deletes, blobs };
+}
+
+/** Above this many bytes of changed files' staged blobs, the `add -A` way is taken without looking. */
+const CRLF_SCAN_MAX = 64 * 1024 * 1024;
+
+/**
+ * True when one of these index blobs is text with CRLF (or they are too big to look at). Then `add`
+ * keeps CRLF where automatic EOL conversion (core.autocrlf, text=auto) would turn it into LF, because
+ * it looks at the index; `hash-object` reads no index and converts, so only the `add -A` way is right.
+ */
+async function crlfInIndex(top: string, oids: string[]): Promise<boolean> {
+  const ids = oids.filter((o) => !/^0+$/.test(o)); // intent-to-add entries have no blob
+  const blobs = await readBlobs(top, ids, CRLF_SCAN_MAX).catch(() => null); // unreadable: `add` decides
+  // git's test (convert.c has_crlf_in_index): not binary, has CRLF. NUL-free is the wider "not binary".
+  return blobs === null || blobs.some((b) => !b.includes(0) && b.includes("\r\n"));
 }
 
 async function fileModeTrusted(top: string): Promise<boolean> {

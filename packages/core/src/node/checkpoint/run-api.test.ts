@@ -6,12 +6,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import { rollbackBodySchema, runDiffBodySchema, undoRollbackBodySchema } from "../../contract/changes.js";
 import { isCarError } from "../../errors.js";
 import { parseLogLine } from "../../log/format.js";
+import { RUN_MARKER_ENV } from "../../proc/marker.js";
 import { newRunRecord } from "../../runs/record.js";
+import { initialState } from "../../state/transitions.js";
 import { LogReader } from "../log/reader.js";
 import { LogWriter } from "../log/writer.js";
 import { carPaths } from "../paths.js";
+import { newRunMarker } from "../proc/marker.js";
 import { processStartTime } from "../proc/procfs.js";
 import { readRunRecord, writeRunRecord } from "../runs-store.js";
+import { writeState } from "../state-store.js";
 import { rollbackRun, runDiffBody, undoRollbackRun } from "./run-api.js";
 import { takeCheckpoint } from "./take.js";
 import { gitState, listing, type TestRepo, tempRepo } from "./test-support.js";
@@ -226,5 +230,31 @@ describe("rollbackRun", () => {
     expect(gitState(repo)).toEqual(git);
     expect(repo.git("for-each-ref", "--format=%(refname) %(objectname)")).toBe(refs);
     expect((await readRunRecord(paths(), 1)).rolled_back).toBeNull();
+  });
+
+  it("is refused while a dead runner's agent still lives (found by its run marker), and changes nothing", async () => {
+    repo = tempRepo();
+    project();
+    await twoRuns();
+    // No lock: the runner is gone, but a process of its last run (in a session of its own) is not.
+    const marker = newRunMarker();
+    child = spawn("sleep", ["60"], {
+      stdio: "ignore",
+      detached: true,
+      env: { ...process.env, [RUN_MARKER_ENV]: marker },
+    });
+    const pid = child.pid as number;
+    await new Promise((resolve) => child?.once("spawn", resolve));
+    await writeState(paths(), { ...initialState(), last_run_id: 2, agent_marker: marker });
+    const files = listing(repo.root);
+    const refs = repo.git("for-each-ref", "--format=%(refname) %(objectname)");
+    for (const dryRun of [false, true]) {
+      const err = await rollbackRun(repo.root, 1, { dryRun }).catch((e: unknown) => e);
+      expect(isCarError(err, "LOCK_HELD")).toBe(true);
+      expect((err as Error).message).toContain(`the last run's agent is alive (PID ${pid})`);
+    }
+    expect(listing(repo.root)).toEqual(files);
+    expect(repo.git("for-each-ref", "--format=%(refname) %(objectname)")).toBe(refs);
+    expect(existsSync(paths().lock)).toBe(false);
   });
 });

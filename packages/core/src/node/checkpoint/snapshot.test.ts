@@ -4,6 +4,8 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
+  readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
@@ -45,7 +47,11 @@ function plainAddAll(): string {
   }
   const env = { ...process.env, GIT_INDEX_FILE: copy };
   const git = (...args: string[]) =>
-    execFileSync("git", args, { cwd: repo.root, env, encoding: "utf8" }).trim();
+    execFileSync("git", ["-c", "core.splitIndex=false", "-c", "core.hooksPath=/dev/null", ...args], {
+      cwd: repo.root,
+      env,
+      encoding: "utf8",
+    }).trim();
   git("add", "-A");
   const tree = git("write-tree");
   rmSync(copy, { force: true });
@@ -143,6 +149,8 @@ describe("the snapshot equals `git add -A`", () => {
     write("back\\slash.txt", "b\n");
     write("new\nline.txt", "n\n");
     write("tab\there.txt", "t\n");
+    write("cr", "no carriage return\n");
+    write("cr\r", "a carriage return\n"); // hash-object --stdin-paths would read "cr" for it unquoted
     write(Buffer.from([0x6c, 0x61, 0x74, 0xe9, 0x2e, 0x74, 0x78, 0x74]).toString("latin1"), "latin1 name\n");
     writeFileSync(
       Buffer.from([...Buffer.from(`${repo.root}/`), 0x6e, 0xff, 0xfe, 0x2e, 0x62]),
@@ -193,6 +201,107 @@ describe("the snapshot equals `git add -A`", () => {
     writeFileSync(join(nested, "n.txt"), "n2\n");
     execFileSync("git", ["-C", nested, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "n2"]);
     await expectSameAsAddAll();
+  });
+
+  it("with CRLF committed before core.autocrlf", async () => {
+    repo = tempRepo();
+    write("crlf.txt", "a\r\nb\r\n");
+    write("lf.txt", "a\nb\n");
+    repo.git("add", "-A");
+    repo.git("commit", "-qm", "crlf");
+    repo.git("config", "core.autocrlf", "true");
+    write("crlf.txt", "a\r\nb\r\nc\r\n"); // the index has CRLF: `add` keeps it as it is
+    write("lf.txt", "a\r\nb\r\nc\r\n"); // the index has LF: `add` turns CRLF into LF
+    const tree = await expectSameAsAddAll();
+    expect(repo.git("cat-file", "-p", `${tree}:crlf.txt`)).toContain("\r\n");
+    expect(repo.git("cat-file", "-p", `${tree}:lf.txt`)).not.toContain("\r");
+  });
+
+  it("with assume-unchanged and skip-worktree entries and a sparse checkout and index", async () => {
+    repo = tempRepo();
+    write("assumed.txt", "a1\n");
+    write("skipped.txt", "s1\n");
+    write("in/kept.txt", "k1\n");
+    write("out/sparse.txt", "o1\n");
+    repo.git("add", "-A");
+    repo.git("commit", "-qm", "base");
+    repo.git("update-index", "--assume-unchanged", "assumed.txt");
+    repo.git("update-index", "--skip-worktree", "skipped.txt");
+    write("assumed.txt", "a2 hidden from git\n");
+    write("skipped.txt", "s2 hidden from git\n");
+    write("in/kept.txt", "k2\n");
+    await expectSameAsAddAll();
+    repo.git("sparse-checkout", "init", "--cone", "--sparse-index");
+    repo.git("sparse-checkout", "set", "in");
+    write("in/kept.txt", "k3\n");
+    write("in/new.txt", "n\n");
+    expect(repo.git("ls-files", "--sparse")).toMatch(/^out\/$/m); // the index holds the folder, not its files
+    const tree = await expectSameAsAddAll();
+    expect(repo.git("show", `${tree}:out/sparse.txt`)).toBe("o1"); // not on disk, still in the tree
+  });
+
+  it("with a clean filter, core.symlinks off and the car folder as a link", async () => {
+    repo = tempRepo();
+    write(".gitattributes", "*.up filter=upper\n");
+    repo.git("config", "filter.upper.clean", "tr a-z A-Z");
+    repo.git("config", "filter.upper.smudge", "cat");
+    write("x.up", "lower\n");
+    symlinkSync("x.up", join(repo.root, "link"));
+    repo.git("add", "-A");
+    repo.git("commit", "-qm", "base");
+    write("x.up", "changed lower\n");
+    write("y.up", "new lower\n");
+    let tree = await expectSameAsAddAll();
+    expect(repo.git("show", `${tree}:y.up`)).toBe("NEW LOWER");
+    repo.git("config", "core.symlinks", "false");
+    unlinkSync(join(repo.root, "link"));
+    write("link", "y.up"); // a link checked out as a file holding its target
+    mkdirSync(join(repo.root, "elsewhere"));
+    write("elsewhere/config.yml", "token: secret\n");
+    symlinkSync("elsewhere", join(repo.root, ".codex-autorunner"));
+    tree = await expectSameAsAddAll();
+    expect(repo.git("ls-tree", tree, "link")).toMatch(/^120000 /);
+  });
+
+  it("while a user's git command holds index.lock, taking no lock and running no hook", async () => {
+    repo = tempRepo();
+    write("a.txt", "a\n");
+    repo.git("add", "-A");
+    repo.git("commit", "-qm", "base");
+    write("a.txt", "a changed\n");
+    write("b.txt", "b\n");
+    repo.git("add", "b.txt"); // the index's cache-tree is stale now: its tree needs write-tree
+    const fired = join(repo.root, ".git", "hook-fired");
+    write(".git/hooks/post-index-change", `#!/bin/sh\necho "$GIT_INDEX_FILE" >> "${fired}"\n`);
+    chmodSync(join(repo.root, ".git/hooks/post-index-change"), 0o755);
+    const lock = join(repo.root, ".git", "index.lock");
+    writeFileSync(lock, "held by the user's git");
+    await expectSameAsAddAll();
+    expect(readFileSync(lock, "utf8")).toBe("held by the user's git");
+    expect(existsSync(fired)).toBe(false);
+  });
+
+  it("with a split index, index version 4 and the untracked cache", async () => {
+    repo = tempRepo();
+    repo.git("config", "core.splitIndex", "true");
+    repo.git("config", "index.version", "4");
+    repo.git("config", "core.untrackedCache", "true");
+    write("a.txt", "a\n");
+    write("dir/b.txt", "b\n");
+    repo.git("add", "-A");
+    repo.git("commit", "-qm", "base");
+    repo.git("update-index", "--untracked-cache");
+    write("a.txt", "a changed\n");
+    write("dir/c.txt", "c\n");
+    repo.git("add", "dir/c.txt");
+    write("new.txt", "n\n");
+    const shared = () => readdirSync(join(repo.root, ".git")).filter((n) => n.startsWith("sharedindex."));
+    const before = shared();
+    expect(before.length).toBeGreaterThan(0);
+    await expectSameAsAddAll();
+    expect(shared()).toEqual(before);
+    const { indexTree } = await takeCheckpoint(repo.root, 1, "after");
+    expect(indexTree).toBe(repo.git("write-tree")); // read from the split index's cache-tree or by write-tree
   });
 
   it("follows a rename and leaves no private index behind", async () => {

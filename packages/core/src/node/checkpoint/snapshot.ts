@@ -7,7 +7,7 @@ import type { HeadState } from "../../checkpoint/plan.js";
 import { formatTimestamp } from "../../log/format.js";
 import { execGit, gitLine, gitOk } from "../git-exec.js";
 import { CAR_DIR } from "../paths.js";
-import { fromGit, joinZ } from "./bytes.js";
+import { fromGit, fsPath, joinZ } from "./bytes.js";
 import { sweepLeftovers } from "./leftovers.js";
 
 /**
@@ -123,7 +123,7 @@ export async function withSnapshot<T>(
   const lay = await layout(root);
   const { top, indexPath, carConfig, hashBytes } = lay;
   const name = privateIndexName(indexPath);
-  const env = { GIT_INDEX_FILE: name };
+  const env = privateIndexEnv(name);
   const userIndex = `${name}-user`;
   try {
     const seeded = await seedIndex(indexPath, name);
@@ -149,9 +149,34 @@ export function privateIndexName(indexPath: string): string {
   return join(dirname(indexPath), `car-snapshot-${process.pid}-${randomBytes(4).toString("hex")}`);
 }
 
-/** `git add -A` into the private index, leaving out the car config (and what the real index had of it). */
+/**
+ * Git's environment for a private index: never written split (core.splitIndex), which would leave a
+ * new `sharedindex.*` file in the git dir at every snapshot, and no hooks (the user's
+ * post-index-change hook is about their index, not this one). Settings already passed this way stay.
+ */
+function privateIndexEnv(index: string): Record<string, string> {
+  const n = Number(process.env.GIT_CONFIG_COUNT) || 0;
+  return {
+    GIT_INDEX_FILE: index,
+    GIT_CONFIG_COUNT: String(n + 2),
+    [`GIT_CONFIG_KEY_${n}`]: "core.splitIndex",
+    [`GIT_CONFIG_VALUE_${n}`]: "false",
+    [`GIT_CONFIG_KEY_${n + 1}`]: "core.hooksPath",
+    [`GIT_CONFIG_VALUE_${n + 1}`]: "/dev/null",
+  };
+}
+
+/**
+ * `git add -A` into the private index, leaving out the car config (and what the real index had of it).
+ * When the car folder is a link (or a file), git refuses a pathspec beyond it; nothing there can be
+ * added then, so none is given.
+ */
 async function addAll(top: string, env: Record<string, string>, carConfig: string): Promise<void> {
-  const spec = { env, input: joinZ([`:(exclude,literal)${carConfig}`]) };
+  const carDir = await fsp
+    .lstat(fsPath(top, carConfig.slice(0, carConfig.lastIndexOf("/"))))
+    .catch(() => null);
+  const exclude = carDir === null || carDir.isDirectory() ? [`:(exclude,literal)${carConfig}`] : [];
+  const spec = { env, input: joinZ(exclude) };
   await gitOk(top, ["add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul"], spec);
   const drop = { env, input: joinZ([`:(literal)${carConfig}`]) };
   await gitOk(
@@ -221,7 +246,7 @@ export async function userIndexTree(
 
 /** `git write-tree` of an index file; with `mayFail`, null instead of an error (unmerged entries have no tree). */
 async function writeTree(top: string, index: string, mayFail: boolean): Promise<string | null> {
-  const env = { GIT_INDEX_FILE: index };
+  const env = privateIndexEnv(index);
   if (!mayFail) return gitLine(top, ["write-tree"], { env });
   const r = await execGit(top, ["write-tree"], { env });
   return r.code === 0 ? r.stdout.toString().trim() : null;

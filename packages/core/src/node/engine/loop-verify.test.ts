@@ -135,9 +135,22 @@ describe("runLoop with verify.commands", () => {
     expect(done).toMatchObject({ reason: "todo_done", runs: 0 });
   });
 
-  it("an abort during verification ends the command's processes; no verdict, no commit", async () => {
+  it("a TODO edit made while the commands run wins over the reopen (the user's tick is kept)", async () => {
+    // The command stands in for a user ticking "second item" in the UI while the tests run.
+    const userTick = `    - {name: test, run: "sed -i 's/. . second item/[x] second item/' .codex-autorunner/TODO.md; exit 1"}\n`;
+    const todo = "# TODO\n\n- [ ] first item\n- [ ] second item\n";
+    const { repo, paths } = await setup(verifyYaml(userTick, "  max_consecutive_failures: 1\n"), todo);
+    const result = await runLoop({ root: repo.root, env: agentEnv(repo) });
+    expect(result).toMatchObject({ reason: "verify_failed", runs: 1 });
+    expect(await readText(paths.todo)).toBe("# TODO\n\n- [x] first item\n- [x] second item\n");
+    const r1 = (await readRunRecord(paths, 1)) as RunRecord;
+    expect(r1.verify).toMatchObject({ passed: false, reopened: [] });
+    expect(await readText(paths.log)).toMatch(/run=1 stderr: \[car\] verify: left .*TODO\.md as it is: /);
+  });
+
+  it("an abort during verification ends the command's processes; no verdict, no commit, not done", async () => {
     const cmd = `    - {name: slow, run: "echo $$ > '__SIDE__/verify.pid'; sleep 30"}\n`;
-    const { repo, paths } = await setup(verifyYaml(cmd));
+    const { repo, paths } = await setup(verifyYaml(cmd), "# TODO\n\n- [ ] only item\n");
     await writeConfig(repo.root, repo.agent, {
       extraYaml: verifyYaml(cmd.replace("__SIDE__", repo.side)),
     });
@@ -162,7 +175,17 @@ describe("runLoop with verify.commands", () => {
     expect(r1.verify).toMatchObject({ aborted: true, passed: false });
     expect(r1.commit).toBeNull();
     expect(git(repo.root, "rev-list", "--count", "HEAD")).toBe("1");
-    expect((await readState(paths)).last_verify ?? null).toBeNull();
+    const state = await readState(paths);
+    expect(state).toMatchObject({ status: "error", reason: "killed by SIGTERM" });
+    // Not verified: the agent's tick does not make the loop done.
+    expect(state.last_verify).toMatchObject({ run_id: 1, passed: false, failed_command: null });
+    expect(await readText(paths.todo)).toContain("- [x] only item");
+    await writeConfig(repo.root, repo.agent, { extraYaml: verifyYaml(passing) });
+    const next = await runLoop({ root: repo.root, env: agentEnv(repo) });
+    expect(next).toMatchObject({ reason: "todo_done", runs: 1, lastRunId: 2 });
+    // The interrupted verification is no failure to tell the agent about.
+    expect(await readText(join(repo.side, "prompt-2.txt"))).not.toContain("<VERIFY_FAILED>");
+    expect((await readState(paths)).last_verify).toMatchObject({ run_id: 2, passed: true });
   });
 });
 

@@ -288,17 +288,22 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
     // An auto-commit that failed stops the loop: the next run would build on uncommitted work.
     const commitError = !failed && record.commit?.ok === false ? record.commit.message : null;
     const verifyStop = verify?.stop ?? null;
-    const reason = failed
-      ? result.aborted
-        ? abortReason(signal)
-        : (result.failure?.message ?? `agent exited ${result.exitCode}`)
-      : (commitError ?? verifyStop?.detail ?? null);
+    // Aborted while its verification ran: the agent completed, the run did not (no verdict, no commit).
+    const reason = result.aborted
+      ? abortReason(signal)
+      : failed
+        ? (result.failure?.message ?? `agent exited ${result.exitCode}`)
+        : (commitError ?? verifyStop?.detail ?? null);
     const prevTotal = ctx.getState().tokens_total ?? null;
     const finished = markFinished(ctx.getState(), {
       exitCode: result.exitCode ?? 1,
       reason,
-      status: failed || commitError !== null || verifyStop !== null ? "error" : "idle",
+      status: reason !== null ? "error" : "idle",
     });
+    const at = finished.last_run_finished_at ?? record.finished_at ?? new Date().toISOString();
+    // A run the agent completed but no verification judged (aborted, or the gate itself failed) is
+    // not verified: "done" must not follow from its ticks.
+    const unverified = verifyOn && record.outcome === "completed" && !verify;
     await ctx.setState({
       ...finished,
       tokens_total: record.usage ? addUsage(prevTotal, record.usage) : prevTotal,
@@ -309,10 +314,20 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
               passed: record.verify.passed,
               failed_command: record.verify.failed_command,
               consecutive_failures: verify.consecutive_failures,
-              at: finished.last_run_finished_at ?? record.finished_at ?? new Date().toISOString(),
+              at,
             },
           }
-        : {}),
+        : unverified
+          ? {
+              last_verify: {
+                run_id: runId,
+                passed: false,
+                failed_command: null,
+                consecutive_failures: verifyFailures,
+                at,
+              },
+            }
+          : {}),
     });
 
     if (!existsSync(paths.log)) {

@@ -50,9 +50,9 @@ export interface RunInput {
   /** The run's process marker (state.agent_marker): every process of the run carries it. */
   marker?: string;
   /** The TODO's text before the run: verification reopens what the run ticked against it. */
-  todoText?: string;
+  todoText: string;
   /** Failing verifications in a row before this run. */
-  verifyFailuresBefore?: number;
+  verifyFailuresBefore: number;
   /** The run's checkpoints (null: off, or not a git repo). */
   checkpoints?: RunCheckpoints | null;
 }
@@ -176,8 +176,8 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
         root: ctx.root,
         config: ctx.config,
         runId,
-        todoBefore: input.todoText ?? "",
-        failuresBefore: input.verifyFailuresBefore ?? 0,
+        todoBefore: input.todoText,
+        failuresBefore: input.verifyFailuresBefore,
         ...(input.marker !== undefined ? { marker: input.marker } : {}),
         env: ctx.env,
         signal: ctx.signal,

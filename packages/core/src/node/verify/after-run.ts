@@ -18,8 +18,9 @@ import { runVerify } from "./run.js";
 /**
  * The verification step of a run that exited 0 (the engine calls it inside the run's log block,
  * before the auto-commit): run the gate, log it, decide (verify/gate.ts), and with `on_fail:
- * reopen` untick the TODO items the run ticked. The TODO is rewritten only if it is still what the
- * agent left (etag check): a user's edit made meanwhile wins, and is logged.
+ * reopen` untick the TODO items the run ticked. What the agent left is read before the commands run,
+ * and the TODO is rewritten only if it is still that (etag check): a user's edit made while they run
+ * (a tick in the UI, say) wins, and is logged.
  */
 
 export interface VerifyStepInput {
@@ -51,6 +52,7 @@ export async function verifyAfterRun(input: VerifyStepInput): Promise<VerifyStep
   const { config } = input;
   const settings = config.verify;
   const graceMs = config.runner.kill_grace_seconds * 1000;
+  const agentTodo = settings.on_fail === "reopen" ? await readAgentTodo(input) : null;
   const outcome = await runVerify(input.root, settings, {
     signal: input.signal,
     killGraceMs: graceMs,
@@ -74,24 +76,31 @@ export async function verifyAfterRun(input: VerifyStepInput): Promise<VerifyStep
   await input.log(verdict.stream, verdict.text);
 
   const decision = decideAfterVerify(settings, input.failuresBefore, outcome);
-  const reopened = decision.reopen ? await reopen(input) : [];
+  const reopened = decision.reopen && agentTodo ? await reopen(input, agentTodo) : [];
   return { record: { ...outcome, reopened }, decision };
 }
 
-async function reopen(input: VerifyStepInput): Promise<ReopenedItem[]> {
+/** The TODO as the agent left it (null: deleted by the run), or why it could not be read. */
+type AgentTodo = { text: string | null } | { error: Error };
+
+async function readAgentTodo({ root, config }: VerifyStepInput): Promise<AgentTodo> {
+  const file = config.docs.todo;
+  try {
+    const key = { file, key: "docs.todo" };
+    return { text: await readDocText(resolveRepoPath(root, file), key, config.prompt.max_doc_bytes) };
+  } catch (err) {
+    return { error: err as Error };
+  }
+}
+
+async function reopen(input: VerifyStepInput, agentTodo: AgentTodo): Promise<ReopenedItem[]> {
   const { root, config } = input;
   const file = config.docs.todo;
-  let after: string | null;
-  try {
-    after = await readDocText(
-      resolveRepoPath(root, file),
-      { file, key: "docs.todo" },
-      config.prompt.max_doc_bytes,
-    );
-  } catch (err) {
-    await input.log("stderr", `[car] verify: could not reopen TODO items: ${(err as Error).message}`);
+  if ("error" in agentTodo) {
+    await input.log("stderr", `[car] verify: could not reopen TODO items: ${agentTodo.error.message}`);
     return [];
   }
+  const after = agentTodo.text;
   if (after === null) return []; // deleted by the run: the loop reports that
   const { text, reopened } = reopenTickedItems(input.todoBefore, after);
   if (reopened.length === 0) return [];
