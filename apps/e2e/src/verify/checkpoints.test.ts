@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { type ModelServer, runCar, startModelServer } from "@codex-autorunner/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { type CodexRepo, makeCodexRepo, readLog } from "../codex/setup.js";
-import { carRefs, git, indexHash, initialCommit, jobModel, porcelain } from "./support.js";
+import { carRefs, git, indexHash, initialCommit, jobModel, porcelain, readRecord } from "./support.js";
 
 let server: ModelServer | null = null;
 let repo: CodexRepo | null = null;
@@ -19,17 +19,6 @@ afterEach(async () => {
   repo?.cleanup();
   repo = null;
 });
-
-interface CheckpointRecordLike {
-  checkpoints: {
-    before: { commit: string; head: string | null } | null;
-    after: { commit: string; head: string | null } | null;
-    changes: { files: Array<{ path: string; status: string }> } | null;
-  } | null;
-}
-
-const readRecord = (r: CodexRepo, id: number) =>
-  JSON.parse(readFileSync(join(r.dir, "runs", `${id}.json`), "utf8")) as CheckpointRecordLike;
 
 describe("checkpoints with the real codex", () => {
   it("refs for every run hold the work tree; HEAD, the index bytes, the stash and git status are untouched", async () => {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { type ModelServer, runCar, startModelServer } from "@codex-autorunner/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { type CodexRepo, makeCodexRepo, readLog, tickingModel } from "../codex/setup.js";
-import { freshPrompts, git, initialCommit, jobModel } from "./support.js";
+import { freshPrompts, git, initialCommit, jobModel, readRecord } from "./support.js";
 
 let server: ModelServer | null = null;
 let repo: CodexRepo | null = null;
@@ -19,24 +19,6 @@ afterEach(async () => {
   repo?.cleanup();
   repo = null;
 });
-
-interface VerifyRecordLike {
-  passed: boolean;
-  failed_command: string | null;
-  aborted: boolean;
-  reopened: Array<{ text: string }>;
-  commands: Array<{ name: string; exit_code: number | null; passed: boolean; output_tail: string }>;
-}
-
-interface GateRecord {
-  id: number;
-  outcome: string | null;
-  verify: VerifyRecordLike | null;
-  commit: { ok: boolean; sha?: string | null } | null;
-}
-
-const readRecord = (r: CodexRepo, id: number) =>
-  JSON.parse(readFileSync(join(r.dir, "runs", `${id}.json`), "utf8")) as GateRecord;
 
 const FAILING_LINE = "FAILING: expected 2 got 3";
 

@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import type { RunRecord } from "@codex-autorunner/core";
 import {
   carBinPath,
   firstOpenItem,
@@ -16,6 +17,11 @@ import {
   shQuote,
   tickItemCommand,
 } from "@codex-autorunner/testkit";
+
+/** `runs/<id>.json` of the repo's car folder, as the runner wrote it. */
+export function readRecord(repo: { dir: string }, id: number): RunRecord {
+  return JSON.parse(readFileSync(join(repo.dir, "runs", `${id}.json`), "utf8")) as RunRecord;
+}
 
 /**
  * git in the test repo. GIT_OPTIONAL_LOCKS=0: our own `git status` must not refresh (rewrite) the
