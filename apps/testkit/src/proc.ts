@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { shQuote } from "./model-server/steps.js";
 import { carBinPath } from "./paths.js";
 
 export interface CarRunOptions {
@@ -75,6 +76,25 @@ export function spawnCar(args: string[], opts: CarRunOptions = {}): SpawnedCar {
 }
 
 /** Runs the built `car` to completion. */
+/**
+ * The built `car` on a pseudo-terminal (util-linux `script`) with `opts.input` typed into it: for the
+ * prompts only a terminal gets. `output` is what the terminal showed (both streams, CRLF → LF).
+ */
+export function runCarOnTty(
+  args: string[],
+  opts: CarRunOptions & { input: string },
+): { code: number | null; output: string } {
+  const command = [process.execPath, carBinPath(), ...args].map(shQuote).join(" ");
+  const r = spawnSync("script", ["-qfec", command, "/dev/null"], {
+    cwd: opts.cwd,
+    env: { ...mergedEnv(opts.env), TERM: "dumb", NO_COLOR: "1" },
+    input: opts.input,
+    encoding: "utf8",
+    timeout: opts.timeoutMs ?? 60_000,
+  });
+  return { code: r.status, output: `${r.stdout}${r.stderr}`.replaceAll("\r\n", "\n") };
+}
+
 export function runCar(args: string[], opts: CarRunOptions = {}): Promise<CarResult> {
   return spawnCar(args, opts).exited;
 }

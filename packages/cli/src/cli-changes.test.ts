@@ -8,6 +8,7 @@ import {
   carBinPath,
   makeTempRepo,
   runCar,
+  runCarOnTty,
   spawnCar,
   type TempRepo,
   waitFor,
@@ -231,20 +232,13 @@ describe("car rollback (built bin)", () => {
     await twoRuns(root);
     const after = files(root);
     // A real pseudo-terminal (util-linux `script`), answering the question on it.
-    const onTty = (answer: string) =>
-      spawnSync("script", ["-qfec", `${process.execPath} ${carBinPath()} rollback 1`, "/dev/null"], {
-        cwd: root,
-        input: `${answer}\n`,
-        encoding: "utf8",
-        env: { ...process.env, NO_COLOR: "1" },
-        timeout: 60_000,
-      });
+    const onTty = (answer: string) => runCarOnTty(["rollback", "1"], { cwd: root, input: `${answer}\n` });
     const no = onTty("n");
-    expect(no.stdout).toMatch(/restore\s+old\.txt \(deleted since\)/);
-    expect(no.stdout).toMatch(/remove\s+new\.txt/);
-    expect(no.stdout).toContain("Roll back?");
-    expect(no.stdout).toContain("car: nothing changed");
-    expect(no.status).toBe(1);
+    expect(no.output).toMatch(/restore\s+old\.txt \(deleted since\)/);
+    expect(no.output).toMatch(/remove\s+new\.txt/);
+    expect(no.output).toContain("Roll back?");
+    expect(no.output).toContain("car: nothing changed");
+    expect(no.code).toBe(1);
     expect(files(root)).toEqual(after);
 
     // Ctrl-C at the question (sent once it is asked): nothing changed, exit 130, no internal error.
@@ -266,8 +260,8 @@ describe("car rollback (built bin)", () => {
     expect(files(root)).toEqual(after);
 
     const yes = onTty("y");
-    expect(yes.status).toBe(0);
-    expect(yes.stdout).toMatch(/undo with: car rollback --undo \S+/);
+    expect(yes.code).toBe(0);
+    expect(yes.output).toMatch(/undo with: car rollback --undo \S+/);
     expect(existsSync(join(root, "new.txt"))).toBe(false);
   });
 

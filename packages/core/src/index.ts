@@ -71,7 +71,7 @@ export {
   type PromptPlaceholder,
   renderTemplate,
 } from "./prompt/template.js";
-export { parseRunRecord } from "./runs/record.js";
+export { finishRunRecord, newRunRecord, parseRunRecord } from "./runs/record.js";
 // Files the runner writes: state.json and runs/<id>.json.
 export { type DerivedStatus, deriveStatus, parseState } from "./state/transitions.js";
 // TODO grammar and edits.

@@ -100,6 +100,11 @@ export interface LockInfo {
   pid_start?: string | null;
   /** Ours: random per acquisition, so a runner can tell its lock from a later one of the same process. */
   token?: string | null;
+  /**
+   * Ours: set when the holder is not a runner but a short operation that must not be interrupted
+   * (`car rollback`, possibly inside `car serve`): `kill` and `--force` refuse instead of ending it.
+   */
+  purpose?: "rollback";
 }
 
 export type LogStream = "stdout" | "stderr";

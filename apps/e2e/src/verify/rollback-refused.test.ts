@@ -11,6 +11,7 @@ import {
   hang,
   type ModelServer,
   runCar,
+  runCarOnTty,
   type SpawnedCar,
   spawnCar,
   startModelServer,
@@ -18,7 +19,7 @@ import {
 } from "@codex-autorunner/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { type CodexRepo, makeCodexRepo, readLog, readRunRecords } from "../codex/setup.js";
-import { carOnTty, carRefs, git, indexHash, initialCommit, jobModel, listing, porcelain } from "./support.js";
+import { carRefs, git, indexHash, initialCommit, jobModel, listing, porcelain } from "./support.js";
 
 let server: ModelServer | null = null;
 let repo: CodexRepo | null = null;
@@ -110,14 +111,14 @@ describe("car rollback refusals and dry runs with the real codex", () => {
     expect(readLog(r)).not.toContain("rolled back");
 
     // On a terminal it lists the files and asks; "n" changes nothing, "y" rolls back.
-    const declined = carOnTty(["rollback", "1"], { cwd: r.root, env: r.env, input: "n\n" });
+    const declined = runCarOnTty(["rollback", "1"], { cwd: r.root, env: r.env, input: "n\n" });
     expect(declined.code, declined.output).toBe(1);
     expect(declined.output).toMatch(/remove {3}made-by-run1\.txt \(created since\)/);
     expect(declined.output).toContain("Roll back? The current state is kept and can be restored. [y/N]");
     expect(declined.output).toContain("car: nothing changed");
     expect(snapshot(r.root)).toEqual(idle);
 
-    const confirmed = carOnTty(["rollback", "1"], { cwd: r.root, env: r.env, input: "y\n" });
+    const confirmed = runCarOnTty(["rollback", "1"], { cwd: r.root, env: r.env, input: "y\n" });
     expect(confirmed.code, confirmed.output).toBe(0);
     expect(confirmed.output).toContain("undo with: car rollback --undo ");
     expect(existsSync(join(r.root, "made-by-run1.txt"))).toBe(false);

@@ -2,19 +2,17 @@
  * Shared pieces of the verify/checkpoint/rollback suites: git as the user runs it, a full listing of
  * the work tree with content hashes, and a scripted model whose codex does one shell job per TODO item.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { RunRecord } from "@codex-autorunner/core";
 import {
-  carBinPath,
   firstOpenItem,
   type ModelRequest,
   type ReplyStep,
   runCommand,
   say,
-  shQuote,
   tickItemCommand,
 } from "@codex-autorunner/testkit";
 
@@ -118,28 +116,4 @@ export function jobModel(
 /** The fresh prompts (one per run attempt), in order. */
 export function freshPrompts(requests: readonly ModelRequest[]): string[] {
   return requests.filter((r) => !r.isFollowUp).map((r) => r.prompt);
-}
-
-/**
- * The built `car` on a pseudo-terminal (util-linux `script`), `input` typed into it: for the
- * confirmation prompts that only a terminal gets. Output is what the terminal showed (CRLF → LF).
- */
-export function carOnTty(
-  args: string[],
-  opts: { cwd: string; env: Record<string, string | undefined>; input: string },
-): { code: number | null; output: string } {
-  const command = [process.execPath, carBinPath(), ...args].map(shQuote).join(" ");
-  const env: NodeJS.ProcessEnv = { ...process.env, TERM: "dumb" };
-  for (const [k, v] of Object.entries(opts.env)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  const r = spawnSync("script", ["-qec", command, "/dev/null"], {
-    cwd: opts.cwd,
-    env,
-    input: opts.input,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  return { code: r.status, output: `${r.stdout}${r.stderr}`.replaceAll("\r\n", "\n") };
 }

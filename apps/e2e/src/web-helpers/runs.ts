@@ -2,10 +2,8 @@
  * Runs as the engine leaves them for the diff and rollback views: core's real checkpoints taken around
  * real file edits, and a finished `runs/<id>.json` naming them (the record the runs list reads).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import type { RunRecord } from "@codex-autorunner/core";
-import { diffRunCheckpoints, takeCheckpoint } from "@codex-autorunner/core/node";
+import { finishRunRecord, newRunRecord, type RunRecord } from "@codex-autorunner/core";
+import { carPaths, RunCheckpoints, writeRunRecord } from "@codex-autorunner/core/node";
 
 export async function checkpointedRun(
   root: string,
@@ -13,47 +11,28 @@ export async function checkpointedRun(
   edit: () => void,
   verify: RunRecord["verify"] = null,
 ): Promise<RunRecord> {
-  const started = new Date();
-  const before = await takeCheckpoint(root, id, "before");
+  const todo = { outstanding: 3, done: 0 };
+  const started = newRunRecord({ id, todoBefore: todo, backend: "plain" });
+  // The engine's own checkpoint pair, so the record is what a real run leaves.
+  const checkpoints = (await RunCheckpoints.open(root, id, true, async (line) => {
+    throw new Error(line);
+  })) as RunCheckpoints;
+  await checkpoints.takeBefore();
   edit();
-  const after = await takeCheckpoint(root, id, "after");
-  const diff = await diffRunCheckpoints(root, id);
+  await checkpoints.takeAfter();
+  const taken = await checkpoints.record();
   const record: RunRecord = {
-    id,
-    started_at: started.toISOString(),
-    finished_at: new Date().toISOString(),
-    duration_ms: 1200,
-    exit_code: 0,
-    signal: null,
-    outcome: "completed",
-    todo_before: { outstanding: 3, done: 0 },
-    todo_after: { outstanding: 3, done: 0 },
-    backend: "plain",
-    attempts: 1,
-    thread_id: null,
-    final_message: null,
-    usage: null,
-    commands: [],
-    files_changed: diff.files.map((f) => f.path),
-    commit: null,
-    error: null,
+    ...finishRunRecord(started, {
+      durationMs: 1200,
+      exitCode: 0,
+      outcome: "completed",
+      todoAfter: todo,
+      summary: { files_changed: taken.changes?.files.map((f) => f.path) ?? [] },
+    }),
     verify,
-    checkpoints: {
-      before: { ref: before.ref, commit: before.commit, head: before.head },
-      after: { ref: after.ref, commit: after.commit, head: after.head },
-      changes: {
-        files: diff.files,
-        files_omitted: 0,
-        files_total: diff.files.length,
-        additions: diff.additions,
-        deletions: diff.deletions,
-      },
-    },
-    rolled_back: null,
+    checkpoints: taken,
   };
-  const runs = join(root, ".codex-autorunner", "runs");
-  mkdirSync(runs, { recursive: true });
-  writeFileSync(join(runs, `${id}.json`), `${JSON.stringify(record, null, 2)}\n`);
+  await writeRunRecord(carPaths(root), record);
   return record;
 }
 

@@ -121,31 +121,21 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
     const safe = core.makeTerminalSafe;
     const c = stdoutColors();
     const { run, undo: stamp } = argv;
-    const act = (opts: { dryRun: boolean }): Promise<Plan> =>
+    const act = (opts: { dryRun: boolean; confirm?: (plan: Plan) => Promise<boolean> }): Promise<Plan> =>
       run !== undefined
         ? core.rollbackRun(root, run, opts).catch((e: unknown) => explainMissingRun(core, root, run, e))
         : core.undoRollbackRun(root, stamp as string, opts);
 
-    let confirmed = false;
-    if (!dryRun && !argv.yes) {
-      // A terminal: show the plan, then ask (the list is not printed again after).
-      const plan = await act({ dryRun: true });
-      if (plan.nothing_to_do) {
-        out(`car: nothing to change: the work tree already matches ${target(plan, stamp)}`);
-        return;
-      }
+    // On a terminal the plan is shown and confirmed while the lock is held, so what was confirmed is
+    // what is done (nothing can start or change the tree in between); the list is not printed again.
+    let answer: "yes" | "no" | "interrupted" | null = null;
+    const ask = async (plan: Plan): Promise<boolean> => {
       out(`${c.bold("car rollback")}: ${headline(plan, stamp)}:`);
       for (const line of formatRollbackPlan(plan, c, safe)) out(line);
-      const answer = await confirm("Roll back? The current state is kept and can be restored. [y/N] ");
-      if (answer !== "yes") {
-        err("car: nothing changed");
-        setExitCode(answer === "interrupted" ? EXIT.INTERRUPTED : EXIT.ERROR);
-        return;
-      }
-      confirmed = true;
-    }
-
-    const body = await act({ dryRun });
+      answer = await confirm("Roll back? The current state is kept and can be restored. [y/N] ");
+      return answer === "yes";
+    };
+    const body = await act({ dryRun, ...(!dryRun && !argv.yes ? { confirm: ask } : {}) });
     if (argv.json) {
       out(JSON.stringify(body, null, 2));
       return;
@@ -154,7 +144,12 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
       out(`car: nothing to change: the work tree already matches ${target(body, stamp)}`);
       return;
     }
-    if (!confirmed) {
+    if (answer !== null && answer !== "yes") {
+      err("car: nothing changed");
+      setExitCode(answer === "interrupted" ? EXIT.INTERRUPTED : EXIT.ERROR);
+      return;
+    }
+    if (answer === null) {
       out(`car rollback${dryRun ? " (dry run: nothing changed)" : ""}: ${headline(body, stamp)}:`);
       for (const line of formatRollbackPlan(body, c, safe)) out(line);
     }

@@ -109,4 +109,5 @@ export const lockInfoSchema = z.strictObject({
   started_at: z.string().nullable(),
   pid_start: z.string().nullable().optional(),
   token: z.string().nullable().optional(),
+  purpose: z.literal("rollback").optional(),
 });

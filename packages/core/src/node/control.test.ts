@@ -1,15 +1,17 @@
 import { spawn } from "node:child_process";
 import { existsSync, promises as fsp } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isCarError } from "../errors.js";
 import { RUN_MARKER_ENV } from "../proc/marker.js";
 import type { RunnerState } from "../types.js";
 import { killRunner, requestStop, startDetachedRunner } from "./control.js";
+import { runLoop } from "./engine/loop.js";
 import { makeTestRepo, readText, type TestRepo, waitFor } from "./engine/test-fixtures.js";
 import { carPaths } from "./paths.js";
 import { findLifelines } from "./proc/lifeline.js";
-import { groupExists, isProcessAlive } from "./proc/procfs.js";
+import { groupExists, isProcessAlive, processStartTime } from "./proc/procfs.js";
 import { readRunRecord } from "./runs-store.js";
 import { readState, writeState } from "./state-store.js";
 import { getStatus } from "./status.js";
@@ -169,5 +171,35 @@ describe("control", () => {
     const err = await startDetachedRunner(paths.root).catch((e: unknown) => e);
     expect(isCarError(err, "LOCK_HELD")).toBe(true);
     expect((err as { details: { pid: number } }).details.pid).toBe(process.pid);
+  });
+
+  it("a rollback holding the lock is never signalled: kill, stop and --force refuse, it lives on", async () => {
+    const paths = carPaths((repo as TestRepo).root);
+    const holder = spawn("sleep", ["30"], { stdio: "ignore" });
+    started.push(holder.pid as number);
+    const pid = holder.pid as number;
+    await waitFor(() => processStartTime(pid) !== null, "sleep to start");
+    const lock = {
+      pid,
+      host: hostname(),
+      started_at: null,
+      pid_start: processStartTime(pid),
+      purpose: "rollback",
+    };
+    await fsp.writeFile(paths.lock, `${JSON.stringify(lock)}\n`);
+
+    const kill = await killRunner(paths.root, { graceMs: 200 }).catch((e: unknown) => e);
+    expect(isCarError(kill, "LOCK_HELD")).toBe(true);
+    expect((kill as Error).message).toContain(`a rollback (PID ${pid})`);
+    const stop = await requestStop(paths.root).catch((e: unknown) => e);
+    expect(isCarError(stop, "NOT_RUNNING")).toBe(true);
+    expect(existsSync(paths.stop)).toBe(false);
+    const forced = await runLoop({ root: paths.root, force: true }).catch((e: unknown) => e);
+    expect(isCarError(forced, "LOCK_HELD")).toBe(true);
+    expect((forced as Error).message).toMatch(
+      /^A rollback in progress holds the lock .*try again when it ends/,
+    );
+    expect(isProcessAlive(pid)).toBe(true);
+    expect(JSON.parse(await readText(paths.lock))).toMatchObject({ pid, purpose: "rollback" });
   });
 });

@@ -23,7 +23,8 @@ import { readState, writeState } from "./state-store.js";
 export async function requestStop(root: string): Promise<{ pid: number }> {
   const paths = carPaths(resolve(root));
   const lock = await lockStatus(paths.lock);
-  if (!lock.alive || !lock.info) {
+  // A rollback holding the lock is no runner: a stop file now would stop the next runner instead.
+  if (!lock.alive || !lock.info || lock.info.purpose) {
     throw new CarError("NOT_RUNNING", `No runner is running in ${paths.root}; nothing to stop.`, {
       file: ".codex-autorunner/lock",
     });
@@ -54,6 +55,15 @@ export async function killRunner(root: string, options: { graceMs?: number } = {
   const graceMs = options.graceMs ?? 10_000;
   const lock = await lockStatus(paths.lock);
   const state = await readState(paths).catch(() => null);
+  if (lock.alive && lock.info?.purpose) {
+    // Not a runner (a rollback, perhaps inside `car serve`): signalling it would end the server or
+    // leave the work tree half restored.
+    throw new CarError(
+      "LOCK_HELD",
+      `No runner to kill: a ${lock.info.purpose} (PID ${lock.info.pid}) holds ${paths.lock} for a few seconds; try again when it ends.`,
+      { file: ".codex-autorunner/lock", pid: lock.info.pid },
+    );
+  }
   const runnerPid = lock.alive && lock.info ? lock.info.pid : null;
   const run = runTargetOf(state);
   const runAlive = run !== null && findRunProcesses(run).length > 0;

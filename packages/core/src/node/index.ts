@@ -17,6 +17,7 @@ export {
   type RollbackOptions,
   type RollbackResult,
   type RollbackRunOptions,
+  RunCheckpoints,
   type RunDiff,
   type RunDiffBodyOptions,
   readCheckpoint,
@@ -59,7 +60,13 @@ export { findLifelines, type Lifeline, startLifeline } from "./proc/lifeline.js"
 export { findRunProcesses, isProcessAlive } from "./proc/procfs.js";
 // A repository: paths, config, docs, init, doctor.
 export { openRepo, type Repo } from "./repo.js";
-export { listRunRecords, type RunRecordPage, readRawEvents, readRunRecord } from "./runs-store.js";
+export {
+  listRunRecords,
+  type RunRecordPage,
+  readRawEvents,
+  readRunRecord,
+  writeRunRecord,
+} from "./runs-store.js";
 export { readState } from "./state-store.js";
 export { getStatus, loadConfigLenient, type StatusOptions, type StatusReport } from "./status.js";
 export { type RunVerifyOptions, runVerify } from "./verify/index.js";

@@ -34,6 +34,8 @@ export interface AcquireLockOptions {
   takeOver?: (holder: LockInfo) => Promise<void>;
   /** Host name recorded in the lock (defaults to os.hostname()). */
   host?: string;
+  /** Recorded in the lock when the holder is not a runner (see LockInfo.purpose). */
+  purpose?: LockInfo["purpose"];
 }
 
 export interface LockStatus {
@@ -56,6 +58,7 @@ export async function acquireLock(path: string, options: AcquireLockOptions = {}
     started_at: isoSeconds(new Date()),
     pid_start: processStartTime(process.pid),
     token: randomBytes(8).toString("hex"),
+    ...(options.purpose ? { purpose: options.purpose } : {}),
   };
   const body = `${JSON.stringify(info)}\n`;
   let deadline = Date.now() + ACQUIRE_TIMEOUT_MS;
@@ -66,6 +69,10 @@ export async function acquireLock(path: string, options: AcquireLockOptions = {}
     const seen = await readLockRaw(path);
     if (seen === null) continue; // vanished between create and read: race again
     const judged = judge(path, seen, options.force === true);
+    if (judged.holder && options.force && judged.holder.purpose) {
+      // Ending a rollback halfway would leave the work tree half restored: wait for it instead.
+      throw heldError(path, judged.holder);
+    }
     if (judged.holder && options.force && options.takeOver && isIdentifiedHolder(judged.holder)) {
       const key = `${judged.holder.pid}:${judged.holder.pid_start}`;
       if (endedHolders.has(key)) throw heldError(path, judged.holder, "it survived being ended");
@@ -98,11 +105,15 @@ function judge(path: string, raw: string, force: boolean): { holder: LockInfo | 
 }
 
 function heldError(path: string, holder: LockInfo, why?: string): CarError {
-  const { pid, host } = holder;
+  const { pid, host, purpose } = holder;
+  const who = purpose ? `A ${purpose} in progress` : "Another runner";
+  const advice = purpose
+    ? "; it takes a few seconds, try again when it ends."
+    : "; stop it with `car stop`/`car kill`, or use --force to take over.";
   return new CarError(
     "LOCK_HELD",
-    `Another runner holds the lock ${path} (PID ${pid}${host && host !== hostname() ? ` on ${host}` : ""})` +
-      (why ? `; ${why}` : "; stop it with `car stop`/`car kill`, or use --force to take over."),
+    `${who} holds the lock ${path} (PID ${pid}${host && host !== hostname() ? ` on ${host}` : ""})` +
+      (why ? `; ${why}` : advice),
     { file: path, pid, host, started_at: holder.started_at },
   );
 }
@@ -213,6 +224,7 @@ export function parseLock(raw: string, file: string): LockInfo {
     started_at: typeof v.started_at === "string" ? v.started_at : null,
     pid_start: typeof v.pid_start === "string" ? v.pid_start : null,
     ...(typeof v.token === "string" ? { token: v.token } : {}),
+    ...(v.purpose === "rollback" ? { purpose: v.purpose } : {}),
   };
 }
 

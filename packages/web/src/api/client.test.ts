@@ -3,7 +3,9 @@ import type { AddressInfo } from "node:net";
 import {
   apiErrorSchema,
   emptyStateBody,
+  finishRunRecord,
   HTTP_CONTRACT,
+  newRunRecord,
   type RouteName,
   type RouteResponse,
   type StateBody,
@@ -66,29 +68,20 @@ const idle: StateBody = emptyStateBody("/repo", {
   todo_items: [{ text: "first", done: false, line: 3 }],
 });
 
-const run3: RouteResponse<"run"> = {
-  id: 3,
-  started_at: "2026-01-01T12:00:00Z",
-  finished_at: "2026-01-01T12:01:00Z",
-  duration_ms: 60_000,
-  exit_code: 0,
-  signal: null,
-  outcome: "completed",
-  todo_before: { outstanding: 2, done: 0 },
-  todo_after: { outstanding: 1, done: 1 },
-  backend: "plain",
-  attempts: 1,
-  thread_id: null,
-  final_message: null,
-  usage: null,
-  commands: [],
-  files_changed: [],
-  commit: null,
-  error: null,
-  verify: null,
-  checkpoints: null,
-  rolled_back: null,
-};
+const run3: RouteResponse<"run"> = finishRunRecord(
+  newRunRecord({
+    id: 3,
+    startedAt: "2026-01-01T12:00:00Z",
+    todoBefore: { outstanding: 2, done: 0 },
+    backend: "plain",
+  }),
+  {
+    finishedAt: "2026-01-01T12:01:00Z",
+    exitCode: 0,
+    outcome: "completed",
+    todoAfter: { outstanding: 1, done: 1 },
+  },
+);
 
 describe("createApi", () => {
   it("sends the bearer token and resolves paths against the page URL", async () => {

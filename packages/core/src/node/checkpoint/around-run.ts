@@ -11,6 +11,17 @@ import { type TakenCheckpoint, takeCheckpoint } from "./take.js";
  * missing; it never fails the run (the work is the agent's; the checkpoint only makes it undoable).
  */
 
+/** Roots known to be in a git work tree: asked once per process, not before every run. */
+const gitRoots = new Set<string>();
+
+async function inGitRepo(root: string): Promise<boolean> {
+  if (gitRoots.has(root)) return true;
+  // Not remembered when false: a `git init` during the loop turns checkpoints on from the next run.
+  const yes = await isGitRepo(root);
+  if (yes) gitRoots.add(root);
+  return yes;
+}
+
 export class RunCheckpoints {
   private before: TakenCheckpoint | null = null;
   private after: TakenCheckpoint | null = null;
@@ -28,7 +39,7 @@ export class RunCheckpoints {
     enabled: boolean,
     log: (text: string) => Promise<void>,
   ): Promise<RunCheckpoints | null> {
-    if (!enabled || !(await isGitRepo(root))) return null;
+    if (!enabled || !(await inGitRepo(root))) return null;
     return new RunCheckpoints(root, runId, log);
   }
 

@@ -1,4 +1,5 @@
 // Checkpoints, run diffs and rollback: the git I/O (see ../../checkpoint for the pure part).
+export { RunCheckpoints } from "./around-run.js";
 export {
   DEFAULT_PATCH_MAX_BYTES,
   type DiffOptions,

@@ -49,6 +49,11 @@ export interface RollbackResult {
 
 export interface RollbackOptions {
   dryRun?: boolean;
+  /**
+   * Asked with the plan (as a dry run would return it) before anything changes, when there is
+   * something to change; false: nothing changes. The plan asked about is the plan carried out.
+   */
+  confirm?: (preview: RollbackResult) => Promise<boolean>;
   /** Clock for the undo stamp (tests). */
   now?: Date;
 }
@@ -67,8 +72,8 @@ export async function rollback(
       { run: opts.toBefore, ref },
     );
   }
-  const result = await restoreSnapshot(root, target, opts);
-  return { ...result, runsUndone: await runsFrom(root, opts.toBefore) };
+  const runsUndone = await runsFrom(root, opts.toBefore);
+  return restoreSnapshot(root, target, opts, runsUndone);
 }
 
 /** Back to the state a rollback replaced (`stamp` as printed by undoCommand). */
@@ -92,6 +97,7 @@ async function restoreSnapshot(
   root: string,
   target: TakenCheckpoint,
   opts: RollbackOptions,
+  runsUndone: number[] = [],
 ): Promise<RollbackResult> {
   return withSnapshot(root, async (repo, snap) => {
     const changes = parseRawNumstat(
@@ -110,9 +116,11 @@ async function restoreSnapshot(
       indexNow: snap.indexTree,
       indexTarget: target.indexTree,
     });
-    const base = { target, plan: displayPlan(plan), runsUndone: [], dryRun: opts.dryRun === true };
+    const base = { target, plan: displayPlan(plan), runsUndone, dryRun: opts.dryRun === true };
     const nothingToDo = planIsEmpty(plan);
     if (opts.dryRun || nothingToDo) return { ...base, nothingToDo, undo: null };
+    const preview = { ...base, dryRun: true, nothingToDo, undo: null };
+    if (opts.confirm && !(await opts.confirm(preview))) return preview;
 
     const undo = await keepCurrentState(repo, snap, plan, opts.now ?? new Date());
     await moveHead(repo.top, plan.head, `car rollback to ${target.label}`);

@@ -206,6 +206,46 @@ describe("rollbackRun", () => {
     expect(repo.git("for-each-ref", "--format=%(refname) %(objectname)")).toBe(refs);
   });
 
+  it("asks with the plan while holding the lock (marked a rollback); declined, nothing changes", async () => {
+    repo = tempRepo();
+    project();
+    await twoRuns();
+    const files = listing(repo.root);
+    const git = gitState(repo);
+    const refs = repo.git("for-each-ref", "--format=%(refname) %(objectname)");
+    const asked: unknown[] = [];
+    const declined = await rollbackRun(repo.root, 1, {
+      confirm: async (plan) => {
+        asked.push(plan);
+        // While the question is open the lock is held, and `kill`/`--force` know it is no runner.
+        expect(JSON.parse(readFileSync(paths().lock, "utf8"))).toMatchObject({
+          pid: process.pid,
+          purpose: "rollback",
+        });
+        return false;
+      },
+    });
+    expect(asked).toEqual([await rollbackRun(repo.root, 1, { dryRun: true })]);
+    expect(declined).toMatchObject({ undo: null, runs_undone: [1, 2] });
+    expect(listing(repo.root)).toEqual(files);
+    expect(gitState(repo)).toEqual(git);
+    expect(repo.git("for-each-ref", "--format=%(refname) %(objectname)")).toBe(refs);
+    expect(existsSync(paths().lock)).toBe(false);
+    expect((await readRunRecord(paths(), 1))?.rolled_back ?? null).toBeNull();
+
+    // Confirmed: what was shown is what is done.
+    let shown: string[] = [];
+    const done = await rollbackRun(repo.root, 1, {
+      confirm: async (plan) => {
+        shown = plan.remove;
+        return true;
+      },
+    });
+    expect(done.remove).toEqual(shown);
+    expect(done.undo).not.toBeNull();
+    expect(existsSync(join(repo.root, "new.txt"))).toBe(false);
+  });
+
   it("is refused while a live runner holds the lock, naming its PID, and changes nothing", async () => {
     repo = tempRepo();
     project();

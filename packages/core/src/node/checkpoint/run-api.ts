@@ -57,9 +57,14 @@ export async function runDiffBody(
   };
 }
 
-export interface RollbackRunOptions {
+export interface RollbackRunOptions<Body> {
   /** Plan only: nothing changes (no lock file, no record, no log line). */
   dryRun?: boolean;
+  /**
+   * Asked with the plan (the dry run's body) while the lock is held, before anything changes; false:
+   * nothing changes and the dry run's body is returned. What was confirmed is what is done.
+   */
+  confirm?: (plan: Body) => Promise<boolean>;
   /** Clock for the undo stamp and `rolled_back.at` (tests). */
   now?: Date;
 }
@@ -73,7 +78,7 @@ export interface RollbackRunOptions {
 export async function rollbackRun(
   root: string,
   runId: number,
-  opts: RollbackRunOptions = {},
+  opts: RollbackRunOptions<RollbackBody> = {},
 ): Promise<RollbackBody> {
   runCheckpointRef(runId, "before"); // INVALID_ARGUMENT for a bad id before anything else
   const paths = carPaths(root);
@@ -83,7 +88,12 @@ export async function rollbackRun(
     return rollbackBody(runId, await rollback(root, { toBefore: runId, dryRun: true }));
   }
   return withRunnerLock(paths, "roll back", async () => {
-    const result = await rollback(root, { toBefore: runId, now });
+    const { confirm } = opts;
+    const result = await rollback(root, {
+      toBefore: runId,
+      now,
+      ...(confirm ? { confirm: (preview) => confirm(rollbackBody(runId, preview)) } : {}),
+    });
     if (result.undo) {
       const mark = { at: formatTimestamp(now), to_before_run: runId, undo_command: result.undo.command };
       await updateRecords(paths, result.runsUndone, () => mark);
@@ -104,7 +114,7 @@ export async function rollbackRun(
 export async function undoRollbackRun(
   root: string,
   stamp: string,
-  opts: RollbackRunOptions = {},
+  opts: RollbackRunOptions<UndoRollbackBody> = {},
 ): Promise<UndoRollbackBody> {
   const paths = carPaths(root);
   if (opts.dryRun) {
@@ -112,7 +122,11 @@ export async function undoRollbackRun(
     return undoBody(stamp, await undoRollback(root, stamp, { dryRun: true }), []);
   }
   return withRunnerLock(paths, "undo a rollback", async () => {
-    const result = await undoRollback(root, stamp, opts.now ? { now: opts.now } : {});
+    const { confirm } = opts;
+    const result = await undoRollback(root, stamp, {
+      ...(opts.now ? { now: opts.now } : {}),
+      ...(confirm ? { confirm: (preview) => confirm(undoBody(stamp, preview, [])) } : {}),
+    });
     let restored: number[] = [];
     if (result.undo) {
       const command = undoCommand(stamp);
@@ -164,7 +178,7 @@ const plural = (ids: readonly number[]) => (ids.length === 1 ? ` ${ids[0]}` : `s
 async function withRunnerLock<T>(paths: CarPaths, action: string, fn: () => Promise<T>): Promise<T> {
   let lock: LockHandle;
   try {
-    lock = await acquireLock(paths.lock);
+    lock = await acquireLock(paths.lock, { purpose: "rollback" });
   } catch (err) {
     if (isCarError(err, "LOCK_HELD") && typeof err.details.pid === "number") {
       throw refusal(paths, action, err.details.pid, "a runner");
