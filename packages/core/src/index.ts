@@ -102,3 +102,6 @@ export {
   type VerifySettings,
   type VerifyVerdict,
 } from "./verify/index.js";
+export * from "./limits/index.js";
+export * from "./notify/index.js";
+export * from "./steer/index.js";

@@ -1,4 +1,5 @@
 import type { RunCheckpointsRecord } from "./checkpoint/record.js";
+import type { Waiting } from "./limits/waiting.js";
 import type { VerifyRecord } from "./verify/result.js";
 
 /**
@@ -6,7 +7,11 @@ import type { VerifyRecord } from "./verify/result.js";
  * event stream. Every package speaks these, so they live in one small file.
  */
 
-export type RunnerStatus = "idle" | "running" | "error";
+/**
+ * "waiting": a live runner sits out a usage/rate limit (state.waiting says until when);
+ * "waiting_input": it waits for a steering message answering the agent's NEEDS_INPUT question.
+ */
+export type RunnerStatus = "idle" | "running" | "waiting" | "waiting_input" | "error";
 
 /** `.codex-autorunner/state.json` — field names are the original tool's. Times: ISO-8601 UTC, seconds. */
 export interface RunnerState {
@@ -18,8 +23,15 @@ export interface RunnerState {
   runner_pid: number | null;
   /** Ours, optional: why the runner stopped in error ("agent exited 3", "no progress", "killed by SIGTERM"). */
   reason?: string | null;
-  /** Ours, optional: a usage/rate limit wait in progress ({until, message}), shown by status. */
-  waiting?: { until: string; message: string } | null;
+  /**
+   * Ours, optional: a wait in progress (a usage/rate limit, or the agent's question), shown by status;
+   * kept when the runner dies so `car resume` honours what is left of a limit wait.
+   */
+  waiting?: Waiting | null;
+  /** Ours, optional: the agent has been silent since `since`; the command it last started. */
+  quiet?: RunQuiet | null;
+  /** Ours, optional: the last notification that could not be delivered (no secrets in it). */
+  notify_error?: NotifyFailure | null;
   /** Ours, optional: PID (= process group id) of the agent child while a run is in flight, so `kill`
    * from another process can end the agent's whole group. */
   agent_pid?: number | null;
@@ -30,6 +42,23 @@ export interface RunnerState {
   tokens_total?: TokenUsage | null;
   /** Ours, optional: the last verification's verdict (verify.commands), kept across invocations. */
   last_verify?: LastVerify | null;
+}
+
+/** Written once a run has been silent for a while (QUIET_AFTER_MS), cleared when output resumes. */
+export interface RunQuiet {
+  run_id: number;
+  /** ISO 8601: the last output or agent event. */
+  since: string;
+  /** The command the agent started last in this run (JSON backends), if any. */
+  last_command: string | null;
+}
+
+/** A failed notification delivery: target label (never its URL), event, error (redacted), when. */
+export interface NotifyFailure {
+  target: string;
+  event: string;
+  error: string;
+  at: string;
 }
 
 /** The last verification: which run, its verdict, and how many failed in a row up to it. */
@@ -82,6 +111,12 @@ export interface RunRecord {
   checkpoints: RunCheckpointsRecord | null;
   /** Ours: set when `car rollback` undid this run. */
   rolled_back: RolledBack | null;
+  /** Ours: ids of the steering messages this run's prompt carried (`car steer`), oldest first. */
+  steering: string[];
+  /** Ours: the question the agent asked with a `NEEDS_INPUT:` line, if it did. */
+  needs_input: string | null;
+  /** Ours: time this run spent waiting out usage/rate limits, in ms (not counted as retries). */
+  limit_wait_ms: number;
 }
 
 /** A rollback that undid a run: when, to before which run, and how to return. */
@@ -128,7 +163,9 @@ export type EngineEvent =
   | { type: "log"; runId: number; ts: string; stream: LogStream; line: string }
   | { type: "state"; state: RunnerState }
   | { type: "retry"; runId: number; attempt: number; delayMs: number; reason: string }
-  | { type: "waiting"; until: string; message: string }
+  /** A usage/rate-limit wait (or the agent's question) began; `resumed` when it ends. */
+  | { type: "waiting"; runId: number | null; waiting: Waiting }
+  | { type: "resumed"; runId: number | null; reason: Waiting["reason"] }
   | { type: "loop.stopped"; reason: LoopStopReason; detail?: string };
 
 export type LoopStopReason =
@@ -144,4 +181,8 @@ export type LoopStopReason =
   | "commit_failed"
   /** verify.on_fail stop, or max_consecutive_failures failing verifications in a row. */
   | "verify_failed"
+  /** Usage/rate-limit waits used up runner.max_limit_wait_seconds. */
+  | "limit_wait_exhausted"
+  /** The agent asked a question (NEEDS_INPUT) and no answer came within runner.input_wait_seconds. */
+  | "needs_input"
   | "error";

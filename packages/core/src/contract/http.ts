@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { rollbackBodySchema, runDiffBodySchema } from "./changes.js";
+import { steerDeleteBodySchema, steerListBodySchema, steerMessageSchema, steerPostBodySchema } from "./steer.js";
 import {
   chatBodySchema,
   DEFAULT_DIFF_PATCH_BYTES,
@@ -37,7 +38,7 @@ export interface RouteSpec {
   /** The success body (JSON). */
   response?: z.ZodType;
   /** Success status when not 200. */
-  status?: 202;
+  status?: 201 | 202;
   /** Server-sent events instead of (or, for chat, besides) JSON: event name → data. */
   events?: Record<string, z.ZodType>;
 }
@@ -128,6 +129,11 @@ export const HTTP_CONTRACT = {
   },
   /** `Last-Event-ID` (or `?last_event_id=`) resumes after that id. */
   logStream: { query: { last_event_id: eventIdParam.optional() }, events: STREAM_EVENTS },
+  steerList: { response: steerListBodySchema },
+  /** 400 INVALID_ARGUMENT (details.reason steer_empty, steer_too_large, steer_queue_full, …). */
+  steerPost: { body: steerPostBodySchema, response: steerMessageSchema, status: 201 },
+  /** 404 for an unknown id; 400 (details.reason steer_delivering) while its run has it in its prompt. */
+  steerDelete: { params: { id: z.string() }, response: steerDeleteBodySchema },
   chat: { body: chatBodySchema, response: chatResultSchema, events: CHAT_EVENTS },
 } satisfies Record<RouteName, RouteSpec>;
 

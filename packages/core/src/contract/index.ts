@@ -7,3 +7,4 @@ export * from "./records.js";
 export * from "./routes.js";
 export * from "./sse.js";
 export * from "./state.js";
+export * from "./steer.js";

@@ -9,7 +9,7 @@ import { z } from "zod";
 const count = z.number().int().min(0);
 const int = z.number().int();
 
-export const runnerStatusSchema = z.enum(["idle", "running", "error"]);
+export const runnerStatusSchema = z.enum(["idle", "running", "waiting", "waiting_input", "error"]);
 
 export const tokenUsageSchema = z.strictObject({
   input_tokens: count,
@@ -101,6 +101,12 @@ export const runRecordSchema = z.strictObject({
   verify: verifyRecordSchema.nullable(),
   checkpoints: runCheckpointsSchema.nullable(),
   rolled_back: rolledBackSchema.nullable(),
+  /** Ids of the steering messages this run's prompt carried, oldest first. */
+  steering: z.array(z.string()),
+  /** The agent's `NEEDS_INPUT:` question, if it asked one. */
+  needs_input: z.string().nullable(),
+  /** Time spent waiting out usage/rate limits during this run (ms). */
+  limit_wait_ms: count,
 });
 
 export const lockInfoSchema = z.strictObject({

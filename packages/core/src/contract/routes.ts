@@ -3,7 +3,7 @@
  * at runtime (its typed client is keyed by these names); the shapes of each route live in http.ts.
  */
 
-export type HttpMethod = "GET" | "POST" | "PUT";
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
 export const ROUTES = {
   health: { method: "GET", path: "/health" },
@@ -24,6 +24,10 @@ export const ROUTES = {
   logs: { method: "GET", path: "/api/logs" },
   /** Server-sent events: see sse.ts for the events and their data. */
   logStream: { method: "GET", path: "/api/logs/stream" },
+  /** Steering messages for the running loop (`car steer`): list, queue (201), remove one. */
+  steerList: { method: "GET", path: "/api/steer" },
+  steerPost: { method: "POST", path: "/api/steer" },
+  steerDelete: { method: "DELETE", path: "/api/steer/:id" },
   /** JSON, or with `Accept: text/event-stream` the events in sse.ts's CHAT_EVENTS. */
   chat: { method: "POST", path: "/api/chat" },
 } as const satisfies Record<string, { method: HttpMethod; path: string }>;

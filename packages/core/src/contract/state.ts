@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { WAITING_REASONS } from "../limits/waiting.js";
 import { lockInfoSchema, runnerStatusSchema, runRecordSchema, tokenUsageSchema } from "./records.js";
 
 const int = z.number().int();
@@ -20,8 +21,25 @@ export const stateBodySchema = z.strictObject({
   last_exit_code: int.nullable(),
   last_run_started_at: z.string().nullable(),
   last_run_finished_at: z.string().nullable(),
-  /** A usage/rate-limit wait in progress. */
-  waiting: z.strictObject({ until: z.string(), message: z.string() }).nullable(),
+  /**
+   * A wait in progress: a usage/rate limit (`reason: "rate_limit"`, resumes at `until`), or the
+   * agent's question (`reason: "needs_input"`, `message` is the question, the loop gives up at
+   * `until`). A limit wait stays after a killed runner: `car resume` honours what is left of it.
+   */
+  waiting: z
+    .strictObject({
+      reason: z.enum(WAITING_REASONS),
+      until: z.string(),
+      since: z.string(),
+      message: z.string().nullable(),
+    })
+    .nullable(),
+  /** The run in flight has been silent since `since`; the command the agent started last. */
+  quiet: z.strictObject({ run_id: int.min(1), since: z.string(), last_command: z.string().nullable() }).nullable(),
+  /** The last notification that could not be delivered (target label, event, error, when). */
+  notify_error: z
+    .strictObject({ target: z.string(), event: z.string(), error: z.string(), at: z.string() })
+    .nullable(),
   /** PID (= process group) of the agent while a run is in flight, and the run's process marker. */
   agent_pid: int.nullable(),
   agent_marker: z.string().nullable(),
@@ -92,6 +110,8 @@ export function emptyStateBody(root: string, patch: Partial<StateBody> = {}): St
     last_run_started_at: null,
     last_run_finished_at: null,
     waiting: null,
+    quiet: null,
+    notify_error: null,
     agent_pid: null,
     agent_marker: null,
     status: "idle",

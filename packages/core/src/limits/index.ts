@@ -1,4 +1,4 @@
-// Usage-limit waits (issue 13): pure decisions. Not exported from the package's entry points yet.
+// Usage-limit and needs-input waits (issue 13): pure decisions.
 export {
   DEFAULT_LIMIT_WAIT_SECONDS,
   DEFAULT_MAX_LIMIT_WAIT_SECONDS,
@@ -10,11 +10,11 @@ export {
   resetAtFrom,
 } from "./plan.js";
 export {
-  type LimitWaiting,
-  newLimitWaiting,
+  newWaiting,
   parseWaiting,
   remainingWait,
   WAITING_MESSAGE_MAX_CHARS,
+  type Waiting,
   WAITING_REASONS,
   type WaitingReason,
 } from "./waiting.js";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { newLimitWaiting, parseWaiting, remainingWait, WAITING_MESSAGE_MAX_CHARS } from "./waiting.js";
+import { newWaiting, parseWaiting, remainingWait, WAITING_MESSAGE_MAX_CHARS } from "./waiting.js";
 
-describe("newLimitWaiting", () => {
+describe("newWaiting", () => {
   it("records whole seconds, never shortening the wait", () => {
-    const w = newLimitWaiting({
+    const w = newWaiting({
       since: new Date("2026-12-04T14:00:00.900Z"),
       until: new Date("2026-12-04T14:05:00.100Z"),
       message: "  usage limit  ",
@@ -17,17 +17,17 @@ describe("newLimitWaiting", () => {
   });
 
   it("bounds the message and leaves out an empty one", () => {
-    const long = newLimitWaiting({ since: new Date(0), until: new Date(1000), message: "x".repeat(5000) });
+    const long = newWaiting({ since: new Date(0), until: new Date(1000), message: "x".repeat(5000) });
     expect(long.message).toHaveLength(WAITING_MESSAGE_MAX_CHARS);
-    expect("message" in newLimitWaiting({ since: new Date(0), until: new Date(1000), message: "" })).toBe(
+    expect("message" in newWaiting({ since: new Date(0), until: new Date(1000), message: "" })).toBe(
       false,
     );
   });
 });
 
 describe("parseWaiting", () => {
-  it("reads what newLimitWaiting wrote", () => {
-    const w = newLimitWaiting({ since: new Date(0), until: new Date(60_000) });
+  it("reads what newWaiting wrote", () => {
+    const w = newWaiting({ since: new Date(0), until: new Date(60_000) });
     expect(parseWaiting(JSON.parse(JSON.stringify(w)))).toEqual(w);
   });
 

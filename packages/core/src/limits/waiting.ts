@@ -1,27 +1,34 @@
 /**
- * The wait persisted in state.json while the runner sleeps off a limit, so `car status` can show it
- * and `car resume` after a crash honours what is left of it instead of calling the agent at once.
+ * The wait persisted in state.json (`waiting`): a usage/rate limit the runner sleeps off, so `car
+ * status` can show it and `car resume` after a crash honours what is left of it instead of calling
+ * the agent at once; or the agent's NEEDS_INPUT question, waiting for a steering message (`message`
+ * is the question, `until` when the loop gives up).
  */
 
-export const WAITING_REASONS = ["rate_limit"] as const;
+export const WAITING_REASONS = ["rate_limit", "needs_input"] as const;
 export type WaitingReason = (typeof WAITING_REASONS)[number];
 
 /** Longest `message` kept (the agent's limit message, for status and notifications). */
 export const WAITING_MESSAGE_MAX_CHARS = 500;
 
-export interface LimitWaiting {
+export interface Waiting {
   reason: WaitingReason;
   /** ISO 8601: when the wait ends. */
   until: string;
   /** ISO 8601: when it started. */
   since: string;
-  /** The limit message, bounded. */
+  /** The limit message or the agent's question, bounded. */
   message?: string;
 }
 
-export function newLimitWaiting(input: { since: Date; until: Date; message?: string | null }): LimitWaiting {
-  const w: LimitWaiting = {
-    reason: "rate_limit",
+export function newWaiting(input: {
+  reason?: WaitingReason;
+  since: Date;
+  until: Date;
+  message?: string | null;
+}): Waiting {
+  const w: Waiting = {
+    reason: input.reason ?? "rate_limit",
     until: isoSeconds(input.until, "ceil"),
     since: isoSeconds(input.since, "floor"),
   };
@@ -34,11 +41,11 @@ export function newLimitWaiting(input: { since: Date; until: Date; message?: str
 }
 
 /**
- * `state.waiting` as read back: a LimitWaiting, or null for null/absent/unusable values. The shape
+ * `state.waiting` as read back: a Waiting, or null for null/absent/unusable values. The shape
  * written before this issue (`{until, message}`) is read as a rate-limit wait starting when it ends
  * would have been unknown, i.e. since = until (so remainingWait trusts only `until`).
  */
-export function parseWaiting(value: unknown): LimitWaiting | null {
+export function parseWaiting(value: unknown): Waiting | null {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
   const o = value as Record<string, unknown>;
   if (typeof o.until !== "string" || !Number.isFinite(Date.parse(o.until))) return null;
@@ -46,7 +53,7 @@ export function parseWaiting(value: unknown): LimitWaiting | null {
   const reason = (WAITING_REASONS as readonly unknown[]).includes(o.reason)
     ? (o.reason as WaitingReason)
     : "rate_limit";
-  const w: LimitWaiting = { reason, until: o.until, since: since ?? o.until };
+  const w: Waiting = { reason, until: o.until, since: since ?? o.until };
   if (typeof o.message === "string" && o.message !== "") w.message = o.message;
   return w;
 }
@@ -56,7 +63,7 @@ export function parseWaiting(value: unknown): LimitWaiting | null {
  * was long (until − since), so a clock set back after a crash cannot stretch it; a legacy record
  * without `since` trusts `until` alone.
  */
-export function remainingWait(waiting: LimitWaiting | null | undefined, now: Date): number {
+export function remainingWait(waiting: Waiting | null | undefined, now: Date): number {
   if (!waiting) return 0;
   const until = Date.parse(waiting.until);
   const since = Date.parse(waiting.since);

@@ -3,6 +3,7 @@ import { closeSync, existsSync, promises as fsp, openSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CarError } from "../errors.js";
+import { isLiveStatus } from "../state/transitions.js";
 import type { RunTarget } from "../proc/stat.js";
 import type { LockInfo, RunnerState } from "../types.js";
 import { closeDeadRun, openRunInLog } from "./engine/dead-runner.js";
@@ -154,10 +155,10 @@ async function cleanUp(
 ): Promise<void> {
   const lock = await lockStatus(paths.lock);
   if (lock.alive) return; // a runner (maybe a new one) holds it: not ours to touch
-  if (state !== null && (state.status === "running" || state.runner_pid !== null)) {
+  if (state !== null && (isLiveStatus(state.status) || state.runner_pid !== null)) {
     // Only a run state.json says was running is closed here; any other open block is the next runner's.
     const openRun =
-      state.status === "running" ? await openRunInLog(new LogReader(paths.log, paths.logIndex)) : null;
+      isLiveStatus(state.status) ? await openRunInLog(new LogReader(paths.log, paths.logIndex)) : null;
     await writeState(paths, (await closeDeadRun({ paths, state, openRun, signal })).state);
   }
   // The lock of a dead runner: remove it only if it still names that (dead) process.

@@ -70,3 +70,5 @@ export {
 export { readState } from "./state-store.js";
 export { getStatus, loadConfigLenient, type StatusOptions, type StatusReport } from "./status.js";
 export { type RunVerifyOptions, runVerify } from "./verify/index.js";
+export * from "./notify/index.js";
+export * from "./steer/index.js";

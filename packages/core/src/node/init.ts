@@ -39,6 +39,7 @@ stop
 runner.out
 runs/
 chats/
+steer/
 *.tmp
 server-token
 ${CONFIG_SCHEMA_FILE}

@@ -16,6 +16,8 @@ export interface CarPaths {
   lock: string;
   stop: string;
   runsDir: string;
+  /** Steering messages for the running loop (`car steer`), one file each. */
+  steerDir: string;
   gitignore: string;
   todo: string;
   progress: string;
@@ -67,6 +69,7 @@ export function carPaths(root: string, config?: Pick<Config, "docs" | "prompt">)
     lock: join(dir, "lock"),
     stop: join(dir, "stop"),
     runsDir: join(dir, "runs"),
+    steerDir: join(dir, "steer"),
     gitignore: join(dir, ".gitignore"),
     todo: resolveRepoPath(root, config?.docs.todo ?? `${CAR_DIR}/TODO.md`),
     progress: resolveRepoPath(root, config?.docs.progress ?? `${CAR_DIR}/PROGRESS.md`),

@@ -134,7 +134,17 @@ export async function getStatus(root: string, options: StatusOptions = {}): Prom
     last_exit_code: state.last_exit_code,
     last_run_started_at: state.last_run_started_at,
     last_run_finished_at: state.last_run_finished_at,
-    waiting: state.waiting ?? null,
+    waiting: state.waiting
+      ? {
+          reason: state.waiting.reason,
+          until: state.waiting.until,
+          since: state.waiting.since,
+          message: state.waiting.message ?? null,
+        }
+      : null,
+    // Only a live runner's run can be quiet (a dead one's leftover is stale).
+    quiet: derived.running && state.quiet ? { ...state.quiet } : null,
+    notify_error: state.notify_error ?? null,
     agent_pid: state.agent_pid ?? null,
     agent_marker: state.agent_marker ?? null,
     status: derived.status,

@@ -1,5 +1,5 @@
 // Notifications (issue 13): pure parts. The Node side (secrets from the environment, signing,
-// delivery) is in src/node/notify/. Not exported from the package's entry points yet.
+// delivery) is in src/node/notify/.
 export { checkTargets, describeProblems, type NotifyConfigProblem } from "./check.js";
 export { type NotifyEvent, notifyEvent, sampleEvent, webhookBody } from "./event.js";
 export { formatRequest, headerValue, type NotifyRequest, slackEscape, USER_AGENT } from "./format.js";

@@ -41,6 +41,9 @@ export function newRunRecord(opts: {
     verify: null,
     checkpoints: null,
     rolled_back: null,
+    steering: [],
+    needs_input: null,
+    limit_wait_ms: 0,
   };
 }
 
@@ -148,6 +151,9 @@ const runRecordSchema = z.looseObject({
   verify: verifyRecordSchema.nullable().default(null),
   checkpoints: runCheckpointsSchema.nullable().default(null),
   rolled_back: z.looseObject(strict.rolled_back.unwrap().shape).nullable().default(null),
+  steering: strict.steering.default([]),
+  needs_input: strict.needs_input.default(null),
+  limit_wait_ms: strict.limit_wait_ms.default(0),
 });
 
 /** Parse runs/<id>.json; fields added after the first version may be missing (defaults). */

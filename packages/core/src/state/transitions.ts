@@ -1,5 +1,6 @@
 import { CarError } from "../errors.js";
 import { formatTimestamp } from "../log/format.js";
+import { parseWaiting, type Waiting } from "../limits/waiting.js";
 import type { RunnerState, RunnerStatus } from "../types.js";
 
 /**
@@ -7,7 +8,18 @@ import type { RunnerState, RunnerStatus } from "../types.js";
  * returns a new object and keeps fields it does not know (written by another version).
  */
 
-const STATUSES: readonly RunnerStatus[] = ["idle", "running", "error"];
+const STATUSES: readonly RunnerStatus[] = ["idle", "running", "waiting", "waiting_input", "error"];
+/** Statuses only a live runner can be in. */
+const LIVE_STATUSES: readonly RunnerStatus[] = ["running", "waiting", "waiting_input"];
+
+/** state.json says a runner is at work (running, or waiting for a limit or an answer). */
+export function isLiveStatus(status: RunnerStatus): boolean {
+  return LIVE_STATUSES.includes(status);
+}
+
+/** A limit wait survives a killed/crashed runner, so `car resume` honours what is left of it. */
+const keptWait = (state: RunnerState): Waiting | null =>
+  state.waiting?.reason === "rate_limit" ? state.waiting : null;
 
 export function initialState(): RunnerState {
   return {
@@ -64,7 +76,11 @@ export function parseState(text: string, file: string): RunnerState {
     });
   };
   check("last_run_id", (v) => isInt(v) && v >= 0, "a run number or null");
-  check("status", (v) => STATUSES.includes(v as RunnerStatus), '"idle", "running" or "error"');
+  check(
+    "status",
+    (v) => STATUSES.includes(v as RunnerStatus),
+    '"idle", "running", "waiting", "waiting_input" or "error"',
+  );
   check("last_exit_code", isInt, "an integer or null");
   check("last_run_started_at", (v) => typeof v === "string", "a timestamp string or null");
   check("last_run_finished_at", (v) => typeof v === "string", "a timestamp string or null");
@@ -72,14 +88,7 @@ export function parseState(text: string, file: string): RunnerState {
   check("agent_pid", (v) => isInt(v) && v > 0, "a process id or null");
   check("agent_marker", (v) => typeof v === "string" && v !== "", "a run marker string or null");
   check("reason", (v) => typeof v === "string", "a string or null");
-  check(
-    "waiting",
-    (v) =>
-      typeof v === "object" &&
-      typeof (v as Record<string, unknown>).until === "string" &&
-      typeof (v as Record<string, unknown>).message === "string",
-    "{until, message} or null",
-  );
+  check("waiting", (v) => parseWaiting(v) !== null, "{reason, until, since, message?} or null");
   check("tokens_total", (v) => typeof v === "object" && !Array.isArray(v), "token totals or null");
   check(
     "last_verify",
@@ -102,6 +111,7 @@ export function parseState(text: string, file: string): RunnerState {
   return {
     ...obj,
     last_run_id: nul(obj.last_run_id),
+    ...(obj.waiting !== undefined ? { waiting: parseWaiting(obj.waiting) } : {}),
     status: (obj.status as RunnerStatus | undefined | null) ?? "idle",
     last_exit_code: nul(obj.last_exit_code),
     last_run_started_at: nul(obj.last_run_started_at),
@@ -184,7 +194,7 @@ export function markKilled(
     agent_pid: null,
     agent_marker: null,
     reason: `killed by ${opts.signal}`,
-    waiting: null,
+    waiting: keptWait(state),
   };
 }
 
@@ -206,7 +216,7 @@ export function markInterrupted(
     agent_pid: null,
     agent_marker: null,
     reason: opts.reason ?? `runner stopped unexpectedly${run}`,
-    waiting: null,
+    waiting: keptWait(state),
   };
 }
 
@@ -215,7 +225,7 @@ export function markRunnerExited(
   state: RunnerState,
   opts: { status?: RunnerStatus; reason?: string | null } = {},
 ): RunnerState {
-  const status = opts.status ?? (state.status === "running" ? "error" : state.status);
+  const status = opts.status ?? (LIVE_STATUSES.includes(state.status) ? "error" : state.status);
   return {
     ...state,
     status,
@@ -227,12 +237,13 @@ export function markRunnerExited(
   };
 }
 
-/** A rate-limit/backoff wait is in progress (shown by status); null clears it. */
-export function markWaiting(
-  state: RunnerState,
-  waiting: { until: string; message: string } | null,
-): RunnerState {
-  return { ...state, waiting };
+/**
+ * A wait begins (status "waiting" for a limit, "waiting_input" for the agent's question) or ends
+ * (null: back to "running" while a run is open, else "idle").
+ */
+export function markWaiting(state: RunnerState, waiting: Waiting | null, runOpen: boolean): RunnerState {
+  if (waiting === null) return { ...state, waiting: null, status: runOpen ? "running" : "idle" };
+  return { ...state, waiting, status: waiting.reason === "needs_input" ? "waiting_input" : "waiting" };
 }
 
 export interface DerivedStatus {
@@ -246,14 +257,18 @@ export interface DerivedStatus {
 
 /**
  * What to show users. The file alone is not trusted: a runner killed with -9 leaves "running" behind.
- * - runner alive → "running" (also between runs, while it sleeps: the loop is running).
+ * - runner alive → "running" (also between runs, while it sleeps: the loop is running), or the
+ *   wait it is in ("waiting" for a limit, "waiting_input" for an answer).
  * - runner dead, file says running → "error", stale: the run was cut off, which is an error the
  *   user should see (recovery later writes the interrupted end marker and markInterrupted).
  * - otherwise → the file's status.
  */
 export function deriveStatus(state: RunnerState, runnerAlive: boolean): DerivedStatus {
-  if (runnerAlive) return { status: "running", running: true, stale: false, reason: state.reason ?? null };
-  if (state.status === "running") {
+  if (runnerAlive) {
+    const waiting = state.status === "waiting" || state.status === "waiting_input";
+    return { status: waiting ? state.status : "running", running: true, stale: false, reason: state.reason ?? null };
+  }
+  if (LIVE_STATUSES.includes(state.status)) {
     const run = state.last_run_id === null ? "" : ` during run ${state.last_run_id}`;
     return { status: "error", running: false, stale: true, reason: `runner is not alive (stopped${run})` };
   }

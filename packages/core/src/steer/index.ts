@@ -1,5 +1,4 @@
 // Steering and needs-input (issue 13): pure decisions. The queue's I/O is in src/node/steer/.
-// Not exported from the package's entry points yet.
 export {
   checkSteerId,
   newSteerId,

@@ -15,7 +15,7 @@ export function displayStatus(state: StateResponse | null): {
 } {
   if (!state) return { label: "unknown", tone: "unknown", title: "State not loaded yet" };
   if (state.running) {
-    if (state.waiting) return { label: "waiting", tone: "warn", title: state.waiting.message };
+    if (state.waiting) return { label: "waiting", tone: "warn", title: state.waiting.message ?? "" };
     return { label: "running", tone: "running", title: "The runner is alive" };
   }
   const orphans = orphanedNotice(state);

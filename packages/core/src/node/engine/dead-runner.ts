@@ -1,6 +1,12 @@
 import { parseLogLine } from "../../log/format.js";
 import { finishRunRecord, interruptRunRecord } from "../../runs/record.js";
-import { markInterrupted, markKilled, markRunnerExited, signalExitCode } from "../../state/transitions.js";
+import {
+  isLiveStatus,
+  markInterrupted,
+  markKilled,
+  markRunnerExited,
+  signalExitCode,
+} from "../../state/transitions.js";
 import type { RunnerState } from "../../types.js";
 import type { LogReader } from "../log/reader.js";
 import { LogWriter } from "../log/writer.js";
@@ -33,7 +39,7 @@ export interface CloseDeadRunResult {
 
 export async function closeDeadRun(input: CloseDeadRunInput): Promise<CloseDeadRunResult> {
   const { paths, state, openRun, signal } = input;
-  const running = state.status === "running";
+  const running = isLiveStatus(state.status);
   // The run state.json names as running is the one the signal ended; any other open block is interrupted.
   const killedRun = signal !== null && running ? state.last_run_id : null;
   const killCode = signal !== null ? signalExitCode(signal) : null;

@@ -1,3 +1,4 @@
+import { isLiveStatus } from "../../state/transitions.js";
 import type { EngineEvent, RunnerState } from "../../types.js";
 import type { LogReader } from "../log/reader.js";
 import type { LogWriter } from "../log/writer.js";
@@ -36,7 +37,7 @@ export async function recoverCrashedRun(input: RecoverInput): Promise<RunnerStat
 export async function recover(input: RecoverInput): Promise<RecoverResult> {
   const { paths, writer, reader, state } = input;
   const openRun = await openRunInLog(reader);
-  if (state.status !== "running" && openRun === null) return { state, interruptedRun: null };
+  if (!isLiveStatus(state.status) && openRun === null) return { state, interruptedRun: null };
 
   // An agent orphaned by the dead runner would keep editing the repo under the next run: end it and
   // everything its run started (found by the run's marker, its group and their descendants).

@@ -1,6 +1,7 @@
 import type { Config } from "../../config/schema.js";
 import { CarError, isCarError } from "../../errors.js";
 import { isLogLine, sanitizeAgentLine } from "../../log/format.js";
+import { newWaiting } from "../../limits/waiting.js";
 import { newRunRecord } from "../../runs/record.js";
 import type {
   EngineEvent,
@@ -277,9 +278,9 @@ async function waitBeforeRetry(
   ctx.emit({ type: "retry", runId, attempt: attempt + 1, delayMs, reason: failure.message });
   const waiting = failure.kind === "rate_limit";
   if (waiting) {
-    const until = isoSeconds(new Date(Date.now() + delayMs));
-    await ctx.setState({ waiting: { until, message: failure.message } });
-    ctx.emit({ type: "waiting", until, message: failure.message });
+    const w = newWaiting({ since: new Date(), until: new Date(Date.now() + delayMs), message: failure.message });
+    await ctx.setState({ waiting: w });
+    ctx.emit({ type: "waiting", runId, waiting: w });
   }
   try {
     return await sleepUnlessAborted(delayMs, ctx.signal);

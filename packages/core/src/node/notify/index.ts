@@ -1,5 +1,5 @@
 // Notifications (issue 13), Node side: signing, delivery with timeouts and retries, the runner's
-// background notifier and `car notify test`. Not exported from the package's entry points yet.
+// background notifier and `car notify test`.
 export { DELIVERY_DEFAULTS, type DeliveryOptions, type DeliveryResult, deliver } from "./deliver.js";
 export {
   type CreatedNotifier,
