@@ -329,4 +329,28 @@ describe("car status (built bin)", () => {
       /^verify:\s+not verified \(run 5 was interrupted during verification\)$/m,
     );
   });
+
+  it("shows a usage-limit wait a dead runner left, and the last failed notification", async () => {
+    repo = makeTempRepo();
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    const at = "2026-01-01T00:00:00.000Z";
+    writeFileSync(
+      join(repo.dir, "state.json"),
+      JSON.stringify({
+        last_run_id: 2,
+        status: "waiting",
+        last_exit_code: null,
+        last_run_started_at: null,
+        last_run_finished_at: null,
+        runner_pid: null,
+        waiting: { reason: "rate_limit", until, since: at, message: "usage limit reached" },
+        notify_error: { target: "webhook[0]", event: "waiting", error: "HTTP 500", at },
+      }),
+    );
+    const r = await runCar(["status"], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^waiting:\s+rate limit until .+: `car resume` waits out the rest$/m);
+    expect(r.stdout).toMatch(/^limit:\s+usage limit reached$/m);
+    expect(r.stdout).toContain(`notify:     webhook[0] (waiting): HTTP 500 at ${at}`);
+  });
 });

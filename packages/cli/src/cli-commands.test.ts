@@ -186,6 +186,8 @@ describe("bad config and bad usage (built bin)", () => {
       "edit",
       "doctor",
       "serve",
+      "steer",
+      "notify",
     ]) {
       expect(help.stdout).toMatch(new RegExp(`car ${cmd}\\b`));
     }

@@ -1,17 +1,19 @@
 import yargs, { type Argv, type CommandModule } from "yargs";
-import { outcome } from "./commands/common.js";
+import { invocation, outcome } from "./commands/common.js";
 import { diffCommand } from "./commands/diff.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { editCommand } from "./commands/edit.js";
 import { initCommand } from "./commands/init.js";
 import { killCommand } from "./commands/kill.js";
 import { logCommand } from "./commands/log.js";
+import { notifyCommand } from "./commands/notify.js";
 import { onceCommand } from "./commands/once.js";
 import { resumeCommand } from "./commands/resume.js";
 import { rollbackCommand } from "./commands/rollback.js";
 import { runCommand } from "./commands/run.js";
 import { serveCommand } from "./commands/serve.js";
 import { statusCommand } from "./commands/status.js";
+import { steerCommand } from "./commands/steer.js";
 import { stopCommand } from "./commands/stop.js";
 import { verifyCommand } from "./commands/verify.js";
 import { carErrorCode, EXIT, exitCodeForError, UsageError } from "./exit-codes.js";
@@ -53,6 +55,7 @@ function buildCli(argv: string[]): Argv {
       .command(cmd(onceCommand))
       .command(cmd(resumeCommand))
       .command(cmd(stopCommand))
+      .command(cmd(steerCommand))
       .command(cmd(killCommand))
       .command(cmd(statusCommand))
       .command(cmd(logCommand))
@@ -61,6 +64,7 @@ function buildCli(argv: string[]): Argv {
       .command(cmd(rollbackCommand))
       .command(cmd(editCommand))
       .command(cmd(doctorCommand))
+      .command(cmd(notifyCommand))
       .command(cmd(serveCommand))
       .demandCommand(1, "Name a command")
       .strict()
@@ -82,6 +86,7 @@ function buildCli(argv: string[]): Argv {
 /** Parses `argv` (without node and script), runs the command, returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   outcome.code = EXIT.OK;
+  invocation.argv = argv;
   if (argv.length === 0) {
     process.stderr.write(`${await buildCli(["--help"]).getHelp()}\n`);
     return EXIT.USAGE;

@@ -42,6 +42,7 @@ export { describeTokenProblem, isUsableToken, MIN_TOKEN_LENGTH, TOKEN_EXPECTED }
 export * from "./contract/index.js";
 // Errors.
 export { CarError, type CarErrorDetails, ERROR_CODES, type ErrorCode, isCarError } from "./errors.js";
+export * from "./limits/index.js";
 // The log: line grammar, index format, terminal-safe printing.
 export {
   type ClassifiedLogLine,
@@ -57,6 +58,7 @@ export {
 } from "./log/format.js";
 export { formatIndexEntry, type IndexEntry, parseIndex } from "./log/index-format.js";
 export { makeTerminalSafe } from "./log/terminal-safe.js";
+export * from "./notify/index.js";
 // Prompt.
 export {
   buildChatPrompt,
@@ -74,6 +76,7 @@ export {
 export { finishRunRecord, newRunRecord, parseRunRecord } from "./runs/record.js";
 // Files the runner writes: state.json and runs/<id>.json.
 export { type DerivedStatus, deriveStatus, parseState } from "./state/transitions.js";
+export * from "./steer/index.js";
 // TODO grammar and edits.
 export { appendTodo, setTodoDone } from "./todo/edit.js";
 export { countTodo, firstOutstanding, parseTodo, type TodoItem } from "./todo/parse.js";
@@ -102,6 +105,3 @@ export {
   type VerifySettings,
   type VerifyVerdict,
 } from "./verify/index.js";
-export * from "./limits/index.js";
-export * from "./notify/index.js";
-export * from "./steer/index.js";

@@ -12,6 +12,7 @@ import { runRoutes } from "./routes/run.js";
 import { runsRoutes } from "./routes/runs.js";
 import { stateRoutes } from "./routes/state.js";
 import { staticRoutes } from "./routes/static.js";
+import { steerRoutes } from "./routes/steer.js";
 import { streamRoutes } from "./routes/stream.js";
 import { authGuard, hostGuard, securityHeaders, writeGuard } from "./security.js";
 import { StreamHub } from "./sse/hub.js";
@@ -61,7 +62,7 @@ export function createApp(deps: AppDeps): CarApp {
   app.use("*", hostGuard(ctx, deps.allowedHosts));
   app.use("*", writeGuard(ctx));
   app.use("/api/*", authGuard(ctx));
-  app.on(["POST", "PUT", "PATCH"], "/api/*", maxBody(ctx));
+  app.on(["POST", "PUT", "PATCH", "DELETE"], "/api/*", maxBody(ctx));
 
   app.route("/", healthRoutes(ctx));
   app.route("/", stateRoutes(ctx));
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps): CarApp {
   app.route("/", changesRoutes(ctx));
   app.route("/", streamRoutes(ctx, hub));
   app.route("/", logsRoutes(ctx));
+  app.route("/", steerRoutes(ctx));
   app.route("/", chatRoutes(ctx));
   app.route("/", staticRoutes(deps.webRoot));
 

@@ -287,6 +287,19 @@ describe("every route answers what core's contract says", () => {
     expectError(await call("runDiff", { params: { id: 91 } }), 404, "RUN_NOT_FOUND");
   });
 
+  it("steering: queue, list, delete", async () => {
+    const queued = expectOk("steerPost", await call("steerPost", { body: { message: "  use pnpm  " } }));
+    expect(queued).toMatchObject({ text: "use pnpm", state: "pending", run_id: null });
+    const list = expectOk("steerList", await call("steerList"));
+    expect(list.messages.map((m) => m.id)).toContain(queued.id);
+    expectError(await call("steerPost", { body: { message: "" } }), 400, "INVALID_ARGUMENT");
+    expect(expectOk("steerDelete", await call("steerDelete", { params: { id: queued.id } }))).toEqual({
+      deleted: queued.id,
+    });
+    expectError(await call("steerDelete", { params: { id: queued.id } }), 404, "NOT_FOUND");
+    expectError(await call("steerDelete", { params: { id: "../state" } }), 400, "INVALID_ARGUMENT");
+  });
+
   it("covered every route of the table", () => {
     expect([...called].sort()).toEqual(Object.keys(ROUTES).sort());
   });

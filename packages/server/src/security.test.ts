@@ -35,6 +35,9 @@ const ROUTES: Route[] = [
   { method: "POST", path: "/api/chat", body: '{"message": ""}', ok: 400 },
   { method: "GET", path: "/api/runs/1/diff", ok: 404 },
   { method: "POST", path: "/api/runs/1/rollback", body: '{"dry_run": "x"}', ok: 400 },
+  { method: "GET", path: "/api/steer", ok: 200 },
+  { method: "POST", path: "/api/steer", body: '{"message": " "}', ok: 400 },
+  { method: "DELETE", path: "/api/steer/0000000000001-1-abcdef", ok: 404 },
   { method: "GET", path: "/api/does-not-exist", ok: 404 },
 ];
 

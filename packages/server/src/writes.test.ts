@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type CarApp, createApp } from "./app.js";
@@ -11,6 +11,8 @@ const HOST = "127.0.0.1:4173";
 const SELF = `http://${HOST}`;
 const TOKEN = "writes-test-token-0123456789";
 const TODO = "# TODO\n\n- [ ] first\n";
+/** A queued steering message the cross-site DELETE must not remove. */
+const STEER_ID = "1764886291123-4242-a1b2c3";
 
 let repo: TestRepo;
 let open: CarApp;
@@ -25,6 +27,8 @@ const WRITES = [
   { method: "POST", path: "/api/chat", body: '{"message":"hi"}' },
   { method: "PUT", path: "/api/docs/todo", body: '{"content":"# pwned\\n"}' },
   { method: "POST", path: "/api/runs/1/rollback", body: "{}" },
+  { method: "POST", path: "/api/steer", body: '{"message":"pwned"}' },
+  { method: "DELETE", path: `/api/steer/${STEER_ID}`, body: "" },
 ];
 
 function send(app: CarApp, method: string, path: string, headers: Record<string, string>, body?: string) {
@@ -39,10 +43,18 @@ function nothingHappened(): void {
   expect(readFileSync(join(repo.dir, "TODO.md"), "utf8")).toBe(TODO);
   expect(existsSync(join(repo.dir, "lock")), "no runner started").toBe(false);
   expect(existsSync(join(repo.dir, "chats")), "no chat ran").toBe(false);
+  expect(readdirSync(join(repo.dir, "steer")), "no message queued or deleted").toEqual([
+    `${STEER_ID}.pending.json`,
+  ]);
 }
 
 beforeAll(() => {
   repo = makeRepo({}, TODO);
+  mkdirSync(join(repo.dir, "steer"));
+  writeFileSync(
+    join(repo.dir, "steer", `${STEER_ID}.pending.json`),
+    `${JSON.stringify({ version: 1, id: STEER_ID, text: "keep me", created_at: "2026-01-01T12:00:00Z" })}\n`,
+  );
   const web = join(repo.root, "web");
   mkdirSync(web);
   writeFileSync(join(web, "index.html"), "<!doctype html><title>ui</title>");

@@ -11,6 +11,12 @@ export interface GlobalArgs {
 export const outcome = { code: 0 };
 
 /**
+ * The arguments `main` got, as given: yargs re-parses a positional as `--name value`, which turns a
+ * lone `-` (stdin, as in `car steer -`) into "" (indistinguishable from an empty argument).
+ */
+export const invocation = { argv: [] as readonly string[] };
+
+/**
  * What to do when stdout/stderr is closed under us (`car run | head`): most commands just end; the
  * loop keeps going (its output is in the log anyway) so a run is never cut short by a closed pipe.
  */

@@ -35,6 +35,8 @@ const REASON_TEXT: Record<LoopStopReason, string> = {
   commit_failed: "the auto-commit failed",
   // The detail names the failing command and how many runs in a row failed.
   verify_failed: "the verification gate stopped the loop",
+  limit_wait_exhausted: "usage-limit waits used up runner.max_limit_wait_seconds",
+  needs_input: "the agent's question went unanswered",
   error: "stopped on an error",
 };
 
@@ -113,6 +115,16 @@ export async function executeLoop(
       const exit = result.lastExitCode != null ? ` (exit code ${result.lastExitCode})` : "";
       process.stderr.write(
         `${c.dim(`hint: run ${result.lastRunId} failed${exit}; see \`car log --run ${result.lastRunId}\``)}\n`,
+      );
+    }
+    if (result.reason === "needs_input") {
+      process.stderr.write(
+        `${c.dim('hint: answer with `car steer "…"`, then `car resume`: the next run gets the answer')}\n`,
+      );
+    }
+    if (result.reason === "limit_wait_exhausted") {
+      process.stderr.write(
+        `${c.dim("hint: `car resume` once the limit has reset; runner.max_limit_wait_seconds: null waits without a cap")}\n`,
       );
     }
   }

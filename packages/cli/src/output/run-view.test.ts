@@ -1,9 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { makeTerminalSafe } from "@codex-autorunner/core/node/lite";
 import { makeTempRepo, runCar, type TempRepo } from "@codex-autorunner/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { exitCodeForStop } from "../exit-codes.js";
 import { LineBatcher, type LineSink } from "./line-batcher.js";
+import { createRunView } from "./run-view.js";
+import { clockTime } from "./tty.js";
 
 /** A sink that records each write it gets. */
 function sink(name: string, all: Array<[string, string]>): LineSink & { writes: string[] } {
@@ -62,6 +66,62 @@ describe("LineBatcher", () => {
     ]);
     b.flush();
     expect(out.writes).toHaveLength(3);
+  });
+});
+
+describe("createRunView: waits (plain lines)", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** What the view printed for `events`, per stream. */
+  function render(events: Parameters<ReturnType<typeof createRunView>["onEvent"]>[0][]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((t) => out.push(String(t)) > 0);
+    vi.spyOn(process.stderr, "write").mockImplementation((t) => err.push(String(t)) > 0);
+    const view = createRunView({ live: false, safe: makeTerminalSafe });
+    for (const e of events) view.onEvent(e);
+    view.finish();
+    vi.restoreAllMocks();
+    return { out: out.join(""), err: err.join("") };
+  }
+
+  it("a usage-limit wait: its clock time, the time left and the (terminal-safe) message; then resumed", () => {
+    const until = new Date(Date.now() + 10 * 60_000 + 30_000).toISOString();
+    const { err } = render([
+      {
+        type: "waiting",
+        runId: 2,
+        waiting: { reason: "rate_limit", until, since: until, message: "limit\x1b[2J hit" },
+      },
+      { type: "resumed", runId: 2, reason: "rate_limit" },
+    ]);
+    expect(err).toMatch(
+      new RegExp(
+        `^usage limit: waiting until ${clockTime(until)} \\(10m(29|30)s\\): limit\u241b\\[2J hit$`,
+        "m",
+      ),
+    );
+    expect(err).not.toContain("\x1b");
+    expect(err).toContain("resumed: the usage-limit wait is over\n");
+  });
+
+  it("the agent's question says how to answer it", () => {
+    const until = new Date(Date.now() + 60_000).toISOString();
+    const { out, err } = render([
+      {
+        type: "waiting",
+        runId: 4,
+        waiting: { reason: "needs_input", until, since: until, message: "Which DB?" },
+      },
+      { type: "resumed", runId: 4, reason: "needs_input" },
+    ]);
+    expect(out).toContain('the agent asks: Which DB? — answer with `car steer "…"`\n');
+    expect(err).toContain("resumed: a steering message arrived\n");
+  });
+
+  it("both new stop reasons exit 1", () => {
+    expect(exitCodeForStop("limit_wait_exhausted")).toBe(1);
+    expect(exitCodeForStop("needs_input")).toBe(1);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { EngineEvent, RunRecord } from "@codex-autorunner/core";
 import { LineBatcher, type LineSink } from "./line-batcher.js";
 import { StatusLine } from "./status-line.js";
-import { type Colors, colors, formatDuration, useColor } from "./tty.js";
+import { type Colors, clockTime, colors, formatDuration, timeUntil, useColor } from "./tty.js";
 
 /** Renders the engine's events for `car run` / `once` / `resume`. */
 export interface RunView {
@@ -92,9 +92,32 @@ export function createRunView(opts: RunViewOptions): RunView {
           );
           status?.setPhase("waiting to retry");
           break;
-        case "waiting":
-          print(c.yellow(`waiting until ${e.until}: ${safe(e.message)}`), "stderr");
-          status?.setPhase(`waiting until ${e.until}`);
+        case "waiting": {
+          const w = e.waiting;
+          const msg = w.message ? safe(w.message) : "";
+          if (w.reason === "needs_input") {
+            print(
+              c.yellow(`the agent asks: ${msg || "(no question given)"} — answer with \`car steer "…"\``),
+            );
+            status?.setPhase("waiting for your answer (car steer)");
+          } else {
+            const left = timeUntil(w.until, Date.now());
+            const at = `${clockTime(w.until)}${left !== null ? ` (${left})` : ""}`;
+            print(c.yellow(`usage limit: waiting until ${at}${msg ? `: ${msg}` : ""}`), "stderr");
+            status?.setPhase(`usage limit: waiting until ${clockTime(w.until)}`);
+          }
+          break;
+        }
+        case "resumed":
+          print(
+            c.yellow(
+              e.reason === "needs_input"
+                ? "resumed: a steering message arrived"
+                : "resumed: the usage-limit wait is over",
+            ),
+            "stderr",
+          );
+          status?.setPhase("between runs");
           break;
         case "state":
         case "loop.stopped":

@@ -1,6 +1,72 @@
 import type { StateBody, TokenUsage } from "@codex-autorunner/core";
 import type { Colors } from "./tty.js";
-import { formatDuration } from "./tty.js";
+import { clockTime, formatDuration, timeUntil } from "./tty.js";
+
+function statusColor(status: StateBody["status"], c: Colors): (s: string) => string {
+  switch (status) {
+    case "error":
+      return c.red;
+    case "running":
+      return c.cyan;
+    case "waiting":
+      return c.yellow;
+    case "waiting_input":
+      // The one status that needs the user: stands out.
+      return (t) => c.bold(c.yellow(t));
+    default:
+      return c.green;
+  }
+}
+
+/** `at 14:05:09` for today, the full ISO time otherwise (a wait can last a day). */
+function when(iso: string, now: number): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  return new Date(t).toDateString() === new Date(now).toDateString() ? clockTime(iso) : iso;
+}
+
+/** The rows about a wait (usage limit, the agent's question), a quiet run and a failed notification. */
+function waitingRows(
+  s: StateBody,
+  c: Colors,
+  safe: (text: string) => string,
+  now: number,
+): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  const w = s.waiting;
+  if (w?.reason === "rate_limit") {
+    const left = timeUntil(w.until, now);
+    const due = Date.parse(w.until) > now;
+    const text = !s.running
+      ? `rate limit until ${when(w.until, now)}: \`car resume\` waits out the rest`
+      : due && left !== null
+        ? `rate limit, resumes in ${left} (at ${when(w.until, now)})`
+        : `rate limit, resuming now (was due at ${when(w.until, now)})`;
+    rows.push(["waiting", c.yellow(text)]);
+    if (w.message) rows.push(["limit", safe(w.message)]);
+  } else if (w?.reason === "needs_input") {
+    rows.push(["question", c.bold(safe(w.message ?? "(the agent gave no question)"))]);
+    const left = timeUntil(w.until, now);
+    const then = !s.running
+      ? ", then `car resume`"
+      : left !== null
+        ? ` (the loop gives up in ${left}, at ${when(w.until, now)})`
+        : "";
+    rows.push(["answer", `car steer "<your answer>"${then}`]);
+  }
+  const q = s.quiet;
+  if (q) {
+    const since = Date.parse(q.since);
+    const quietFor = Number.isNaN(since) ? q.since : formatDuration(Math.max(0, now - since));
+    const cmd = q.last_command !== null ? `; last command: ${safe(q.last_command)}` : "";
+    rows.push(["quiet", c.yellow(`run ${q.run_id} quiet for ${quietFor}${cmd}`)]);
+  }
+  const n = s.notify_error;
+  if (n) {
+    rows.push(["notify", c.red(`${safe(n.target)} (${safe(n.event)}): ${safe(n.error)} at ${n.at}`)]);
+  }
+  return rows;
+}
 
 function tokens(usage: TokenUsage | null): string | null {
   return usage ? usage.total_tokens.toLocaleString("en-US") : null;
@@ -10,11 +76,15 @@ function tokens(usage: TokenUsage | null): string | null {
  * Human-readable `car status`: one `label: value` per line. `safe` is core's makeTerminalSafe, for
  * the texts that can quote the agent (the reason, the last run's error).
  */
-export function formatStatus(s: StateBody, c: Colors, safe: (text: string) => string): string[] {
+export function formatStatus(
+  s: StateBody,
+  c: Colors,
+  safe: (text: string) => string,
+  now: number = Date.now(),
+): string[] {
   const lines: string[] = [];
   const row = (label: string, value: string) => lines.push(`${`${label}:`.padEnd(11)} ${value}`);
-  const statusText =
-    s.status === "error" ? c.red(s.status) : s.status === "running" ? c.cyan(s.status) : c.green(s.status);
+  const statusText = statusColor(s.status, c)(s.status);
   row("repo", s.root);
   if (s.config_error) row("config", c.red("broken: see the error below"));
   const reason = s.reason ? c.dim(` (${safe(s.reason)})`) : "";
@@ -34,7 +104,7 @@ export function formatStatus(s: StateBody, c: Colors, safe: (text: string) => st
     );
   }
   if (s.stop_requested) row("stop", c.yellow("requested: the loop ends after the current run"));
-  if (s.waiting) row("waiting", `until ${s.waiting.until}: ${safe(s.waiting.message)}`);
+  for (const [label, value] of waitingRows(s, c, safe, now)) row(label, value);
 
   const r = s.last_run;
   if (r) {

@@ -44,3 +44,17 @@ export function formatDuration(ms: number): string {
   if (h > 0) return `${h}h${String(m).padStart(2, "0")}m`;
   return `${m}m${String(sec).padStart(2, "0")}s`;
 }
+
+/** `14:05:09`: an ISO time as the local wall-clock time (the terminal's clock); the input when unreadable. */
+export function clockTime(iso: string): string {
+  const t = new Date(iso);
+  if (Number.isNaN(t.getTime())) return iso;
+  return [t.getHours(), t.getMinutes(), t.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
+}
+
+/** Whole seconds from `now` to `iso` (never negative), as formatDuration writes them; null when unreadable. */
+export function timeUntil(iso: string, now: number): string | null {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return null;
+  return formatDuration(Math.max(0, Math.ceil((t - now) / 1000)) * 1000);
+}

@@ -231,3 +231,17 @@ describe("addTokenUsage", () => {
     expect(addTokenUsage(u, u)?.total_tokens).toBe(6);
   });
 });
+
+describe("lastCommand", () => {
+  it("is the command the agent started last (for status while a run is quiet)", () => {
+    const acc = createCodexAccumulator();
+    expect(acc.lastCommand()).toBeNull();
+    const ev = (type: string, command: string) =>
+      JSON.stringify({ type, item: { id: "c", type: "command_execution", command, status: "in_progress" } });
+    acc.push(ev("item.started", "bash -lc 'npm test'"));
+    expect(acc.lastCommand()).toBe("npm test");
+    acc.push(ev("item.completed", "bash -lc 'npm test'"));
+    acc.push(ev("item.started", "make build"));
+    expect(acc.lastCommand()).toBe("make build");
+  });
+});

@@ -154,6 +154,8 @@ export interface CodexAccumulator {
    */
   lines(line: string): Iterable<string>;
   summary(): CodexRunSummary;
+  /** The command the agent started last (at item.started), for "quiet since …, last command" in status. */
+  lastCommand(): string | null;
 }
 
 export interface CodexAccumulatorOptions {
@@ -330,6 +332,7 @@ export function createCodexAccumulator(options: CodexAccumulatorOptions = {}): C
   let turnFailedMessage: string | null = null;
   let lastErrorMessage: string | null = null;
   const commands: CodexRunSummary["commands"] = [];
+  let lastCommand: string | null = null;
   const files: string[] = [];
   // todo_list items repeat on every update: only log a plan when it changed.
   const lastPlan = new Map<string, string>();
@@ -349,7 +352,10 @@ export function createCodexAccumulator(options: CodexAccumulatorOptions = {}): C
       case "reasoning":
         return done && item.text ? prefixed("thinking:", String(item.text)) : [];
       case "command_execution": {
-        if (!done) return [];
+        if (!done) {
+          if (phase === "item.started") lastCommand = unwrapShellCommand(String(item.command ?? ""));
+          return [];
+        }
         const command = unwrapShellCommand(String(item.command ?? ""));
         const exit = typeof item.exit_code === "number" ? item.exit_code : null;
         commands.push({ command, exit_code: exit });
@@ -423,6 +429,7 @@ export function createCodexAccumulator(options: CodexAccumulatorOptions = {}): C
   return {
     push: (line) => Array.from(lines(line)),
     lines,
+    lastCommand: () => lastCommand,
     summary(): CodexRunSummary {
       return {
         thread_id: threadId,

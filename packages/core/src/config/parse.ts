@@ -1,6 +1,7 @@
 import { dump, loadAll, YAML11_SCHEMA, YAMLException } from "js-yaml";
 import type { z } from "zod";
 import { CarError } from "../errors.js";
+import { checkTargets, describeProblems } from "../notify/check.js";
 import { clone, deepMerge, isPlainObject } from "./merge.js";
 import { type Config, configSchema, DEFAULT_CONFIG } from "./schema.js";
 import { CONFIG_SPEC } from "./spec.js";
@@ -126,6 +127,24 @@ export function parseConfig(text: string, file: string): ParsedConfig {
   const merged = deepMerge(DEFAULT_CONFIG, sections);
   const result = configSchema.safeParse(merged);
   if (!result.success) throw invalidConfig(file, merged, result.error.issues);
+  // What the spec's vocabulary cannot say about notify targets (url or url_env, event names).
+  const problems = checkTargets(result.data.notify.targets);
+  if (problems.length > 0) {
+    const first = problems[0]!;
+    throw new CarError(
+      "CONFIG_INVALID",
+      describeProblems(problems)
+        .split("\n")
+        .map((l) => `${file}: ${l}`)
+        .join("\n"),
+      {
+        file,
+        key: first.key,
+        expected: first.expected,
+        ...(first.found !== undefined ? { found: first.found } : {}),
+      },
+    );
+  }
   return { config: result.data, raw };
 }
 

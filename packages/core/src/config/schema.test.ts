@@ -30,16 +30,20 @@ describe("configSchema", () => {
         stop_after_runs: null,
         max_wallclock_seconds: null,
         run_timeout_seconds: null,
-        idle_timeout_seconds: null,
+        idle_timeout_seconds: 900,
         kill_grace_seconds: 10,
         max_retries: 3,
         retry_base_seconds: 5,
+        limit_wait_seconds: 60,
+        max_limit_wait_seconds: 43200,
+        input_wait_seconds: 86400,
         no_progress_runs: 3,
         max_total_tokens: null,
       },
       git: { auto_commit: false, commit_message_template: "[codex] run #{run_id}", checkpoints: true },
       server: { host: "127.0.0.1", port: 4173, auth_token: null, max_body_bytes: 1_048_576 },
       verify: { commands: [], on_fail: "reopen", max_consecutive_failures: 3, output_max_chars: 4000 },
+      notify: { targets: [] },
     });
     expect(DEFAULT_CODEX_ARGS.at(-1)).toBe("-");
     expect(DEFAULT_CHAT_ARGS).toContain("read-only");

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { rollbackBodySchema, runDiffBodySchema } from "./changes.js";
-import { steerDeleteBodySchema, steerListBodySchema, steerMessageSchema, steerPostBodySchema } from "./steer.js";
 import {
   chatBodySchema,
   DEFAULT_DIFF_PATCH_BYTES,
@@ -18,6 +17,12 @@ import { runRecordSchema } from "./records.js";
 import type { RouteName } from "./routes.js";
 import { CHAT_EVENTS, chatResultSchema, STREAM_EVENTS } from "./sse.js";
 import { stateBodySchema } from "./state.js";
+import {
+  steerDeleteBodySchema,
+  steerListBodySchema,
+  steerMessageSchema,
+  steerPostBodySchema,
+} from "./steer.js";
 
 const int = z.number().int();
 

@@ -35,7 +35,9 @@ export const stateBodySchema = z.strictObject({
     })
     .nullable(),
   /** The run in flight has been silent since `since`; the command the agent started last. */
-  quiet: z.strictObject({ run_id: int.min(1), since: z.string(), last_command: z.string().nullable() }).nullable(),
+  quiet: z
+    .strictObject({ run_id: int.min(1), since: z.string(), last_command: z.string().nullable() })
+    .nullable(),
   /** The last notification that could not be delivered (target label, event, error, when). */
   notify_error: z
     .strictObject({ target: z.string(), event: z.string(), error: z.string(), at: z.string() })

@@ -14,7 +14,7 @@ export {
   parseWaiting,
   remainingWait,
   WAITING_MESSAGE_MAX_CHARS,
-  type Waiting,
   WAITING_REASONS,
+  type Waiting,
   type WaitingReason,
 } from "./waiting.js";

@@ -19,9 +19,7 @@ describe("newWaiting", () => {
   it("bounds the message and leaves out an empty one", () => {
     const long = newWaiting({ since: new Date(0), until: new Date(1000), message: "x".repeat(5000) });
     expect(long.message).toHaveLength(WAITING_MESSAGE_MAX_CHARS);
-    expect("message" in newWaiting({ since: new Date(0), until: new Date(1000), message: "" })).toBe(
-      false,
-    );
+    expect("message" in newWaiting({ since: new Date(0), until: new Date(1000), message: "" })).toBe(false);
   });
 });
 

@@ -2,6 +2,7 @@ import { deepMerge, isPlainObject } from "../config/merge.js";
 import { CONFIG_SPEC, type Config } from "../config/spec.js";
 import { checkConfigFast } from "../config/spec-check.js";
 import { defaultsOf } from "../config/spec-read.js";
+import { checkTargets } from "../notify/check.js";
 import { readYamlSubset } from "./config-yaml-subset.js";
 
 /**
@@ -29,6 +30,8 @@ export function parseConfigFast(text: string): { config: Config; raw: Record<str
   for (const [key, value] of Object.entries(sections)) {
     if (value === null && isPlainObject(DEFAULTS[key])) delete sections[key];
   }
-  const config = checkConfigFast(CONFIG_SPEC, deepMerge(DEFAULTS, sections));
-  return config === null ? null : { config: config as Config, raw };
+  const config = checkConfigFast(CONFIG_SPEC, deepMerge(DEFAULTS, sections)) as Config | null;
+  // Notify targets' cross-key rules: parseConfig names the problem.
+  if (config === null || checkTargets(config.notify.targets).length > 0) return null;
+  return { config, raw };
 }

@@ -3,8 +3,8 @@ import { closeSync, existsSync, promises as fsp, openSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CarError } from "../errors.js";
-import { isLiveStatus } from "../state/transitions.js";
 import type { RunTarget } from "../proc/stat.js";
+import { isLiveStatus } from "../state/transitions.js";
 import type { LockInfo, RunnerState } from "../types.js";
 import { closeDeadRun, openRunInLog } from "./engine/dead-runner.js";
 import { readTextIfExists, writeFileAtomic } from "./fs/atomic.js";
@@ -157,8 +157,9 @@ async function cleanUp(
   if (lock.alive) return; // a runner (maybe a new one) holds it: not ours to touch
   if (state !== null && (isLiveStatus(state.status) || state.runner_pid !== null)) {
     // Only a run state.json says was running is closed here; any other open block is the next runner's.
-    const openRun =
-      isLiveStatus(state.status) ? await openRunInLog(new LogReader(paths.log, paths.logIndex)) : null;
+    const openRun = isLiveStatus(state.status)
+      ? await openRunInLog(new LogReader(paths.log, paths.logIndex))
+      : null;
     await writeState(paths, (await closeDeadRun({ paths, state, openRun, signal })).state);
   }
   // The lock of a dead runner: remove it only if it still names that (dead) process.

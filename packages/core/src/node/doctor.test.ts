@@ -139,4 +139,64 @@ describe("runDoctor", () => {
     expect(byName(untracked, "config secrets")).toMatchObject({ ok: true });
     expect(byName(untracked, "config secrets")?.warn).toBeUndefined();
   });
+  it("reports notify targets: a secret variable missing (named, never valued), a broken rule, the last failure", async () => {
+    repo = await makeTestRepo();
+    const paths = carPaths(repo.root);
+    const cfg = await fsp.readFile(paths.config, "utf8");
+    const targets = `notify:
+  targets:
+    - type: webhook
+      url: "http://127.0.0.1:9/hook"
+      secret_env: CAR_DOC_SECRET
+    - type: slack
+      url_env: CAR_DOC_SLACK
+`;
+    await fsp.writeFile(paths.config, `${cfg}${targets}`);
+    const secret = "doctor-secret-value-123";
+    const r = await runDoctor(repo.root, { env: { CAR_DOC_SECRET: secret } });
+    expect(r.ok).toBe(false);
+    expect(byName(r, "notify webhook[0]")).toMatchObject({ ok: true });
+    expect(byName(r, "notify slack[1]")).toMatchObject({ ok: false });
+    expect(byName(r, "notify slack[1]")?.detail).toContain("environment variable CAR_DOC_SLACK");
+    expect(byName(r, "notify slack[1]")?.detail).toContain("is not set");
+    const all = JSON.stringify(r.checks);
+    expect(all).not.toContain(secret);
+    expect(all).not.toContain("127.0.0.1:9");
+    expect(byName(r, "notify delivery")).toBeUndefined();
+
+    // A rule the config parser checks (url and url_env both): the config check names the key.
+    await fsp.writeFile(paths.config, `${cfg}${targets}      url: "http://127.0.0.1:9/slack"\n`);
+    const broken = await runDoctor(repo.root, { env: { CAR_DOC_SECRET: secret } });
+    expect(byName(broken, "config")).toMatchObject({ ok: false });
+    expect(byName(broken, "config")?.detail).toContain(
+      "notify.targets[1].url_env: expected either url or url_env",
+    );
+
+    // The secret set, the rule kept: every target passes; the last failed delivery is a warning.
+    await fsp.writeFile(
+      paths.config,
+      `${cfg}notify:\n  targets:\n    - type: slack\n      url_env: CAR_DOC_SLACK\n`,
+    );
+    const at = "2026-12-04T22:00:00.000Z";
+    await fsp.writeFile(
+      paths.state,
+      JSON.stringify({
+        last_run_id: 2,
+        status: "idle",
+        last_exit_code: 0,
+        last_run_started_at: null,
+        last_run_finished_at: null,
+        runner_pid: null,
+        notify_error: { target: "slack[0]", event: "loop_stopped", error: "HTTP 404", at },
+      }),
+    );
+    const ok = await runDoctor(repo.root, { env: { CAR_DOC_SLACK: "https://hooks.example.test/T0/B0/xyz" } });
+    expect(ok.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(byName(ok, "notify slack[0]")).toMatchObject({ ok: true });
+    expect(byName(ok, "notify delivery")).toMatchObject({ ok: true, warn: true });
+    expect(byName(ok, "notify delivery")?.detail).toBe(
+      `the last failed: slack[0] (loop_stopped): HTTP 404 at ${at}`,
+    );
+    expect(JSON.stringify(ok.checks)).not.toContain("hooks.example.test");
+  });
 });

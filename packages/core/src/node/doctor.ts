@@ -2,8 +2,10 @@ import { constants as fsConstants, promises as fsp } from "node:fs";
 import { delimiter, isAbsolute, join, relative, resolve } from "node:path";
 import { configHoldsAuthToken } from "../config/literal-token.js";
 import type { Config } from "../config/schema.js";
+import { type Env, resolveTargets } from "../notify/resolve.js";
 import { findUnknownPlaceholders } from "../prompt/template.js";
 import { countTodo } from "../todo/parse.js";
+import type { RunnerState } from "../types.js";
 import { probeCodex } from "./agent/codex-probe.js";
 import { runQuick } from "./agent/run-quick.js";
 import { CONFIG_FILE, loadConfig } from "./config-io.js";
@@ -25,6 +27,8 @@ export interface DoctorCheck {
 export interface DoctorOptions {
   /** How long `<agent> --version` (and `exec --help`) may take (default 5 s). */
   versionTimeoutMs?: number;
+  /** Where notification secrets (`*_env`) are looked up; default process.env. */
+  env?: Env;
 }
 
 export interface DoctorReport {
@@ -147,13 +151,46 @@ export async function runDoctor(start: string, options: DoctorOptions = {}): Pro
   else if (lock.alive) add("lock", true, `held by a live runner (PID ${lock.info.pid})`);
   else add("lock", true, `stale (PID ${lock.info.pid} is not running; the next run replaces it)`);
 
+  let state: RunnerState | null = null;
   try {
-    const state = await readState(paths);
+    state = await readState(paths);
     add("state", true, `status ${state.status}, last run ${state.last_run_id ?? "none"}`);
   } catch (err) {
     add("state", false, (err as Error).message);
   }
+  checkNotify(config, state, options.env ?? process.env, add);
   return report(root);
+}
+
+/**
+ * notify.targets (its rules are the config parser's, so a broken target already failed "config"): each
+ * target's `*_env` secrets in this environment (the error names the variable, never a value; no URL is
+ * shown: it can be a credential), and the last delivery that failed.
+ */
+function checkNotify(
+  config: Config,
+  state: RunnerState | null,
+  env: Env,
+  add: (name: string, ok: boolean, detail: string, warn?: boolean) => void,
+): void {
+  for (const r of resolveTargets(config.notify.targets, env)) {
+    if (r.ok)
+      add(
+        `notify ${r.target.label}`,
+        true,
+        `${r.target.type}: ready (\`car notify test\` sends a test event)`,
+      );
+    else add(`notify ${r.label}`, false, r.error.message);
+  }
+  const failure = state?.notify_error;
+  if (failure) {
+    add(
+      "notify delivery",
+      true,
+      `the last failed: ${failure.target} (${failure.event}): ${failure.error} at ${failure.at}`,
+      true,
+    );
+  }
 }
 
 /** config.yml points editors at the schema copy: keep it that of this version of car. */

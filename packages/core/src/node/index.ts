@@ -55,6 +55,7 @@ export { type LockStatus, lockStatus, parseLock, readLock } from "./lock.js";
 export { type FollowLogOptions, followLog, type LogFollower } from "./log/follow.js";
 export { LogReader } from "./log/reader.js";
 export { LogWriter } from "./log/writer.js";
+export * from "./notify/index.js";
 export { CAR_DIR, type CarPaths, carPaths, findRepoRoot, resolveRepoPath } from "./paths.js";
 export { findLifelines, type Lifeline, startLifeline } from "./proc/lifeline.js";
 export { findRunProcesses, isProcessAlive } from "./proc/procfs.js";
@@ -69,6 +70,5 @@ export {
 } from "./runs-store.js";
 export { readState } from "./state-store.js";
 export { getStatus, loadConfigLenient, type StatusOptions, type StatusReport } from "./status.js";
-export { type RunVerifyOptions, runVerify } from "./verify/index.js";
-export * from "./notify/index.js";
 export * from "./steer/index.js";
+export { type RunVerifyOptions, runVerify } from "./verify/index.js";

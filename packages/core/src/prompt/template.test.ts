@@ -1,5 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { NEEDS_INPUT_INSTRUCTION } from "../steer/needs-input.js";
+import { renderSteering } from "../steer/prompt.js";
 import { carError } from "../testing/car-error.js";
 import {
   buildChatPrompt,
@@ -141,5 +143,30 @@ describe("buildChatPrompt", () => {
 
   it("rejects an empty message", () => {
     expect(carError(() => buildChatPrompt({ message: "  " })).code).toBe("INVALID_ARGUMENT");
+  });
+});
+
+describe("steering and needs-input", () => {
+  const block = renderSteering([
+    { id: "1764886291123-1-abcdef", text: "use tabs", created_at: "2026-12-04T10:00:00Z" },
+  ]);
+
+  it("puts the <STEERING> block before the instructions, and nothing when there is none", () => {
+    const prompt = buildPrompt(input({ steering: block }));
+    expect(prompt).toContain("<STEERING>");
+    expect(prompt.indexOf("</STEERING>")).toBeLessThan(prompt.indexOf("How to work:"));
+    expect(prompt.indexOf("<STEERING>")).toBeGreaterThan(prompt.indexOf("</PREV_RUN_OUTPUT>"));
+    expect(buildPrompt(input())).not.toContain("</STEERING>");
+  });
+
+  it("tells the agent how to ask for a decision", () => {
+    expect(buildPrompt(input())).toContain(NEEDS_INPUT_INSTRUCTION);
+  });
+
+  it("appends the block to a user template without {{STEERING}} (a delivered message is never dropped)", () => {
+    const prompt = buildPrompt(input({ template: "Do {{TODO}}\n", steering: block }));
+    expect(prompt.startsWith("Do - [ ] first")).toBe(true);
+    expect(prompt.trimEnd().endsWith("</STEERING>")).toBe(true);
+    expect(buildPrompt(input({ template: "A {{STEERING}}B", steering: block }))).toBe(`A ${block}B`);
   });
 });

@@ -1,4 +1,5 @@
 import { CarError } from "../errors.js";
+import { NEEDS_INPUT_INSTRUCTION } from "../steer/needs-input.js";
 import { type VerifyFailure, verifyPlaceholderValue } from "../verify/prompt.js";
 
 /**
@@ -17,6 +18,8 @@ export const PROMPT_PLACEHOLDERS = [
   "EXTRAS",
   /** The `<VERIFY_FAILED>` block after a failed verification (and a blank line), else "". */
   "VERIFY",
+  /** The `<STEERING>` block with the developer's messages for this run (and a blank line), else "". */
+  "STEERING",
 ] as const;
 export type PromptPlaceholder = (typeof PROMPT_PLACEHOLDERS)[number];
 
@@ -43,7 +46,7 @@ OPINIONS ({{OPINIONS_PATH}}) - the project's conventions and preferences:
 {{PREV_RUN_OUTPUT}}
 </PREV_RUN_OUTPUT>
 
-How to work:
+{{STEERING}}How to work:
 1. Go through TODO from top to bottom: take the first unchecked item ("- [ ]") and finish it before
    anything else. If it is too big for one run, do a solid part of it and split the rest into new
    unchecked items right below it.
@@ -55,6 +58,7 @@ How to work:
 6. Follow {{OPINIONS_PATH}}; where it conflicts with your own preferences, it wins.
 7. Never edit the runner's own files in .codex-autorunner/ (state.json, lock, the log, runs/).
 8. End with a short summary of what you did and what should come next.
+9. ${NEEDS_INPUT_INSTRUCTION}
 `;
 
 const PLACEHOLDER_RE = /\{\{[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\}\}/g;
@@ -81,6 +85,11 @@ export function renderTemplate(template: string, values: Readonly<Record<string,
   );
 }
 
+function usesPlaceholder(template: string, name: PromptPlaceholder): boolean {
+  for (const m of template.matchAll(PLACEHOLDER_RE)) if (m[1] === name) return true;
+  return false;
+}
+
 export interface PromptDoc {
   path: string;
   content: string;
@@ -104,6 +113,8 @@ export interface PromptInput {
   prevRunOutput: string;
   /** The previous verification's failure (verify/prompt.ts), when the next run must hear of it. */
   verify?: VerifyFailure | null;
+  /** The `<STEERING>` block (steer/prompt.ts renderSteering), "" or absent when there is none. */
+  steering?: string;
 }
 
 /** Docs usually end with a newline; the block's closing tag goes on the next line anyway. */
@@ -154,8 +165,15 @@ export function buildPrompt(input: PromptInput): string {
     OPINIONS_PATH: input.opinions.path,
     EXTRAS: renderExtras(input.extras),
     VERIFY: verifyPlaceholderValue(input.verify ?? null),
+    STEERING: input.steering ?? "",
   };
-  return renderTemplate(template, values);
+  const prompt = renderTemplate(template, values);
+  // A message marked delivered must have reached the agent: a template without the placeholder
+  // gets the block at its end.
+  if (values.STEERING !== "" && !usesPlaceholder(template, "STEERING")) {
+    return `${prompt.replace(/\s*$/, "\n\n")}${values.STEERING.replace(/\n+$/, "\n")}`;
+  }
+  return prompt;
 }
 
 export interface ChatPromptInput {

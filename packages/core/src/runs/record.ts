@@ -47,6 +47,22 @@ export function newRunRecord(opts: {
   };
 }
 
+/** Tokens of two runs or attempts added up (null + null = null). */
+export function addUsage(
+  a: TokenUsage | null | undefined,
+  b: TokenUsage | null | undefined,
+): TokenUsage | null {
+  if (!a) return b ? { ...b } : null;
+  if (!b) return { ...a };
+  return {
+    input_tokens: a.input_tokens + b.input_tokens,
+    cached_input_tokens: a.cached_input_tokens + b.cached_input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    reasoning_output_tokens: a.reasoning_output_tokens + b.reasoning_output_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+  };
+}
+
 /** What the agent backend learnt about the run (AgentRunSummary minus the failure). */
 export interface RunSummaryFields {
   thread_id?: string | null;

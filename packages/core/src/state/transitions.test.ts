@@ -8,6 +8,7 @@ import {
   markKilled,
   markRunnerExited,
   markRunning,
+  markWaiting,
   parseState,
   serializeState,
   signalExitCode,
@@ -144,5 +145,50 @@ describe("deriveStatus", () => {
     const idle = markFinished(running, { exitCode: 0 });
     expect(deriveStatus(idle, true)).toMatchObject({ status: "running", running: true });
     expect(deriveStatus(idle, false)).toEqual({ status: "idle", running: false, stale: false, reason: null });
+  });
+});
+
+describe("waits", () => {
+  const limit = {
+    reason: "rate_limit" as const,
+    until: "2026-12-04T11:00:00Z",
+    since: "2026-12-04T10:00:00Z",
+  };
+  const question = { ...limit, reason: "needs_input" as const, message: "Which DB?" };
+
+  it("markWaiting sets the status the wait stands for, and back", () => {
+    const s = { ...initialState(), status: "running" as const, runner_pid: 42 };
+    expect(markWaiting(s, limit, true)).toMatchObject({ status: "waiting", waiting: limit });
+    expect(markWaiting(s, question, false)).toMatchObject({ status: "waiting_input", waiting: question });
+    expect(markWaiting(markWaiting(s, limit, true), null, true)).toMatchObject({
+      status: "running",
+      waiting: null,
+    });
+    expect(markWaiting(markWaiting(s, question, false), null, false)).toMatchObject({ status: "idle" });
+  });
+
+  it("a live runner shows its wait; a dead one that was waiting is stale", () => {
+    const waiting = { ...initialState(), status: "waiting_input" as const, waiting: question };
+    expect(deriveStatus(waiting, true)).toMatchObject({ status: "waiting_input", running: true });
+    expect(deriveStatus(waiting, false)).toMatchObject({ status: "error", stale: true });
+  });
+
+  it("a limit wait survives a kill, a crash and the loop's end; a question does not", () => {
+    const s = { ...initialState(), status: "waiting" as const, runner_pid: 42, waiting: limit };
+    expect(markKilled(s, { signal: "SIGKILL" }).waiting).toEqual(limit);
+    expect(markInterrupted(s).waiting).toEqual(limit);
+    expect(markRunnerExited(s)).toMatchObject({ status: "error", waiting: limit });
+    expect(markRunnerExited({ ...s, status: "waiting_input", waiting: question }).waiting).toBeNull();
+    expect(markRunning(s, { runId: 2, runnerPid: 42 }).waiting).toBeNull();
+  });
+
+  it("reads state.json's wait in both shapes and refuses a broken one by name", () => {
+    const text = (w: unknown) => JSON.stringify({ ...initialState(), waiting: w });
+    expect(parseState(text(question), "state.json").waiting).toEqual(question);
+    expect(parseState(text({ until: limit.until, message: "old" }), "state.json").waiting).toMatchObject({
+      reason: "rate_limit",
+      until: limit.until,
+    });
+    expect(() => parseState(text({ until: 5 }), "state.json")).toThrow(/waiting: expected/);
   });
 });

@@ -1,6 +1,6 @@
 import { CarError } from "../errors.js";
-import { formatTimestamp } from "../log/format.js";
 import { parseWaiting, type Waiting } from "../limits/waiting.js";
+import { formatTimestamp } from "../log/format.js";
 import type { RunnerState, RunnerStatus } from "../types.js";
 
 /**
@@ -142,6 +142,7 @@ export function markRunning(
     agent_marker: opts.agentMarker ?? null,
     reason: null,
     waiting: null,
+    quiet: null,
   };
 }
 
@@ -152,7 +153,8 @@ export function markAgentStarted(state: RunnerState, agentPid: number | null): R
 
 /**
  * A run ended with an exit code: 0 → idle, else error with a reason. The runner itself keeps
- * going (runner_pid kept); use `markRunnerExited` when the loop ends.
+ * going (runner_pid kept); use `markRunnerExited` when the loop ends. A limit wait the run was in
+ * when it was stopped stays (a later `car resume` honours it).
  */
 export function markFinished(
   state: RunnerState,
@@ -168,7 +170,7 @@ export function markFinished(
     agent_marker: null,
     reason:
       opts.reason !== undefined ? opts.reason : failed ? `agent exited with code ${opts.exitCode}` : null,
-    waiting: null,
+    quiet: null,
   };
 }
 
@@ -195,6 +197,7 @@ export function markKilled(
     agent_marker: null,
     reason: `killed by ${opts.signal}`,
     waiting: keptWait(state),
+    quiet: null,
   };
 }
 
@@ -217,10 +220,14 @@ export function markInterrupted(
     agent_marker: null,
     reason: opts.reason ?? `runner stopped unexpectedly${run}`,
     waiting: keptWait(state),
+    quiet: null,
   };
 }
 
-/** The loop ended (any way): no runner, no agent; status kept unless it still says running. */
+/**
+ * The loop ended (any way): no runner, no agent; status kept unless it still says running (or
+ * waiting). An unfinished limit wait stays for `car resume`; a question nobody answered does not.
+ */
 export function markRunnerExited(
   state: RunnerState,
   opts: { status?: RunnerStatus; reason?: string | null } = {},
@@ -232,7 +239,8 @@ export function markRunnerExited(
     runner_pid: null,
     agent_pid: null,
     agent_marker: null,
-    waiting: null,
+    waiting: keptWait(state),
+    quiet: null,
     ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
   };
 }
@@ -266,7 +274,12 @@ export interface DerivedStatus {
 export function deriveStatus(state: RunnerState, runnerAlive: boolean): DerivedStatus {
   if (runnerAlive) {
     const waiting = state.status === "waiting" || state.status === "waiting_input";
-    return { status: waiting ? state.status : "running", running: true, stale: false, reason: state.reason ?? null };
+    return {
+      status: waiting ? state.status : "running",
+      running: true,
+      stale: false,
+      reason: state.reason ?? null,
+    };
   }
   if (LIVE_STATUSES.includes(state.status)) {
     const run = state.last_run_id === null ? "" : ` during run ${state.last_run_id}`;

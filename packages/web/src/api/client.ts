@@ -120,6 +120,9 @@ export function createApi(options: ApiOptions) {
     rollback: (id: number, dryRun: boolean) =>
       call("runRollback", { params: { id }, body: { dry_run: dryRun } }),
     logs: (query: RouteQuery<"logs">, signal?: AbortSignal) => call("logs", { query, signal }),
+    steerList: () => call("steerList"),
+    steerPost: (message: string) => call("steerPost", { body: { message } }),
+    steerDelete: (id: string) => call("steerDelete", { params: { id } }),
     /** Raw response of a streamed chat (Accept: text/event-stream); the caller reads the events. */
     chatStream: (body: RouteBody<"chat">, signal: AbortSignal) =>
       send("chat", { body, signal, headers: { Accept: "text/event-stream" } }),

@@ -14,5 +14,7 @@ export type DocsIndexResponse = RouteResponse<"docs">;
 export type RunsPage = RouteResponse<"runs">;
 /** GET /api/logs */
 export type LogsResponse = RouteResponse<"logs">;
+/** GET /api/steer */
+export type SteerList = RouteResponse<"steerList">;
 
 export type { LogEventData, RunEventData, TodoEntry };

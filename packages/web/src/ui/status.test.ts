@@ -48,11 +48,25 @@ describe("displayStatus", () => {
       lock: { info: null, alive: true },
     });
     expect(displayStatus(running)).toMatchObject({ label: "running", tone: "running" });
+    const wait = { since: "2026-01-01T12:00:00Z", until: "2026-01-01T13:00:00Z" };
     const waiting = state({
       ...running,
-      waiting: { until: "2026-01-01T13:00:00Z", message: "rate limited" },
+      status: "waiting",
+      waiting: { ...wait, reason: "rate_limit", message: "rate limited" },
     });
-    expect(displayStatus(waiting)).toMatchObject({ label: "waiting", title: "rate limited" });
+    expect(displayStatus(waiting)).toMatchObject({ label: "waiting", tone: "warn", title: "rate limited" });
+    const asking = state({
+      ...running,
+      status: "waiting_input",
+      waiting: { ...wait, reason: "needs_input", message: "Postgres or SQLite?" },
+    });
+    expect(displayStatus(asking)).toMatchObject({
+      label: "needs input",
+      tone: "warn",
+      title: "Postgres or SQLite?",
+    });
+    // A dead runner's leftover wait is not a live wait.
+    expect(displayStatus({ ...waiting, running: false, status: "error" }).label).toBe("error");
     expect(displayStatus(state({ status: "error", reason: "agent exited 2" }))).toMatchObject({
       label: "error",
       title: "agent exited 2",

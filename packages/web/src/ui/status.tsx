@@ -15,7 +15,14 @@ export function displayStatus(state: StateResponse | null): {
 } {
   if (!state) return { label: "unknown", tone: "unknown", title: "State not loaded yet" };
   if (state.running) {
-    if (state.waiting) return { label: "waiting", tone: "warn", title: state.waiting.message ?? "" };
+    if (state.status === "waiting_input" || state.waiting?.reason === "needs_input")
+      return {
+        label: "needs input",
+        tone: "warn",
+        title: state.waiting?.message ?? "The agent asks a question",
+      };
+    if (state.status === "waiting" || state.waiting)
+      return { label: "waiting", tone: "warn", title: state.waiting?.message ?? "Usage limit: waiting" };
     return { label: "running", tone: "running", title: "The runner is alive" };
   }
   const orphans = orphanedNotice(state);

@@ -5,6 +5,9 @@ import { verifyVerdict } from "../changes/summary.js";
 import { formatDateTime } from "../format.js";
 import { refreshState, useLive } from "../live.js";
 import { href } from "../router.js";
+import { LimitBanner, RunnerNotes } from "../steer/notices.js";
+import { SteerBox } from "../steer/steer-box.js";
+import { pendingQuestion } from "../steer/waiting.js";
 import { useAutoFocus } from "../ui/autofocus.js";
 import { Banner } from "../ui/banner.js";
 import { LogLines } from "../ui/log-lines.js";
@@ -30,6 +33,7 @@ export function DashboardView() {
   const next = s?.todo_items.find((t) => !t.done);
   const pid = s?.runner_pid ?? s?.lock.info?.pid ?? null;
   const orphans = orphanedNotice(s);
+  const question = pendingQuestion(s);
 
   async function act(action: Action) {
     setBusy(action);
@@ -89,11 +93,8 @@ export function DashboardView() {
           Stop requested: the runner exits after the current run.
         </Banner>
       )}
-      {s?.waiting && (
-        <Banner tone="warn">
-          Waiting until {formatDateTime(s.waiting.until)}: {s.waiting.message}
-        </Banner>
-      )}
+      {s && <LimitBanner state={s} />}
+      {question !== null && <SteerBox question={question} />}
 
       <div class="grid">
         <div class="card">
@@ -193,6 +194,7 @@ export function DashboardView() {
               Kill
             </button>
           </fieldset>
+          {s && <RunnerNotes state={s} />}
           {confirmKill && (
             <KillConfirm
               busy={busy === "kill"}
@@ -242,6 +244,8 @@ export function DashboardView() {
           )}
         </div>
       </div>
+
+      {question === null && <SteerBox question={null} />}
 
       <div class="card">
         <div class="card-head">

@@ -111,6 +111,20 @@ function RunFacts({ r }: { r: RunRecord }) {
           <dt>Changes</dt>
           <dd data-testid="run-changes">{changesSummary(r.checkpoints)}</dd>
         </div>
+        {r.limit_wait_ms > 0 && (
+          <div>
+            <dt>Limit wait</dt>
+            <dd data-testid="run-limit-wait">{formatDuration(r.limit_wait_ms)}</dd>
+          </div>
+        )}
+        {r.steering.length > 0 && (
+          <div>
+            <dt>Steering</dt>
+            <dd class="wrap" data-testid="run-steering">
+              {r.steering.join(", ")}
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Log</dt>
           <dd>
@@ -118,6 +132,11 @@ function RunFacts({ r }: { r: RunRecord }) {
           </dd>
         </div>
       </dl>
+      {r.needs_input && (
+        <p class="msg wrap" data-testid="run-needs-input">
+          <strong>The agent asked:</strong> {r.needs_input}
+        </p>
+      )}
       {failed && (
         <details>
           <summary>

@@ -35,6 +35,8 @@ export interface RunOutputParser {
    * chunk's lines as a block without calling push() (plain output, a million lines a second).
    */
   readonly verbatim?: boolean;
+  /** The command the agent started last, when the output tells (JSON backends); for status while quiet. */
+  lastCommand?(): string | null;
   /** Called once after the process exited. */
   finish(exit: { code: number | null; signal: string | null }): AgentRunSummary;
 }

@@ -54,6 +54,7 @@ export function createCodexJsonParser(options: CodexJsonParserOptions = {}): Cod
   return {
     push: (stream, raw) => Array.from(lines(stream, raw)),
     lines,
+    lastCommand: () => acc.lastCommand(),
     finish(exit): AgentRunSummary {
       const s = acc.summary();
       let failure: AgentFailure | null = null;

@@ -102,7 +102,7 @@ describe("closeDeadRun", () => {
 
     const found = await closeDeadRun({ paths, state: idle, openRun: null, signal: null });
     expect(found).toEqual({
-      state: { ...idle, runner_pid: null, agent_pid: null, agent_marker: null, waiting: null },
+      state: { ...idle, runner_pid: null, agent_pid: null, agent_marker: null, waiting: null, quiet: null },
       closedRun: null,
     });
   });

@@ -11,7 +11,14 @@ import { isProcessAlive } from "../proc/procfs.js";
 import { readRunRecord, writeRunRecord } from "../runs-store.js";
 import { readState } from "../state-store.js";
 import { runLoop } from "./loop.js";
-import { agentEnv, makeTestRepo, readText, type TestRepo, waitFor } from "./test-fixtures.js";
+import {
+  agentEnv,
+  makeTestRepo,
+  rateLimitedBackend,
+  readText,
+  type TestRepo,
+  waitFor,
+} from "./test-fixtures.js";
 
 let repo: TestRepo | null = null;
 afterEach(async () => {
@@ -190,9 +197,7 @@ describe("runLoop", () => {
     expect(log.match(/=== run 1 start ===/g)).toHaveLength(1);
     expect(log.match(/=== run 1 end/g)).toHaveLength(1);
     expect(log).toContain("=== run 1 end (code 0) ===");
-    expect(log).toMatch(
-      /run=1 stderr: \[car\] retrying \(attempt 2\/3\) in 0s: no output for 1s \(stalled\)/,
-    );
+    expect(log).toMatch(/run=1 stderr: \[car\] retrying \(retry 1\/2\) in 0s: no output for 1s \(stalled\)/);
     expect(log.indexOf("stalling")).toBeLessThan(log.indexOf("[car] retrying"));
     expect(log.indexOf("[car] retrying")).toBeLessThan(log.indexOf("ticked: only item"));
     expect(await readRunRecord(paths, 1)).toMatchObject({ outcome: "completed", attempts: 2 });
@@ -289,30 +294,13 @@ describe("runLoop", () => {
     expect((await readRunRecord(paths, 2))?.usage?.total_tokens).toBe(60);
   });
 
-  it("waits out a rate limit (state.waiting set, then cleared) and retries as the same run", async () => {
+  it("waits out rate limits without spending retries (state waiting, then cleared), as the same run", async () => {
     const { repo, paths } = await setup({
       todo: "- [ ] one\n- [ ] two\n",
-      runner: "  max_retries: 3\n  stop_after_runs: 1",
+      runner: "  max_retries: 0\n  stop_after_runs: 1\n  limit_wait_seconds: 0.1",
     });
-    let calls = 0;
-    const backend: AgentBackend = {
-      name: "plain",
-      keepsRawEvents: false,
-      createParser() {
-        const inner = plainBackend.createParser();
-        const n = ++calls;
-        return {
-          push: inner.push,
-          finish: (exit) =>
-            n === 1
-              ? {
-                  ...inner.finish(exit),
-                  failure: { kind: "rate_limit", message: "usage limit reached", retryAfterMs: 300 },
-                }
-              : inner.finish(exit),
-        };
-      },
-    };
+    // Three limits in a row: the first two without a reset time (backoff), the third with one.
+    const backend = rateLimitedBackend(3, (n) => (n === 3 ? 300 : undefined));
     const events: EngineEvent[] = [];
     const result = await runLoop({
       root: repo.root,
@@ -321,15 +309,28 @@ describe("runLoop", () => {
       onEvent: (e) => events.push(e),
     });
     expect(result).toMatchObject({ reason: "run_limit", runs: 1, lastRunId: 1 });
-    expect(await readRunRecord(paths, 1)).toMatchObject({ outcome: "completed", attempts: 2 });
-    const waits = events.filter((e) => e.type === "waiting");
-    expect(waits).toEqual([expect.objectContaining({ type: "waiting", message: "usage limit reached" })]);
-    const waitingStates = events.filter((e) => e.type === "state" && e.state.waiting);
-    expect(waitingStates.length).toBeGreaterThan(0);
-    const lastState = events.filter((e) => e.type === "state").at(-1);
-    expect(lastState?.type === "state" && lastState.state.waiting).toBeFalsy();
-    expect((await readState(paths)).waiting ?? null).toBeNull();
-    expect(await readText(paths.log)).toContain("[car] retrying (attempt 2/4) in 1s: usage limit reached");
+    const record = await readRunRecord(paths, 1);
+    expect(record).toMatchObject({ outcome: "completed", attempts: 4 });
+    // 0.1 s + 0.2 s of backoff, then 0.3 s to the reset time.
+    expect(record?.limit_wait_ms).toBeGreaterThanOrEqual(550);
+    const waits = events.flatMap((e) => (e.type === "waiting" ? [e] : []));
+    expect(waits).toHaveLength(3);
+    expect(waits[0]?.waiting).toMatchObject({ reason: "rate_limit", message: "usage limit reached" });
+    expect(events.filter((e) => e.type === "resumed")).toHaveLength(3);
+    expect(events.filter((e) => e.type === "retry")).toEqual([]);
+    const waitingStates = events.filter((e) => e.type === "state" && e.state.status === "waiting");
+    expect(waitingStates.length).toBeGreaterThanOrEqual(3);
+    expect(waitingStates.every((e) => e.type === "state" && e.state.waiting?.reason === "rate_limit")).toBe(
+      true,
+    );
+    const final = await readState(paths);
+    expect(final.waiting ?? null).toBeNull();
+    expect(final.status).toBe("idle");
+    const log = await readText(paths.log);
+    expect(
+      log.match(/\[car\] usage limit: waiting until \S+ \(1s, backoff\): usage limit reached/g),
+    ).toHaveLength(2);
+    expect(log).toMatch(/\[car\] usage limit: waiting until \S+ \(1s, its reset time\)/);
   });
 
   it("does not retry a fatal failure even with retries left", async () => {

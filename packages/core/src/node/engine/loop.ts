@@ -1,9 +1,13 @@
 import { existsSync, promises as fsp } from "node:fs";
-import { relative, resolve } from "node:path";
+import { basename, relative, resolve } from "node:path";
 import type { Config } from "../../config/schema.js";
 import { CarError } from "../../errors.js";
+import { newWaiting, remainingWait } from "../../limits/waiting.js";
+import { NotifyTracker } from "../../notify/from-engine.js";
 import { buildPrompt, type PromptExtra } from "../../prompt/template.js";
-import { markFinished, markRunnerExited, markRunning } from "../../state/transitions.js";
+import { addUsage } from "../../runs/record.js";
+import { markFinished, markRunnerExited, markRunning, markWaiting } from "../../state/transitions.js";
+import { renderSteering } from "../../steer/prompt.js";
 import { countTodo } from "../../todo/parse.js";
 import type { EngineEvent, LastVerify, LoopStopReason, RunnerState, TokenUsage } from "../../types.js";
 import { isVerifiedDone } from "../../verify/gate.js";
@@ -20,13 +24,17 @@ import { workTreeFingerprint } from "../git.js";
 import { acquireLock, releaseLock, releaseLockSync } from "../lock.js";
 import { LogReader } from "../log/reader.js";
 import { LogWriter } from "../log/writer.js";
+import { createNotifier } from "../notify/notifier.js";
 import { type CarPaths, carPaths, resolveRepoPath } from "../paths.js";
 import { newRunMarker } from "../proc/marker.js";
 import { readRunRecord, writeRunRecord } from "../runs-store.js";
 import { readState, writeState } from "../state-store.js";
+import { claimSteer, confirmSteer, recoverSteer, releaseSteer } from "../steer/delivery.js";
+import { ensureSteerIgnored } from "../steer/repo.js";
+import { waitForSteer } from "../steer/wait.js";
 import { watchOwnership } from "./ownership.js";
 import { recoverCrashedRun } from "./recover.js";
-import { addUsage, logCar, type RunContext, runOne, sleepUnlessAborted } from "./run-one.js";
+import { logCar, type RunContext, runOne, sleepUnlessAborted } from "./run-one.js";
 
 /**
  * The loop: check stop conditions → build the prompt → state running → one run (run-one.ts) → state
@@ -77,8 +85,59 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
   const onExit = () => releaseLockSync(lock);
   process.on("exit", onExit);
 
+  const env = options.env ?? process.env;
+  let state: RunnerState | null = null;
+  // One write at a time, in call order: the engine, the quiet tick and notification failures all
+  // write state.json, and the last call must be what the file says.
+  let writes: Promise<void> = Promise.resolve();
+  const setState = (next: RunnerState): Promise<void> => {
+    ownership.assert();
+    state = next;
+    const write = writes.then(async () => {
+      try {
+        await writeState(paths, next);
+      } catch (err) {
+        // The agent (or a user) removed .codex-autorunner/ mid-run: recreate the folder, keep the truth.
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        await fsp.mkdir(paths.dir, { recursive: true });
+        await writeState(paths, next);
+      }
+      emit({ type: "state", state: next });
+    });
+    writes = write.catch(() => {});
+    return write;
+  };
+
+  let writer: LogWriter | null = null;
+  // Notifications: sent in the background from the engine's own events; a failed delivery is logged
+  // (inside the open run's block, else as a note) and kept in state.json, never more.
+  let openRun: number | null = null;
+  let notifying = true;
+  const notifyLogs = new Set<Promise<unknown>>();
+  const onNotifyFailure = (label: string, error: string, event: string) => {
+    if (!notifying || ownership.signal.aborted) return;
+    const text = `[car] notify ${label}: ${error}`;
+    const w = writer;
+    const writes: Array<Promise<unknown>> = [];
+    if (w) writes.push(openRun !== null ? w.line(openRun, "stderr", text) : w.note(text.slice(6)));
+    if (state !== null) {
+      const at = new Date().toISOString();
+      writes.push(setState({ ...state, notify_error: { target: label, event, error, at } }));
+    }
+    const done = Promise.allSettled(writes).finally(() => notifyLogs.delete(done));
+    notifyLogs.add(done);
+  };
+  const { notifier, problems: notifyProblems } = createNotifier(config.notify.targets, {
+    env,
+    onFailure: onNotifyFailure,
+  });
+  const tracker = new NotifyTracker({ name: basename(root), path: root });
+
   const listener = options.onEvent;
   const emit = (event: EngineEvent) => {
+    if (event.type === "run.started") openRun = event.runId;
+    else if (event.type === "run.ended") openRun = null;
+    for (const n of tracker.events(event)) notifier.send(n);
     if (!listener) return;
     try {
       listener(event);
@@ -88,30 +147,22 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
   };
   const signal = AbortSignal.any([options.signal ?? new AbortController().signal, ownership.signal]);
 
-  let state: RunnerState | null = null;
-  const setState = async (next: RunnerState) => {
-    ownership.assert();
-    state = next;
-    try {
-      await writeState(paths, next);
-    } catch (err) {
-      // The agent (or a user) removed .codex-autorunner/ mid-run: recreate the folder, keep the truth.
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-      await fsp.mkdir(paths.dir, { recursive: true });
-      await writeState(paths, next);
-    }
-    emit({ type: "state", state: next });
-  };
-
-  let writer: LogWriter | null = null;
   try {
     writer = await LogWriter.open(paths.log, paths.logIndex);
     const reader = new LogReader(paths.log, paths.logIndex);
     state = await recoverCrashedRun({ paths, writer, reader, state: await readState(paths), emit });
+    // Messages a dead runner had claimed: delivered if its run finished, else pending again.
+    await recoverSteer(paths.steerDir, async (runId) => {
+      const rec = await readRunRecord(paths, runId).catch(() => null);
+      return rec?.outcome === "completed";
+    });
+    await ensureSteerIgnored(paths);
     // `car stop` only writes the file while a runner is alive, so one older than our lock was meant
     // for a runner that died before it saw it; honouring it would stop this run for no reason.
     await removeStaleStopFile(paths, lockedAt);
-    await setState({ ...state, runner_pid: process.pid, agent_pid: null, waiting: null });
+    // A limit wait a killed runner left stays: the loop honours what is left of it first.
+    await setState({ ...state, runner_pid: process.pid, agent_pid: null, quiet: null });
+    for (const p of notifyProblems) await writer.note(`notify ${p.label}: ${p.error.message}`);
 
     const result = await loop({
       root,
@@ -144,6 +195,14 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
     emit({ type: "loop.stopped", reason: "error", detail });
     throw err;
   } finally {
+    // Pending notifications get a few seconds (a receiver that never answers must not hold us);
+    // what is abandoned then is still logged as failed.
+    await notifier.flush(NOTIFY_FLUSH_MS).catch(() => {});
+    notifier.close();
+    await notifier.flush(NOTIFY_ABANDON_MS).catch(() => {});
+    notifying = false;
+    await Promise.allSettled([...notifyLogs]);
+    await writes;
     ownership.stop();
     await writer?.close().catch(() => {});
     // A stop request that arrived while we were finishing for another reason is answered by exiting
@@ -153,6 +212,11 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
     process.off("exit", onExit);
   }
 }
+
+/** How long an exiting runner waits for notifications still being delivered. */
+const NOTIFY_FLUSH_MS = 3_000;
+/** …and for the abandoned ones to report their failure (an abort settles at once). */
+const NOTIFY_ABANDON_MS = 500;
 
 interface LoopContext {
   root: string;
@@ -210,10 +274,12 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
     ...(detail !== undefined ? { detail } : {}),
   });
 
+  await honourLimitWait(ctx);
+
   for (;;) {
     ctx.assertOwner();
     // Stop conditions, cheapest and most explicit first.
-    if (signal.aborted) return done("aborted");
+    if (signal.aborted) return done("aborted", abortDetail(signal));
     if (await consumeStopFile(paths)) return done("stop_requested");
     if (limit !== null && runs >= limit) return done("run_limit");
     if (
@@ -237,13 +303,22 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
 
     const prev = ctx.getState().last_run_id;
     const runId = Math.max(prev ?? 0, (await ctx.reader.lastRunId()) ?? 0) + 1;
-    const prompt = buildPrompt({
-      template: await readTextIfExists(paths.template),
-      templateFile: relative(ctx.root, paths.template),
-      ...docs,
-      prevRunOutput: prev === null ? "" : await previousOutput(ctx, prev),
-      verify: await previousVerifyFailure(ctx, lastVerify()),
-    });
+    // Steering messages are claimed for this run; they go back to pending unless it completes.
+    const steering = await claimSteer(paths.steerDir, runId);
+    let prompt: string;
+    try {
+      prompt = buildPrompt({
+        template: await readTextIfExists(paths.template),
+        templateFile: relative(ctx.root, paths.template),
+        ...docs,
+        prevRunOutput: prev === null ? "" : await previousOutput(ctx, prev),
+        verify: await previousVerifyFailure(ctx, lastVerify()),
+        steering: renderSteering(steering),
+      });
+    } catch (err) {
+      await releaseSteer(paths.steerDir, runId).catch(() => {});
+      throw err;
+    }
     const checkpoints = await RunCheckpoints.open(ctx.root, runId, config.git.checkpoints, (text) =>
       logCar(runCtx, runId, "stderr", text),
     );
@@ -278,6 +353,13 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
       return null;
     });
     record.todo_after = todoAfterText === null ? null : countTodo(todoAfterText);
+    if (steering.length > 0) {
+      if (record.outcome === "completed") {
+        record.steering = (await confirmSteer(paths.steerDir, runId)).map((m) => m.id);
+      } else {
+        await releaseSteer(paths.steerDir, runId);
+      }
+    }
     if (record.usage) {
       tokens = addUsage(tokens, record.usage);
     }
@@ -291,9 +373,11 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
     // Aborted while its verification ran: the agent completed, the run did not (no verdict, no commit).
     const reason = result.aborted
       ? abortReason(signal)
-      : failed
-        ? (result.failure?.message ?? `agent exited ${result.exitCode}`)
-        : (commitError ?? verifyStop?.detail ?? null);
+      : result.stopped
+        ? null
+        : failed
+          ? (result.failure?.message ?? `agent exited ${result.exitCode}`)
+          : (commitError ?? verifyStop?.detail ?? null);
     const prevTotal = ctx.getState().tokens_total ?? null;
     const finished = markFinished(ctx.getState(), {
       exitCode: result.exitCode ?? 1,
@@ -341,7 +425,9 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
     }
     if (result.error) throw result.error;
     if (todoAfterError !== null) throw todoAfterError;
-    if (result.aborted) return done("aborted");
+    if (result.aborted) return done("aborted", abortDetail(signal));
+    if (result.stopped) return done("stop_requested", "during a usage-limit wait");
+    if (result.limitExhausted !== null) return done("limit_wait_exhausted", result.limitExhausted);
     if (failed) return done("agent_failed", reason ?? undefined);
     // git's own words are in the run's log block (and on screen): the detail only says where to look.
     if (commitError !== null) {
@@ -362,7 +448,8 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
       );
     }
 
-    if (runner.no_progress_runs) {
+    const question = record.needs_input;
+    if (question === null && runner.no_progress_runs) {
       const treeUnchanged = checkpoints
         ? checkpoints.unchanged() === true
         : (await fingerprint(ctx.root)) === fingerprintBefore;
@@ -385,6 +472,14 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
       return done("token_budget", `${tokens.total_tokens} of ${runner.max_total_tokens} tokens used`);
     }
     if (limit !== null && runs >= limit) return done("run_limit");
+    // The agent asked: no new run until the developer answers (or the wait runs out).
+    if (question !== null) {
+      const answered = await waitForAnswer(ctx, runId, question);
+      if (answered === "timeout") {
+        return done("needs_input", `no answer within ${runner.input_wait_seconds}s to: ${question}`);
+      }
+      continue; // answered: the next run gets it; stopped or aborted: the top of the loop says so
+    }
     if (record.todo_after && isDone(record.todo_after.outstanding)) return done("todo_done");
 
     // Sleep, cut short by an abort or a stop request (the stop file is consumed at the top).
@@ -393,6 +488,86 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
       await sleepUnlessAborted(runner.sleep_seconds * 1000, signal, () => existsSync(paths.stop));
     }
   }
+}
+
+/**
+ * A usage-limit wait a killed runner left in state.json: sit out what is left of it before calling
+ * the agent (status "waiting"), unless a stop or abort comes first (then it stays for next time).
+ */
+async function honourLimitWait(ctx: LoopContext): Promise<void> {
+  const pending = ctx.getState().waiting ?? null;
+  if (pending === null) return;
+  const left = pending.reason === "rate_limit" ? remainingWait(pending, new Date()) : 0;
+  if (left > 0) {
+    await ctx.setState(markWaiting(ctx.getState(), pending, false));
+    ctx.emit({ type: "waiting", runId: null, waiting: pending });
+    await ctx.writer.note(
+      `usage-limit wait of the previous runner: ${Math.ceil(left / 1000)}s left (until ${pending.until})`,
+    );
+    const slept = await sleepUnlessAborted(left, ctx.signal, () => existsSync(ctx.paths.stop));
+    if (!slept) {
+      await ctx.setState({ ...ctx.getState(), status: "idle" });
+      return;
+    }
+    ctx.emit({ type: "resumed", runId: null, reason: "rate_limit" });
+  }
+  await ctx.setState(markWaiting(ctx.getState(), null, false));
+}
+
+/**
+ * The run ended with `NEEDS_INPUT: <question>`: status waiting_input with the question until a
+ * steering message arrives ("answered"), `car stop` or an abort ("stopped"), or
+ * runner.input_wait_seconds pass ("timeout").
+ */
+async function waitForAnswer(
+  ctx: LoopContext,
+  runId: number,
+  question: string,
+): Promise<"answered" | "stopped" | "timeout"> {
+  const timeoutMs = ctx.config.runner.input_wait_seconds * 1000;
+  const since = new Date();
+  const waiting = newWaiting({
+    reason: "needs_input",
+    since,
+    until: new Date(since.getTime() + timeoutMs),
+    message: question,
+  });
+  await ctx.setState(markWaiting(ctx.getState(), waiting, false));
+  ctx.emit({ type: "waiting", runId, waiting });
+  await ctx.writer.note(`run ${runId} asks: ${question} (answer with \`car steer "…"\`)`);
+  // `car stop` writes a file: watched here so it ends the wait at once.
+  const stop = new AbortController();
+  const poll = setInterval(() => {
+    if (existsSync(ctx.paths.stop)) stop.abort();
+  }, 200);
+  let result: Awaited<ReturnType<typeof waitForSteer>>;
+  try {
+    result = await waitForSteer(ctx.paths.steerDir, {
+      signal: AbortSignal.any([ctx.signal, stop.signal]),
+      timeoutMs,
+      pollMs: 1000,
+    });
+  } finally {
+    clearInterval(poll);
+  }
+  if (result === "message") {
+    await ctx.setState(markWaiting(ctx.getState(), null, false));
+    ctx.emit({ type: "resumed", runId, reason: "needs_input" });
+    return "answered";
+  }
+  await ctx.setState({
+    ...markWaiting(ctx.getState(), null, false),
+    ...(result === "timeout"
+      ? { status: "error" as const, reason: "the agent's question went unanswered" }
+      : {}),
+  });
+  return result === "timeout" ? "timeout" : "stopped";
+}
+
+/** "killed by SIGTERM" as the stop's detail when the runner was signalled, else none. */
+function abortDetail(signal: AbortSignal): string | undefined {
+  const r = abortReason(signal);
+  return r === "aborted" ? undefined : r;
 }
 
 /** "killed by SIGTERM" when the runner process was signalled (runner-main aborts with the signal name). */

@@ -1,8 +1,11 @@
+import { existsSync } from "node:fs";
 import type { Config } from "../../config/schema.js";
 import { CarError, isCarError } from "../../errors.js";
+import { LIMIT_WAIT_CAP_SECONDS, planLimitWait, resetAtFrom } from "../../limits/plan.js";
+import { newWaiting, type Waiting } from "../../limits/waiting.js";
 import { isLogLine, sanitizeAgentLine } from "../../log/format.js";
-import { newWaiting } from "../../limits/waiting.js";
-import { newRunRecord } from "../../runs/record.js";
+import { addUsage, newRunRecord } from "../../runs/record.js";
+import { findNeedsInput } from "../../steer/needs-input.js";
 import type {
   EngineEvent,
   LogStream,
@@ -44,6 +47,12 @@ export interface RunContext {
   setState: (patch: Partial<RunnerState>) => Promise<void>;
 }
 
+/**
+ * How long a run may be silent before state.json says so (`quiet`, shown by status and the UI); half
+ * the idle timeout when that is shorter.
+ */
+export const QUIET_AFTER_MS = 30_000;
+
 export interface RunInput {
   runId: number;
   prompt: string;
@@ -70,6 +79,10 @@ export interface RunResult {
   error: unknown;
   /** What the verification decided (null: it did not run, or was aborted). */
   verify: VerifyDecision | null;
+  /** `car stop` during a usage-limit wait: the run ended without the agent finishing it. */
+  stopped: boolean;
+  /** Usage-limit waits used up runner.max_limit_wait_seconds (the detail says how much). */
+  limitExhausted: string | null;
 }
 
 type AttemptCause = "exit" | "run_timeout" | "idle_timeout" | "aborted";
@@ -78,6 +91,8 @@ interface AttemptResult {
   exit: AgentExit;
   cause: AttemptCause;
   summary: AgentRunSummary;
+  /** The question of a `NEEDS_INPUT:` line in plain output (JSON backends: the final message). */
+  needsInput: string | null;
 }
 
 /** Cap for one structured (JSONL) line kept whole for the parser. */
@@ -108,12 +123,18 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
   let exitCode: number | null = null;
   let outcome: RunOutcome = "failed";
   let aborted = false;
+  let stopped = false;
+  let limitExhausted: string | null = null;
   let error: unknown = null;
+  let needsInput: string | null = null;
 
   try {
     // Inside the try: whatever fails after the start marker, the end marker is still written.
     await writeRunRecord(ctx.paths, record);
     await input.checkpoints?.takeBefore();
+    // Retries count transient failures only; usage/rate limits are waits (limitWaits), never retries.
+    let retries = 0;
+    let limitWaits = 0;
     for (let attempt = 1; ; attempt++) {
       record.attempts = attempt;
       ctx.emit({ type: "run.started", runId, at: isoSeconds(new Date()), attempt, todo: input.todoBefore });
@@ -122,6 +143,7 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
       record.exit_code = exitCode;
       record.signal = a.exit.signal;
       mergeSummary(record, a.summary);
+      needsInput = a.needsInput;
 
       if (a.cause === "aborted") {
         outcome = "killed";
@@ -146,10 +168,22 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
         failure = a.summary.failure ?? { kind: "fatal", message: `agent exited ${exitCode ?? "?"}` };
       }
 
-      if (failure.kind === "fatal" || attempt > maxRetries) break;
       // Keep runs/<id>.json current while waiting (status shows the attempts so far).
+      if (failure.kind === "rate_limit") {
+        await writeRunRecord(ctx.paths, { ...record, error: failure.message });
+        const waited = await waitOutLimit(ctx, runId, failure, limitWaits++, record);
+        if (waited === "done") continue;
+        if (waited === "aborted") {
+          aborted = true;
+          outcome = "interrupted"; // the agent was not running: nothing was killed
+        } else if (waited === "stopped") stopped = true;
+        else limitExhausted = waited.exhausted;
+        break;
+      }
+      retries++;
+      if (failure.kind === "fatal" || retries > maxRetries) break;
       await writeRunRecord(ctx.paths, { ...record, error: failure.message });
-      const retried = await waitBeforeRetry(ctx, runId, attempt, maxRetries, failure);
+      const retried = await waitBeforeRetry(ctx, runId, retries, maxRetries, failure);
       if (!retried) {
         aborted = true;
         break;
@@ -165,6 +199,19 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
     await ctx.writer.line(runId, "stderr", `[car] ${(err as Error).message}`).catch(() => {});
   }
 
+  if (stopped) {
+    outcome = "interrupted";
+    failure = {
+      kind: "fatal",
+      message: `stopped during a usage-limit wait (${failure?.message ?? "limit"})`,
+    };
+  } else if (limitExhausted !== null) {
+    failure = { kind: "fatal", message: limitExhausted };
+  }
+  // The agent's question counts only when it finished its turn (a failed run is retried, not asked).
+  if (outcome === "completed") {
+    record.needs_input = record.final_message !== null ? findNeedsInput(record.final_message) : needsInput;
+  }
   record.outcome = outcome;
   record.error = failure && outcome !== "completed" ? failure.message : null;
 
@@ -211,7 +258,7 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
   const finishedAt = new Date();
   record.finished_at = isoSeconds(finishedAt);
   record.duration_ms = finishedAt.getTime() - startedAt.getTime();
-  return { record, failure, exitCode, aborted, error, verify };
+  return { record, failure, exitCode, aborted, error, verify, stopped, limitExhausted };
 }
 
 async function autoCommit(ctx: RunContext, runId: number, record: RunRecord): Promise<void> {
@@ -254,39 +301,86 @@ function emitLines(ctx: RunContext, runId: number, stream: LogStream, lines: Ite
   for (const line of lines) ctx.emit({ type: "log", runId, ts, stream, line });
 }
 
-/**
- * Log why and when the next attempt comes, then sleep (rate limits: until the reset time the message
- * gave, shown in state.waiting). Returns false when the loop was aborted meanwhile.
- */
+/** Log why and when the next attempt comes, then sleep. Returns false when the loop was aborted meanwhile. */
 async function waitBeforeRetry(
   ctx: RunContext,
   runId: number,
-  attempt: number,
+  retry: number,
   maxRetries: number,
   failure: AgentFailure,
 ): Promise<boolean> {
-  const backoff = backoffMs(ctx.config.runner.retry_base_seconds, attempt - 1);
-  const delayMs =
-    failure.kind === "rate_limit" && failure.retryAfterMs !== undefined ? failure.retryAfterMs : backoff;
-  const secs = Math.ceil(delayMs / 1000);
+  const delayMs = backoffMs(ctx.config.runner.retry_base_seconds, retry - 1);
   await logCar(
     ctx,
     runId,
     "stderr",
-    `[car] retrying (attempt ${attempt + 1}/${maxRetries + 1}) in ${secs}s: ${failure.message}`,
+    `[car] retrying (retry ${retry}/${maxRetries}) in ${Math.ceil(delayMs / 1000)}s: ${failure.message}`,
   );
-  ctx.emit({ type: "retry", runId, attempt: attempt + 1, delayMs, reason: failure.message });
-  const waiting = failure.kind === "rate_limit";
-  if (waiting) {
-    const w = newWaiting({ since: new Date(), until: new Date(Date.now() + delayMs), message: failure.message });
-    await ctx.setState({ waiting: w });
-    ctx.emit({ type: "waiting", runId, waiting: w });
+  ctx.emit({ type: "retry", runId, attempt: retry + 1, delayMs, reason: failure.message });
+  return sleepUnlessAborted(delayMs, ctx.signal);
+}
+
+/**
+ * A usage/rate limit: wait until its reset time (or back off from runner.limit_wait_seconds) within
+ * runner.max_limit_wait_seconds, shown in state.json (`waiting`, status "waiting") for as long as it
+ * lasts. "done": try again; "aborted"/"stopped" (`car stop`): the wait stays in state.json, so a later
+ * `car resume` honours what is left of it; `{exhausted}`: the budget is used up.
+ */
+async function waitOutLimit(
+  ctx: RunContext,
+  runId: number,
+  failure: AgentFailure,
+  waitsSoFar: number,
+  record: RunRecord,
+): Promise<"done" | "aborted" | "stopped" | { exhausted: string }> {
+  const runner = ctx.config.runner;
+  const now = new Date();
+  const plan = planLimitWait({
+    resetAt: resetAtFrom(failure.retryAfterMs, now),
+    now,
+    attempt: waitsSoFar,
+    baseSeconds: runner.limit_wait_seconds,
+    capSeconds: LIMIT_WAIT_CAP_SECONDS,
+    budgetSeconds: runner.max_limit_wait_seconds,
+    waitedSoFarMs: record.limit_wait_ms,
+  });
+  if (plan.exhausted) {
+    const detail =
+      `usage limit still there after ${Math.round(plan.waitedMs / 1000)}s of waiting ` +
+      `(runner.max_limit_wait_seconds: ${runner.max_limit_wait_seconds}): ${failure.message}`;
+    await logCar(ctx, runId, "stderr", `[car] ${detail}`);
+    return { exhausted: detail };
   }
-  try {
-    return await sleepUnlessAborted(delayMs, ctx.signal);
-  } finally {
-    if (waiting) await ctx.setState({ waiting: null });
+  const waiting = newWaiting({ since: now, until: plan.until, message: failure.message });
+  const secs = Math.ceil(plan.waitMs / 1000);
+  await logCar(
+    ctx,
+    runId,
+    "stderr",
+    `[car] usage limit: waiting until ${waiting.until} (${secs}s, ${plan.source === "reset" ? "its reset time" : "backoff"}): ${failure.message}`,
+  );
+  await ctx.setState({ status: "waiting", waiting });
+  ctx.emit({ type: "waiting", runId, waiting });
+  const started = Date.now();
+  let stop = false;
+  const slept = await sleepUnlessAborted(plan.waitMs, ctx.signal, () => {
+    stop = existsSync(ctx.paths.stop);
+    return stop;
+  });
+  record.limit_wait_ms += Date.now() - started;
+  if (!slept) {
+    await logCar(
+      ctx,
+      runId,
+      "stderr",
+      `[car] usage-limit wait ended early: ${stop ? "stop requested" : "aborted"}`,
+    );
+    return stop ? "stopped" : "aborted";
   }
+  await ctx.setState({ status: "running", waiting: null });
+  ctx.emit({ type: "resumed", runId, reason: "rate_limit" });
+  await logCar(ctx, runId, "stderr", "[car] usage-limit wait over: trying again");
+  return "done";
 }
 
 /** retry_base_seconds × 2^n plus up to 25% jitter, so many runners do not retry in lockstep. */
@@ -371,8 +465,11 @@ async function runAttempt(
     }
     await flush();
   };
+  let needsInput: string | null = null;
   /** Plain output: a chunk's lines (sanitised by spawn) logged as one block, no string per line. */
   const logText = async (stream: LogStream, text: string) => {
+    // Any output line may ask (plain backends have no final message); the last question wins.
+    if (text.includes("NEEDS_INPUT")) needsInput = findNeedsInput(text) ?? needsInput;
     await writer.block(runId, stream, text);
     emitLines(ctx, runId, stream, text.split("\n"));
   };
@@ -413,8 +510,37 @@ async function runAttempt(
   ctx.signal.addEventListener("abort", onAbort, { once: true });
   if (ctx.signal.aborted) stop("aborted");
   const started = Date.now();
+  // `quiet` in state.json: written once the run is silent for QUIET_AFTER_MS, cleared when output
+  // resumes; one update at a time, from this tick only.
+  let quietShown = false;
+  let quietBusy = false;
+  // Before the idle watchdog fires, whatever its setting.
+  const quietAfter = Math.min(
+    QUIET_AFTER_MS,
+    (runner.idle_timeout_seconds ?? Number.POSITIVE_INFINITY) * 500,
+  );
+  const updateQuiet = (now: number) => {
+    const quiet = now - lastOutput >= quietAfter;
+    if (quiet === quietShown || quietBusy) return;
+    quietBusy = true;
+    quietShown = quiet;
+    const value = quiet
+      ? {
+          run_id: runId,
+          since: isoSeconds(new Date(lastOutput)),
+          last_command: parser.lastCommand?.() ?? null,
+        }
+      : null;
+    ctx
+      .setState({ quiet: value })
+      .catch(() => {})
+      .finally(() => {
+        quietBusy = false;
+      });
+  };
   const watchdog = setInterval(() => {
     const now = Date.now();
+    updateQuiet(now);
     if (runner.run_timeout_seconds !== null && now - started >= runner.run_timeout_seconds * 1000) {
       stop("run_timeout");
     } else if (
@@ -438,6 +564,7 @@ async function runAttempt(
     clearInterval(watchdog);
     ctx.signal.removeEventListener("abort", onAbort);
   }
+  if (quietShown) await ctx.setState({ quiet: null });
   // runs/<id>.jsonl is a by-product: failing to write it is logged, not a failed run.
   await rawEvents
     ?.end()
@@ -456,7 +583,7 @@ async function runAttempt(
       { cause: err },
     );
   }
-  return { exit, cause, summary };
+  return { exit, cause, summary, needsInput };
 }
 
 /** Fold one attempt's summary into the record; usage adds up over attempts (all of it was spent). */
@@ -466,21 +593,6 @@ function mergeSummary(record: RunRecord, s: AgentRunSummary): void {
   if (s.usage) record.usage = addUsage(record.usage, s.usage);
   record.commands.push(...s.commands);
   for (const f of s.files_changed) if (!record.files_changed.includes(f)) record.files_changed.push(f);
-}
-
-export function addUsage(
-  a: TokenUsage | null | undefined,
-  b: TokenUsage | null | undefined,
-): TokenUsage | null {
-  if (!a) return b ? { ...b } : null;
-  if (!b) return { ...a };
-  return {
-    input_tokens: a.input_tokens + b.input_tokens,
-    cached_input_tokens: a.cached_input_tokens + b.cached_input_tokens,
-    output_tokens: a.output_tokens + b.output_tokens,
-    reasoning_output_tokens: a.reasoning_output_tokens + b.reasoning_output_tokens,
-    total_tokens: a.total_tokens + b.total_tokens,
-  };
 }
 
 export function isoSeconds(d: Date): string {

@@ -7,6 +7,8 @@ import { execFileSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { AgentBackend } from "../agent/backend.js";
+import { plainBackend } from "../agent/plain.js";
 import { initRepo } from "../init.js";
 
 export interface TestRepo {
@@ -26,6 +28,7 @@ export interface TestRepo {
  * - wait-tick: prints "ready", waits until $SIDE/go exists, then ticks;
  * - rm-todo / rm-dir: deletes the TODO / the whole .codex-autorunner folder;
  * - noop: prints a line and changes nothing;
+ * - ask-once: the first call ends with "NEEDS_INPUT: $AGENT_ASK" and changes nothing; later calls tick;
  * - background: starts `sleep 30` in a new session (pid in $SIDE/bg.pid), as a codex tool call can, then ticks.
  * With $AGENT_WRITE set, every call first writes "call <n>" to that file (a change to the work tree).
  */
@@ -65,6 +68,10 @@ process.stdin.on("end", () => {
   } else if (mode === "rm-todo") { console.log("removing the TODO"); rmSync(todoPath); }
   else if (mode === "rm-dir") { console.log("removing .codex-autorunner"); rmSync(".codex-autorunner", { recursive: true, force: true }); console.log("gone"); }
   else if (mode === "noop") console.log("looked around, changed nothing");
+  else if (mode === "ask-once") {
+    if (n === 1) { console.log("I need a decision."); console.log("NEEDS_INPUT: " + process.env.AGENT_ASK); }
+    else tick();
+  }
   else if (mode === "background") {
     const bg = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
     bg.unref();
@@ -143,4 +150,38 @@ export async function waitFor(
 
 export async function readText(path: string): Promise<string> {
   return fsp.readFile(path, "utf8");
+}
+
+/**
+ * The plain backend, except that its first `times` attempts report a usage limit (`retryAfterMs`:
+ * the reset time the message gave; a function picks one per attempt, 1-based).
+ */
+export function rateLimitedBackend(
+  times: number,
+  retryAfterMs?: number | ((attempt: number) => number | undefined),
+): AgentBackend {
+  let calls = 0;
+  return {
+    name: "plain",
+    keepsRawEvents: false,
+    createParser() {
+      const inner = plainBackend.createParser();
+      const n = ++calls;
+      const after = typeof retryAfterMs === "function" ? retryAfterMs(n) : retryAfterMs;
+      return {
+        push: inner.push,
+        finish: (exit) =>
+          n <= times
+            ? {
+                ...inner.finish(exit),
+                failure: {
+                  kind: "rate_limit",
+                  message: "usage limit reached",
+                  ...(after !== undefined ? { retryAfterMs: after } : {}),
+                },
+              }
+            : inner.finish(exit),
+      };
+    },
+  };
 }

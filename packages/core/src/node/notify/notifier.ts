@@ -11,7 +11,7 @@ import { type DeliveryOptions, type DeliveryResult, deliver } from "./deliver.js
 
 export interface NotifierOptions extends Omit<DeliveryOptions, "signal"> {
   /** Called once per failed delivery (after its last attempt) with a redacted, one-line error. */
-  onFailure?: (label: string, error: string) => void;
+  onFailure?: (label: string, error: string, event: string) => void;
   /** Events waiting per target beyond which new ones are dropped (a receiver that never answers). */
   maxQueue?: number;
 }
@@ -51,7 +51,11 @@ export class Notifier {
     for (const lane of this.#lanes) {
       if (!wantsEvent(lane.target, event.event)) continue;
       if (lane.queued >= this.#maxQueue) {
-        this.#fail(lane.target.label, `dropped ${event.event}: ${lane.queued} deliveries already pending`);
+        this.#fail(
+          lane.target.label,
+          `dropped ${event.event}: ${lane.queued} deliveries already pending`,
+          event.event,
+        );
         continue;
       }
       lane.queued++;
@@ -59,10 +63,10 @@ export class Notifier {
         try {
           const result = await deliver(lane.target, event, { ...this.#options, signal: this.#abort.signal });
           this.#last.set(lane.target.label, result);
-          if (!result.ok) this.#fail(lane.target.label, result.error ?? "failed");
+          if (!result.ok) this.#fail(lane.target.label, result.error ?? "failed", event.event);
         } catch (err) {
           // deliver() reports its failures as results; this is a bug, still kept from the loop.
-          this.#fail(lane.target.label, `internal error: ${String(err)}`);
+          this.#fail(lane.target.label, `internal error: ${String(err)}`, event.event);
         } finally {
           lane.queued--;
         }
@@ -98,9 +102,9 @@ export class Notifier {
     return new Map(this.#last);
   }
 
-  #fail(label: string, error: string): void {
+  #fail(label: string, error: string, event: string): void {
     try {
-      this.#onFailure?.(label, error);
+      this.#onFailure?.(label, error, event);
     } catch {
       // A failing logger must not break delivery of the next event.
     }

@@ -1,0 +1,109 @@
+import { emptyStateBody, type StateBody } from "@codex-autorunner/core";
+import { makeTerminalSafe } from "@codex-autorunner/core/node/lite";
+import { describe, expect, it } from "vitest";
+import { formatStatus } from "./status-format.js";
+import { colors } from "./tty.js";
+
+// `car status`'s rows for issue 13: a usage-limit wait, the agent's question, a quiet run and a
+// notification that could not be delivered. Times are built in local time (status shows the clock).
+const NOW = new Date(2026, 11, 4, 23, 0, 0).getTime();
+const iso = (msFromNow: number) => new Date(NOW + msFromNow).toISOString();
+const plain = colors(false);
+
+function rows(patch: Partial<StateBody>, c = plain): string[] {
+  return formatStatus(emptyStateBody("/repo", patch), c, makeTerminalSafe, NOW);
+}
+const live = { running: true, lock: { info: null, alive: true } };
+
+describe("formatStatus: waits, quiet runs, notifications", () => {
+  it("a usage-limit wait shows the time left and the clock time it resumes, and the limit message", () => {
+    const lines = rows({
+      ...live,
+      status: "waiting",
+      waiting: {
+        reason: "rate_limit",
+        until: iso(250_000),
+        since: iso(-10_000),
+        message: "429 slow down\x1b[2J",
+      },
+    });
+    expect(lines).toContain("status:     waiting");
+    expect(lines).toContain("waiting:    rate limit, resumes in 4m10s (at 23:04:10)");
+    const limit = lines.find((l) => l.startsWith("limit:"));
+    expect(limit).toMatch(/^limit: {6}429 slow down/);
+    expect(limit).not.toContain("\x1b");
+  });
+
+  it("a wait left behind by a dead runner says `car resume` waits out the rest", () => {
+    const lines = rows({
+      status: "error",
+      stale: true,
+      waiting: { reason: "rate_limit", until: iso(60_000), since: iso(-10_000), message: null },
+    });
+    expect(lines).toContain("waiting:    rate limit until 23:01:00: `car resume` waits out the rest");
+    expect(lines.some((l) => l.startsWith("limit:"))).toBe(false);
+  });
+
+  it("waiting_input shows the question and how to answer it", () => {
+    const lines = rows({
+      ...live,
+      status: "waiting_input",
+      waiting: {
+        reason: "needs_input",
+        until: iso(1_800_000),
+        since: iso(-5_000),
+        message: "Use Postgres or SQLite?",
+      },
+    });
+    expect(lines).toContain("status:     waiting_input");
+    expect(lines).toContain("question:   Use Postgres or SQLite?");
+    expect(lines).toContain(
+      'answer:     car steer "<your answer>" (the loop gives up in 30m00s, at 23:30:00)',
+    );
+    const dead = rows({
+      status: "error",
+      waiting: { reason: "needs_input", until: iso(1_800_000), since: iso(-5_000), message: "Which DB?" },
+    });
+    expect(dead).toContain('answer:     car steer "<your answer>", then `car resume`');
+    // A give-up time on another day is shown in full.
+    const tomorrow = rows({
+      ...live,
+      status: "waiting_input",
+      waiting: { reason: "needs_input", until: iso(86_400_000), since: iso(0), message: "?" },
+    });
+    expect(tomorrow.find((l) => l.startsWith("answer:"))).toContain(`at ${iso(86_400_000)})`);
+  });
+
+  it("a quiet run says for how long and the command the agent started last", () => {
+    const lines = rows({
+      ...live,
+      status: "running",
+      quiet: { run_id: 7, since: iso(-192_000), last_command: "npm test" },
+    });
+    expect(lines).toContain("quiet:      run 7 quiet for 3m12s; last command: npm test");
+    const noCmd = rows({
+      ...live,
+      status: "running",
+      quiet: { run_id: 7, since: iso(-45_000), last_command: null },
+    });
+    expect(noCmd).toContain("quiet:      run 7 quiet for 45.0s");
+  });
+
+  it("the last failed notification: target, event, error and when", () => {
+    const at = "2026-12-04T22:58:00.000Z";
+    const lines = rows({
+      notify_error: { target: "slack[1]", event: "loop_stopped", error: "HTTP 404", at },
+    });
+    expect(lines).toContain(`notify:     slack[1] (loop_stopped): HTTP 404 at ${at}`);
+  });
+
+  it("colours: waiting yellow, waiting_input bold yellow", () => {
+    const c = colors(true);
+    expect(rows({ ...live, status: "waiting" }, c).find((l) => l.startsWith("status:"))).toContain(
+      "\x1b[33mwaiting\x1b[39m",
+    );
+    expect(rows({ ...live, status: "waiting_input" }, c).find((l) => l.startsWith("status:"))).toContain(
+      "\x1b[1m\x1b[33mwaiting_input\x1b[39m\x1b[22m",
+    );
+  });
+});
