@@ -1,4 +1,5 @@
 export * from "./model-server/index.js";
 export * from "./paths.js";
 export * from "./proc.js";
+export * from "./receiver.js";
 export * from "./repo.js";

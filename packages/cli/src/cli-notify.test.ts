@@ -1,7 +1,6 @@
 import { createHmac } from "node:crypto";
-import { makeTempRepo, runCar, type TempRepo } from "@codex-autorunner/testkit";
+import { makeTempRepo, refusedPort, runCar, startReceiver, type TempRepo } from "@codex-autorunner/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { closedPort, startReceiver } from "./test-support.js";
 
 // `car notify test` through the BUILT bin against a real HTTP receiver on 127.0.0.1.
 
@@ -16,8 +15,8 @@ afterEach(async () => {
   repo = null;
 });
 
-async function receiver() {
-  const r = await startReceiver();
+async function receiver(answer?: number) {
+  const r = await startReceiver(answer);
   closers.push(r.close);
   return r;
 }
@@ -50,7 +49,7 @@ describe("car notify test (built bin)", () => {
     expect(hook?.headers["x-car-event"]).toBe("needs_input");
     const expected = `sha256=${createHmac("sha256", SECRET).update(hook!.body).digest("hex")}`;
     expect(hook?.headers["x-car-signature"]).toBe(expected);
-    expect(JSON.parse(hook!.body.toString("utf8"))).toMatchObject({ event: "needs_input" });
+    expect(JSON.parse(hook!.body)).toMatchObject({ event: "needs_input" });
     expect(rx.requests.find((q) => q.url === "/topic")?.headers.authorization).toBe(`Bearer ${NTFY_TOKEN}`);
     // Neither secret, nor the receiver's URL, is printed.
     for (const text of [r.stdout, r.stderr]) {
@@ -62,7 +61,8 @@ describe("car notify test (built bin)", () => {
 
   it("exit 1 when a target fails: a refused port, a missing secret variable (named, never valued)", async () => {
     const rx = await receiver();
-    const port = await closedPort();
+    const down = await receiver(503);
+    const port = await refusedPort();
     repo = makeTempRepo({
       config: {
         notify: {
@@ -70,6 +70,7 @@ describe("car notify test (built bin)", () => {
             { type: "webhook", url: `${rx.origin}/ok` },
             { type: "webhook", url: `http://127.0.0.1:${port}/refused` },
             { type: "slack", url_env: "CAR_T_SLACK_URL_UNSET" },
+            { type: "webhook", url: `${down.origin}/down` },
           ],
         },
       },
@@ -79,7 +80,9 @@ describe("car notify test (built bin)", () => {
     expect(r.stdout).toMatch(/^ok {6}webhook\[0\] {2}HTTP 200/m);
     expect(r.stdout).toMatch(/^FAILED {2}webhook\[1\] {2}no answer: .*ECONNREFUSED/m);
     expect(r.stdout).toMatch(/^FAILED {2}slack\[2\] {4}not sent: .*CAR_T_SLACK_URL_UNSET .*is not set/m);
-    expect(r.stderr).toContain("car: 2 of 3 targets failed");
+    // The status once, then what the target said.
+    expect(r.stdout).toMatch(/^FAILED {2}webhook\[3\] {2}HTTP 503: \{"ok":false\} \(/m);
+    expect(r.stderr).toContain("car: 3 of 4 targets failed");
     expect(rx.requests.map((q) => q.headers["x-car-event"])).toEqual(["loop_stopped"]);
   });
 

@@ -107,6 +107,10 @@ describe("car steer (built bin)", () => {
     const empty = await runCar(["steer", "-"], { cwd: root, input: " \n" });
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain("the steering message is empty");
+    // An endless source is cut off at a bound, not read into memory.
+    const endless = await runCar(["steer", "--file", "/dev/zero"], { cwd: root });
+    expect(endless.code).toBe(2);
+    expect(endless.stderr).toContain("--file /dev/zero is over 1048576 bytes");
     const missing = await runCar(["steer", "--file", "nope.txt"], { cwd: root });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("--file nope.txt: no such file");

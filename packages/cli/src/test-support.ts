@@ -1,8 +1,5 @@
 // Helpers shared by the CLI tests (which run the BUILT dist/bin.js as a child process).
-import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { StatusReport } from "@codex-autorunner/core/node";
 import { runCar } from "@codex-autorunner/testkit";
@@ -48,57 +45,4 @@ export function killQuietly(pid: number | null): void {
   } catch {
     // already gone
   }
-}
-
-/** What a local receiver got: method, path, headers and the exact body. */
-export interface Received {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** An HTTP receiver on 127.0.0.1 answering `status` to everything, for notification tests. */
-export async function startReceiver(status = 200): Promise<{
-  origin: string;
-  requests: Received[];
-  close(): Promise<void>;
-}> {
-  const requests: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      requests.push({
-        method: req.method ?? "",
-        url: req.url ?? "",
-        headers: req.headers,
-        body: Buffer.concat(chunks),
-      });
-      res.writeHead(status).end();
-    });
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    requests,
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, "close");
-    },
-  };
-}
-
-/** A port on 127.0.0.1 nothing listens on (bound, then released): connections are refused. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
 }

@@ -1,7 +1,18 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { codexArgsFor, codexEnvFor } from "./codex.js";
 import { describeRequest, startModelServer } from "./server.js";
-import { dropStream, hang, httpError, responseFailed, runCommand, say } from "./steps.js";
+import {
+  dropStream,
+  faultsThen,
+  hang,
+  httpError,
+  rateLimited,
+  rateLimitedFor,
+  responseFailed,
+  runCommand,
+  say,
+  usageLimited,
+} from "./steps.js";
 import type { ModelServer } from "./types.js";
 
 let server: ModelServer | null = null;
@@ -132,6 +143,47 @@ describe("startModelServer", () => {
     await expect(hung).rejects.toThrow();
     expect(srv.pending()).toBe(0);
     expect(srv.steps.map((s) => s.type)).toEqual(["http_error", "response_failed", "drop", "hang"]);
+  });
+
+  it("answers N limits, then hands over to the script, recording each arrival time", async () => {
+    const resetsAt = new Date(Date.UTC(2026, 11, 5, 0, 0, 8));
+    const limits = [rateLimited({ "retry-after": "8" }), usageLimited(resetsAt), usageLimited()];
+    server = await startModelServer({
+      script: faultsThen(
+        3,
+        (_req, n) => limits[n]!,
+        () => say("ok"),
+      ),
+    });
+    const before = Date.now();
+    const first = await post(server, [userMsg("a")]);
+    expect(first.status).toBe(429);
+    expect(first.headers.get("retry-after")).toBe("8");
+    expect(await first.json()).toEqual({
+      error: { message: "Rate limit reached. Please try again in 8s.", type: "rate_limit_exceeded" },
+    });
+    const second = await post(server, [userMsg("a")]);
+    expect(((await second.json()) as { error: Record<string, unknown> }).error).toEqual({
+      message: "The usage limit has been reached",
+      type: "usage_limit_reached",
+      resets_at: resetsAt.getTime() / 1000,
+    });
+    const third = await post(server, [userMsg("a")]);
+    expect(((await third.json()) as { error: Record<string, unknown> }).error).not.toHaveProperty(
+      "resets_at",
+    );
+    const fourth = await post(server, [userMsg("a")]);
+    expect(fourth.status).toBe(200);
+    await fourth.text();
+    expect(server.steps.map((s) => s.type)).toEqual(["http_error", "http_error", "http_error", "reply"]);
+    const times = server.requests.map((r) => r.at);
+    expect(times[0]).toBeGreaterThanOrEqual(before);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(rateLimitedFor(8)).toEqual({
+      type: "response_failed",
+      code: "rate_limit_exceeded",
+      message: "Rate limit reached for gpt. Please try again in 8s.",
+    });
   });
 
   it("answers 404 to anything but POST …/responses", async () => {

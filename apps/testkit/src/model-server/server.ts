@@ -170,7 +170,13 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         }
         return;
       case "http_error": {
-        const body = { error: { message: step.message ?? "error", type: step.errorType ?? "server_error" } };
+        const body = {
+          error: {
+            message: step.message ?? "error",
+            type: step.errorType ?? "server_error",
+            ...step.errorFields,
+          },
+        };
         res.writeHead(step.status, { "content-type": "application/json", ...step.headers });
         res.end(JSON.stringify(body));
         return;
@@ -212,7 +218,12 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     }
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: Buffer,
+    arrivedAt: number,
+  ): Promise<void> {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     let body: ResponsesRequestBody | null = null;
     try {
@@ -224,6 +235,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     const thread = req.headers["thread-id"] ?? req.headers["session-id"];
     const request: ModelRequest = {
       index: requests.length,
+      at: arrivedAt,
       method: req.method ?? "GET",
       path,
       headers: { ...req.headers },
@@ -254,10 +266,11 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   }
 
   const server = createServer((req, res) => {
+    const arrivedAt = Date.now();
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      void handle(req, res, Buffer.concat(chunks)).catch((e: unknown) => {
+      void handle(req, res, Buffer.concat(chunks), arrivedAt).catch((e: unknown) => {
         if (!res.headersSent) res.writeHead(500);
         res.end(String(e));
       });

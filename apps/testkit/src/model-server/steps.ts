@@ -4,6 +4,7 @@ import type {
   HangStep,
   HttpErrorStep,
   ModelRequest,
+  ModelStep,
   ReplyStep,
   ServedUsage,
 } from "./types.js";
@@ -24,6 +25,52 @@ export function httpError(
   errorType = "server_error",
 ): HttpErrorStep {
   return { type: "http_error", status, message, errorType };
+}
+
+/**
+ * HTTP 429 without a reset time. codex 0.169 (request_max_retries=0) reports only "exceeded retry
+ * limit, last status: 429 Too Many Requests": the body's message and a Retry-After header are dropped.
+ */
+export function rateLimited(headers?: Record<string, string>): HttpErrorStep {
+  const step = httpError(429, "Rate limit reached. Please try again in 8s.", "rate_limit_exceeded");
+  return headers ? { ...step, headers } : step;
+}
+
+/**
+ * HTTP 429 `usage_limit_reached` (the ChatGPT plan limit). With `resetsAt` codex prints "You’ve hit
+ * your usage limit. Try again at 11:33 PM." (local time, truncated to the minute), else "… Try again
+ * later.". `resets_in_seconds` is ignored by codex 0.169, so only `resets_at` is sent.
+ */
+export function usageLimited(resetsAt?: Date): HttpErrorStep {
+  const step = httpError(429, "The usage limit has been reached", "usage_limit_reached");
+  if (resetsAt === undefined) return step;
+  return { ...step, errorFields: { resets_at: Math.floor(resetsAt.getTime() / 1000) } };
+}
+
+/**
+ * A rate limit that names its reset to the millisecond: the stream ends in `response.failed` with
+ * `rate_limit_exceeded` (what the Responses API sends mid-stream); codex prints "rate limit exceeded:
+ * Rate limit reached for gpt. Please try again in <s>s.".
+ */
+export function rateLimitedFor(seconds: number): FailedStep {
+  return responseFailed(
+    "rate_limit_exceeded",
+    `Rate limit reached for gpt. Please try again in ${seconds}s.`,
+  );
+}
+
+/** Script: the first `count` requests get `fault` (a 429, say); every later one goes to `then`. */
+export function faultsThen(
+  count: number,
+  fault: ModelStep | ((req: ModelRequest, n: number) => ModelStep),
+  then: (req: ModelRequest) => ModelStep | Promise<ModelStep>,
+): (req: ModelRequest) => ModelStep | Promise<ModelStep> {
+  let n = 0;
+  return (req) => {
+    if (n >= count) return then(req);
+    n++;
+    return typeof fault === "function" ? fault(req, n - 1) : fault;
+  };
 }
 
 export function dropStream(partialText = "partial"): DropStep {

@@ -30,6 +30,8 @@ export interface HttpErrorStep {
   message?: string;
   /** The `error.type` field, e.g. "server_error", "rate_limit_exceeded", "usage_limit_reached". */
   errorType?: string;
+  /** More fields of the `error` object, e.g. `{resets_at: <epoch s>}` for "usage_limit_reached". */
+  errorFields?: Record<string, unknown>;
   headers?: Record<string, string>;
 }
 
@@ -59,6 +61,8 @@ export type ModelStep = ReplyStep | HttpErrorStep | DropStep | HangStep | Failed
 export interface ModelRequest {
   /** 0-based, in arrival order over the server's life. */
   index: number;
+  /** When the request arrived (ms since the epoch), for "not before the reset" checks. */
+  at: number;
   method: string;
   path: string;
   headers: Record<string, string | string[] | undefined>;

@@ -58,12 +58,11 @@ export const notifyCommand: CommandModule<object, NotifyArgs> = {
     const c = stdoutColors();
     const width = Math.max(...results.map((r) => r.label.length));
     for (const r of results) {
-      const http = r.status !== null ? `HTTP ${r.status}` : "no answer";
-      const why = r.error !== null ? `: ${safe(r.error)}` : "";
+      const head = r.attempts === 0 ? "not sent" : r.status !== null ? `HTTP ${r.status}` : "no answer";
+      // Core's error for an answered request already starts with "HTTP <status>".
+      const what = r.error === null ? head : r.status !== null ? safe(r.error) : `${head}: ${safe(r.error)}`;
       const took = r.attempts > 0 ? c.dim(` (${core.formatDuration(r.duration_ms)})`) : "";
-      out(
-        `${r.ok ? c.green("ok    ") : c.red("FAILED")}  ${r.label.padEnd(width)}  ${r.attempts > 0 ? http : "not sent"}${why}${took}`,
-      );
+      out(`${r.ok ? c.green("ok    ") : c.red("FAILED")}  ${r.label.padEnd(width)}  ${what}${took}`);
     }
     const failed = results.filter((r) => !r.ok).length;
     if (failed > 0) {

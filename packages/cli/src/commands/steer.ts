@@ -1,4 +1,4 @@
-import { promises as fsp } from "node:fs";
+import { createReadStream } from "node:fs";
 import { resolve } from "node:path";
 import type { SteerListBody } from "@codex-autorunner/core";
 import type { CommandModule } from "yargs";
@@ -14,22 +14,55 @@ interface SteerArgs extends GlobalArgs {
   delete?: string;
 }
 
+/**
+ * Most bytes read from a file or stdin: well over core's message limit (leading/trailing space is
+ * trimmed first), and a bound, so `--file /dev/zero` or an endless pipe cannot grow memory.
+ */
+const READ_MAX_BYTES = 1024 * 1024;
+
 /** The message's text: the argument, a file, or stdin (`-`). Size limits are core's (normalizeSteerText). */
 async function messageText(argv: SteerArgs): Promise<string> {
   const core = await loadCore();
+  const tooLarge = (what: string) =>
+    new core.CarError(
+      "INVALID_ARGUMENT",
+      `${what} is over ${READ_MAX_BYTES} bytes; a steering message is at most ${core.STEER_MAX_BYTES}`,
+      {
+        key: "message",
+        expected: `at most ${core.STEER_MAX_BYTES} bytes`,
+        reason: "steer_too_large",
+      },
+    );
   if (argv.file !== undefined) {
     const path = resolve(process.cwd(), argv.file);
-    return fsp.readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of createReadStream(path, { highWaterMark: 64 * 1024 })) {
+        size += (chunk as Buffer).length;
+        if (size > READ_MAX_BYTES) throw tooLarge(`--file ${argv.file}`);
+        chunks.push(chunk as Buffer);
+      }
+    } catch (e) {
+      if (core.isCarError(e)) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
       throw new core.CarError(
         "INVALID_ARGUMENT",
-        `--file ${argv.file}: ${e.code === "ENOENT" ? "no such file" : `cannot read it (${e.code ?? e.message})`}`,
+        `--file ${argv.file}: ${code === "ENOENT" ? "no such file" : `cannot read it (${code ?? (e as Error).message})`}`,
         { file: path },
       );
-    });
+    }
+    return Buffer.concat(chunks).toString("utf8");
   }
   if (argv.message === "-" || (argv.message === "" && invocation.argv.includes("-"))) {
+    if (process.stdin.isTTY) err("car: reading the message from stdin; end it with Ctrl-D");
     const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    let size = 0;
+    for await (const chunk of process.stdin) {
+      size += (chunk as Buffer).length;
+      if (size > READ_MAX_BYTES) throw tooLarge("stdin");
+      chunks.push(chunk as Buffer);
+    }
     return Buffer.concat(chunks).toString("utf8");
   }
   return argv.message ?? "";

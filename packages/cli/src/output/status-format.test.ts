@@ -42,6 +42,11 @@ describe("formatStatus: waits, quiet runs, notifications", () => {
     });
     expect(lines).toContain("waiting:    rate limit until 23:01:00: `car resume` waits out the rest");
     expect(lines.some((l) => l.startsWith("limit:"))).toBe(false);
+    const over = rows({
+      status: "error",
+      waiting: { reason: "rate_limit", until: iso(-1_000), since: iso(-60_000), message: "limit" },
+    });
+    expect(over.some((l) => l.startsWith("waiting:") || l.startsWith("limit:"))).toBe(false);
   });
 
   it("waiting_input shows the question and how to answer it", () => {
@@ -87,6 +92,11 @@ describe("formatStatus: waits, quiet runs, notifications", () => {
       quiet: { run_id: 7, since: iso(-45_000), last_command: null },
     });
     expect(noCmd).toContain("quiet:      run 7 quiet for 45.0s");
+    const odd = rows({ ...live, quiet: { run_id: 7, since: "\x1b[2Jsoon", last_command: "x\x1b[31m" } });
+    expect(odd.find((l) => l.startsWith("quiet:"))).toMatch(
+      /^quiet: {6}run 7 quiet for \u241b\[2Jsoon; last/,
+    );
+    expect(odd.join("\n")).not.toContain("\x1b");
   });
 
   it("the last failed notification: target, event, error and when", () => {
@@ -95,6 +105,13 @@ describe("formatStatus: waits, quiet runs, notifications", () => {
       notify_error: { target: "slack[1]", event: "loop_stopped", error: "HTTP 404", at },
     });
     expect(lines).toContain(`notify:     slack[1] (loop_stopped): HTTP 404 at ${at}`);
+    // state.json is only a file: every field is made terminal-safe.
+    const hostile = rows({
+      notify_error: { target: "x\x1b]0;t\x07", event: "e\x1b[2J", error: "boom\x1b[31m", at: "\x1b[1m" },
+    });
+    const line = hostile.find((l) => l.startsWith("notify:")) ?? "";
+    expect(line).toMatch(/^notify: .*boom/);
+    expect(line).not.toContain("\x1b");
   });
 
   it("colours: waiting yellow, waiting_input bold yellow", () => {

@@ -34,9 +34,10 @@ function waitingRows(
 ): Array<[string, string]> {
   const rows: Array<[string, string]> = [];
   const w = s.waiting;
-  if (w?.reason === "rate_limit") {
+  const due = w !== null && Date.parse(w.until) > now;
+  // A dead runner's wait that has run out is nothing `car resume` would wait for.
+  if (w?.reason === "rate_limit" && (s.running || due)) {
     const left = timeUntil(w.until, now);
-    const due = Date.parse(w.until) > now;
     const text = !s.running
       ? `rate limit until ${when(w.until, now)}: \`car resume\` waits out the rest`
       : due && left !== null
@@ -56,14 +57,15 @@ function waitingRows(
   }
   const q = s.quiet;
   if (q) {
+    // `quiet` is not checked when state.json is read (the agent can write that file): all made safe.
     const since = Date.parse(q.since);
-    const quietFor = Number.isNaN(since) ? q.since : formatDuration(Math.max(0, now - since));
+    const quietFor = Number.isNaN(since) ? safe(String(q.since)) : formatDuration(Math.max(0, now - since));
     const cmd = q.last_command !== null ? `; last command: ${safe(q.last_command)}` : "";
-    rows.push(["quiet", c.yellow(`run ${q.run_id} quiet for ${quietFor}${cmd}`)]);
+    rows.push(["quiet", c.yellow(`run ${safe(String(q.run_id))} quiet for ${quietFor}${cmd}`)]);
   }
   const n = s.notify_error;
   if (n) {
-    rows.push(["notify", c.red(`${safe(n.target)} (${safe(n.event)}): ${safe(n.error)} at ${n.at}`)]);
+    rows.push(["notify", c.red(`${safe(n.target)} (${safe(n.event)}): ${safe(n.error)} at ${safe(n.at)}`)]);
   }
   return rows;
 }

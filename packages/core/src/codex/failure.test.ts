@@ -95,3 +95,37 @@ describe("parseRetryAfter on the spellings a limit wait relies on", () => {
     expect(parseRetryAfter(message, now)).toBe(ms);
   });
 });
+
+// Recorded from codex 0.169 with request_max_retries=0 (apps/e2e/src/overnight): an HTTP 429 keeps
+// its reset only as `usage_limit_reached` + `resets_at`, printed as a local clock time truncated to
+// the minute; `resets_in_seconds`, `Retry-After` and the error's own message are dropped.
+describe("classifyCodexFailure on what codex prints for an HTTP 429", () => {
+  const now = new Date(2026, 11, 4, 23, 33, 46);
+
+  it.each([
+    "exceeded retry limit, last status: 429 Too Many Requests",
+    "You’ve hit your usage limit. Try again later.",
+  ])("%s → rate_limit without a reset", (message) => {
+    expect(classifyCodexFailure(message, now)).toEqual({ kind: "rate_limit" });
+  });
+
+  it("waits for the end of the printed minute when the reset falls in the current minute", () => {
+    // resets_at was 23:33:54; codex printed 11:33 PM at 23:33:46. Not tomorrow.
+    expect(classifyCodexFailure("You’ve hit your usage limit. Try again at 11:33 PM.", now)).toEqual({
+      kind: "rate_limit",
+      retryAfterMs: 14_000,
+    });
+    const plan =
+      "You’ve hit your usage limit. Upgrade to Pro (https://chatgpt.com/explore/pro), visit " +
+      "https://chatgpt.com/settings/usage to purchase more credits or try again at 11:34 PM.";
+    expect(classifyCodexFailure(plan, now)).toEqual({ kind: "rate_limit", retryAfterMs: 14_000 });
+  });
+
+  it("still takes a minute already over as the next day's", () => {
+    expect(parseRetryAfter("Try again at 11:32 PM.", now)).toBe(24 * 3_600_000 - 106_000);
+  });
+
+  it("treats a dated reset in the current minute the same way", () => {
+    expect(parseRetryAfter("Try again at Dec 4th, 2026 11:33 PM.", now)).toBe(14_000);
+  });
+});

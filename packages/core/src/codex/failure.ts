@@ -110,8 +110,18 @@ function parseClockTime(text: string, now: Date): number | null {
   // Codex formats the reset in the machine's local time; the next such moment is when it resets.
   const target = new Date(now.getTime());
   target.setHours(hour, minute, second, 0);
+  const inMinute = untilMinuteEnds(target.getTime(), m[3] === undefined, now);
+  if (inMinute !== null) return inMinute;
   if (target.getTime() <= now.getTime()) target.setDate(target.getDate() + 1);
   return target.getTime() - now.getTime();
+}
+
+/** Codex prints the reset truncated to the minute ("11:33 PM" for 23:33:54): while that minute is
+ * still running the reset is at most its end, not tomorrow. */
+function untilMinuteEnds(target: number, minutePrecision: boolean, now: Date): number | null {
+  if (!minutePrecision) return null;
+  const end = target + 60_000;
+  return target <= now.getTime() && now.getTime() < end ? end - now.getTime() : null;
 }
 
 /** "at 4:48 PM", "at Nov 26th, 2026 4:48 PM", "at 2026-11-25T17:00:00Z" → ms from now. */
@@ -123,8 +133,10 @@ function parseResetAt(text: string, now: Date): number | null {
   const clock = parseClockTime(cleaned, now);
   if (clock !== null) return clock;
   const t = Date.parse(cleaned);
-  if (Number.isFinite(t) && t > now.getTime()) return t - now.getTime();
-  return null;
+  if (!Number.isFinite(t)) return null;
+  if (t > now.getTime()) return t - now.getTime();
+  // "Dec 5th, 2026 12:01 AM" is minute-truncated too; a time with seconds is exact.
+  return untilMinuteEnds(t, !/\d:\d{2}:\d{2}/.test(cleaned), now);
 }
 
 /** The wait a rate-limit message announces, in ms; undefined when it gives none. */

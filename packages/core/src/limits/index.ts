@@ -3,7 +3,6 @@ export {
   DEFAULT_LIMIT_WAIT_SECONDS,
   DEFAULT_MAX_LIMIT_WAIT_SECONDS,
   LIMIT_WAIT_CAP_SECONDS,
-  LIMIT_WAIT_EXHAUSTED,
   type LimitWaitInput,
   type LimitWaitPlan,
   planLimitWait,

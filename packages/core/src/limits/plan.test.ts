@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classifyCodexFailure } from "../codex/failure.js";
-import { LIMIT_WAIT_EXHAUSTED, planLimitWait, resetAtFrom } from "./plan.js";
+import { planLimitWait, resetAtFrom } from "./plan.js";
 
 const now = new Date("2026-12-04T14:00:00Z");
 const min = 60_000;
@@ -58,10 +58,6 @@ describe("planLimitWait", () => {
   it("never runs out with budgetSeconds null", () => {
     const p = planLimitWait({ now, attempt: 40, budgetSeconds: null, waitedSoFarMs: 10 ** 12 });
     expect(p).toMatchObject({ exhausted: false, waitMs: 30 * min });
-  });
-
-  it("names the stop reason", () => {
-    expect(LIMIT_WAIT_EXHAUSTED).toBe("limit_wait_exhausted");
   });
 });
 

@@ -4,10 +4,9 @@
  * `parseRetryAfter`, surfaced as `retryAfterMs`), otherwise backs off from
  * `runner.limit_wait_seconds`, doubling per attempt, each wait capped at LIMIT_WAIT_CAP_SECONDS,
  * all within `runner.max_limit_wait_seconds` (null = no cap). Past the budget the loop stops with
- * LIMIT_WAIT_EXHAUSTED.
+ * `limit_wait_exhausted`.
  */
 
-export const LIMIT_WAIT_EXHAUSTED = "limit_wait_exhausted";
 export const DEFAULT_LIMIT_WAIT_SECONDS = 60;
 export const LIMIT_WAIT_CAP_SECONDS = 1800;
 export const DEFAULT_MAX_LIMIT_WAIT_SECONDS = 43_200;

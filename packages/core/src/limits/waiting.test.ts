@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { NEEDS_INPUT_MAX_CHARS } from "../steer/needs-input.js";
 import { newWaiting, parseWaiting, remainingWait, WAITING_MESSAGE_MAX_CHARS } from "./waiting.js";
 
 describe("newWaiting", () => {
@@ -20,6 +21,12 @@ describe("newWaiting", () => {
     const long = newWaiting({ since: new Date(0), until: new Date(1000), message: "x".repeat(5000) });
     expect(long.message).toHaveLength(WAITING_MESSAGE_MAX_CHARS);
     expect("message" in newWaiting({ since: new Date(0), until: new Date(1000), message: "" })).toBe(false);
+    // A question keeps all findNeedsInput kept.
+    const question = "q".repeat(NEEDS_INPUT_MAX_CHARS);
+    expect(
+      newWaiting({ reason: "needs_input", since: new Date(0), until: new Date(1000), message: question })
+        .message,
+    ).toBe(question);
   });
 });
 

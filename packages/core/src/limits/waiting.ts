@@ -4,11 +4,15 @@
  * the agent at once; or the agent's NEEDS_INPUT question, waiting for a steering message (`message`
  * is the question, `until` when the loop gives up).
  */
+import { NEEDS_INPUT_MAX_CHARS } from "../steer/needs-input.js";
 
 export const WAITING_REASONS = ["rate_limit", "needs_input"] as const;
 export type WaitingReason = (typeof WAITING_REASONS)[number];
 
-/** Longest `message` kept (the agent's limit message, for status and notifications). */
+/**
+ * Longest limit `message` kept (the agent's limit message, for status and notifications); a question
+ * keeps what findNeedsInput kept (NEEDS_INPUT_MAX_CHARS), so status shows the whole of it.
+ */
 export const WAITING_MESSAGE_MAX_CHARS = 500;
 
 export interface Waiting {
@@ -33,10 +37,8 @@ export function newWaiting(input: {
     since: isoSeconds(input.since, "floor"),
   };
   const msg = input.message?.trim();
-  if (msg) {
-    w.message =
-      msg.length > WAITING_MESSAGE_MAX_CHARS ? `${msg.slice(0, WAITING_MESSAGE_MAX_CHARS - 1)}…` : msg;
-  }
+  const max = w.reason === "needs_input" ? NEEDS_INPUT_MAX_CHARS : WAITING_MESSAGE_MAX_CHARS;
+  if (msg) w.message = msg.length > max ? `${msg.slice(0, max - 1)}…` : msg;
   return w;
 }
 

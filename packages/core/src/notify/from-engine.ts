@@ -19,6 +19,8 @@ export class NotifyTracker {
 
   /** The notifications `e` makes (none for most events), in the order they should be sent. */
   events(e: EngineEvent): NotifyEvent[] {
+    // Called for every event, one per line of agent output: nothing is built for those.
+    if (e.type === "log" || e.type === "state") return [];
     const base = { repo: this.repo, at: this.now().toISOString() };
     switch (e.type) {
       case "run.started":

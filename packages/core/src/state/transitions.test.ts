@@ -190,5 +190,12 @@ describe("waits", () => {
       until: limit.until,
     });
     expect(() => parseState(text({ until: 5 }), "state.json")).toThrow(/waiting: expected/);
+    const bad = (patch: object) => JSON.stringify({ ...initialState(), ...patch });
+    expect(() => parseState(bad({ quiet: { run_id: 1, since: "x" } }), "state.json")).toThrow(
+      /quiet: expected/,
+    );
+    expect(() => parseState(bad({ notify_error: { target: "t" } }), "state.json")).toThrow(
+      /notify_error: expected/,
+    );
   });
 });

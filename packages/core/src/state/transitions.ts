@@ -89,6 +89,25 @@ export function parseState(text: string, file: string): RunnerState {
   check("agent_marker", (v) => typeof v === "string" && v !== "", "a run marker string or null");
   check("reason", (v) => typeof v === "string", "a string or null");
   check("waiting", (v) => parseWaiting(v) !== null, "{reason, until, since, message?} or null");
+  const fields = (v: unknown, ok: (o: Record<string, unknown>) => boolean) =>
+    typeof v === "object" && !Array.isArray(v) && ok(v as Record<string, unknown>);
+  check(
+    "quiet",
+    (v) =>
+      fields(
+        v,
+        (o) =>
+          isInt(o.run_id) &&
+          typeof o.since === "string" &&
+          (o.last_command === null || typeof o.last_command === "string"),
+      ),
+    "{run_id, since, last_command} or null",
+  );
+  check(
+    "notify_error",
+    (v) => fields(v, (o) => ["target", "event", "error", "at"].every((k) => typeof o[k] === "string")),
+    "{target, event, error, at} or null",
+  );
   check("tokens_total", (v) => typeof v === "object" && !Array.isArray(v), "token totals or null");
   check(
     "last_verify",

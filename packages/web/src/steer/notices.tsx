@@ -5,7 +5,7 @@ import { Banner } from "../ui/banner.js";
 import { limitText, quietText } from "./waiting.js";
 
 /** The current time, ticking every second while `active` (a countdown), still otherwise. */
-export function useNow(active: boolean): number {
+function useNow(active: boolean): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (!active) return;

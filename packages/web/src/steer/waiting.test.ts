@@ -33,6 +33,8 @@ describe("limitText", () => {
   it("a dead runner's leftover wait says Resume honours it; none once it is over or for a question", () => {
     const dead = state({ status: "error", running: false, runner_pid: null, waiting: limit });
     expect(limitText(dead, NOW)).toContain("Resume waits out the remaining 4:10");
+    // A clock set back an hour: never more than the wait was long (core's remainingWait).
+    expect(limitText(dead, NOW - 3_600_000)).toContain("Resume waits out the remaining 6:10");
     expect(limitText(dead, Date.parse(limit.until))).toBeNull();
     expect(limitText(state({ waiting: { ...limit, reason: "needs_input" } }), NOW)).toBeNull();
   });

@@ -1,4 +1,5 @@
 /** Words for the runner's waits (issue 13): the usage-limit countdown and a quiet run. Pure. */
+import { remainingWait } from "@codex-autorunner/core";
 import type { StateResponse } from "../api/types.js";
 import { formatDuration } from "../format.js";
 
@@ -24,7 +25,8 @@ export function clockTime(iso: string): string {
 export function limitText(state: StateResponse, now: number): string | null {
   const w = state.waiting;
   if (!w || w.reason !== "rate_limit") return null;
-  const left = Date.parse(w.until) - now;
+  // Core's measure (what `car resume` honours): never longer than the wait was, whatever the clock says.
+  const left = remainingWait({ reason: w.reason, until: w.until, since: w.since }, new Date(now));
   if (!state.running) {
     return left > 0
       ? `Usage limit until ${clockTime(w.until)} — Resume waits out the remaining ${countdown(left)}`

@@ -1,5 +1,6 @@
 import type { StateResponse } from "../api/types.js";
 import type { StreamStatus } from "../sse/client.js";
+import { pendingQuestion } from "../steer/waiting.js";
 
 export type StatusTone = "idle" | "running" | "error" | "warn" | "unknown";
 
@@ -14,13 +15,9 @@ export function displayStatus(state: StateResponse | null): {
   title: string;
 } {
   if (!state) return { label: "unknown", tone: "unknown", title: "State not loaded yet" };
+  const question = pendingQuestion(state);
+  if (question !== null) return { label: "needs input", tone: "warn", title: question };
   if (state.running) {
-    if (state.status === "waiting_input" || state.waiting?.reason === "needs_input")
-      return {
-        label: "needs input",
-        tone: "warn",
-        title: state.waiting?.message ?? "The agent asks a question",
-      };
     if (state.status === "waiting" || state.waiting)
       return { label: "waiting", tone: "warn", title: state.waiting?.message ?? "Usage limit: waiting" };
     return { label: "running", tone: "running", title: "The runner is alive" };

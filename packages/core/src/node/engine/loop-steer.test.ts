@@ -108,6 +108,14 @@ describe("needs input", () => {
     expect((await readState(paths)).waiting ?? null).toBeNull();
   });
 
+  it("a question in the last run a limit allows ends the loop with needs_input, not run_limit", async () => {
+    const { repo, paths } = await setup();
+    const env = agentEnv(repo, { AGENT_MODE: "ask-once", AGENT_ASK: "Tabs or spaces?" });
+    const result = await runLoop({ root: repo.root, env, once: true });
+    expect(result).toMatchObject({ reason: "needs_input", detail: "the agent asks: Tabs or spaces?" });
+    expect(await readText(paths.log)).toContain("run 1 asks: Tabs or spaces?");
+  });
+
   it("stops with reason needs_input when no answer comes in time, and on `car stop` at once", async () => {
     const { repo, paths } = await setup({ runner: "  input_wait_seconds: 0.5" });
     const env = agentEnv(repo, { AGENT_MODE: "ask-once", AGENT_ASK: "Which one?" });

@@ -91,7 +91,13 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
   // write state.json, and the last call must be what the file says.
   let writes: Promise<void> = Promise.resolve();
   const setState = (next: RunnerState): Promise<void> => {
-    ownership.assert();
+    // A rejection, never a throw: callers that do not await (the quiet tick, notify failures) only
+    // .catch() the promise, and a throw from a timer callback would crash the runner.
+    try {
+      ownership.assert();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     state = next;
     const write = writes.then(async () => {
       try {
@@ -471,7 +477,14 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
     ) {
       return done("token_budget", `${tokens.total_tokens} of ${runner.max_total_tokens} tokens used`);
     }
-    if (limit !== null && runs >= limit) return done("run_limit");
+    if (limit !== null && runs >= limit) {
+      if (question === null) return done("run_limit");
+      // No run may follow to take an answer: say the loop ended on the question, not quietly.
+      await ctx.writer.note(
+        `run ${runId} asks: ${question} (answer with \`car steer "…"\`, then \`car run\`)`,
+      );
+      return done("needs_input", `the agent asks: ${question}`);
+    }
     // The agent asked: no new run until the developer answers (or the wait runs out).
     if (question !== null) {
       const answered = await waitForAnswer(ctx, runId, question);

@@ -2,19 +2,11 @@ import { existsSync } from "node:fs";
 import type { Config } from "../../config/schema.js";
 import { CarError, isCarError } from "../../errors.js";
 import { LIMIT_WAIT_CAP_SECONDS, planLimitWait, resetAtFrom } from "../../limits/plan.js";
-import { newWaiting, type Waiting } from "../../limits/waiting.js";
+import { newWaiting } from "../../limits/waiting.js";
 import { isLogLine, sanitizeAgentLine } from "../../log/format.js";
 import { addUsage, newRunRecord } from "../../runs/record.js";
 import { findNeedsInput } from "../../steer/needs-input.js";
-import type {
-  EngineEvent,
-  LogStream,
-  RunnerState,
-  RunOutcome,
-  RunRecord,
-  TodoCounts,
-  TokenUsage,
-} from "../../types.js";
+import type { EngineEvent, LogStream, RunnerState, RunOutcome, RunRecord, TodoCounts } from "../../types.js";
 import type { VerifyDecision } from "../../verify/gate.js";
 import { verifyEnabled } from "../../verify/settings.js";
 import type { AgentBackend, AgentFailure, AgentRunSummary } from "../agent/backend.js";
@@ -22,6 +14,7 @@ import { type AgentExit, type AgentProcess, exitCodeOf, spawnAgent } from "../ag
 import type { RunCheckpoints } from "../checkpoint/around-run.js";
 import { commitAll } from "../git.js";
 import type { LogWriter } from "../log/writer.js";
+import { setLongTimeout } from "../long-timeout.js";
 import type { CarPaths } from "../paths.js";
 import { openRawEvents, writeRunRecord } from "../runs-store.js";
 import { verifyAfterRun } from "../verify/after-run.js";
@@ -52,6 +45,8 @@ export interface RunContext {
  * the idle timeout when that is shorter.
  */
 export const QUIET_AFTER_MS = 30_000;
+/** Longest `quiet.last_command` kept: a heredoc command can carry a whole file. */
+const QUIET_COMMAND_MAX_CHARS = 500;
 
 export interface RunInput {
   runId: number;
@@ -345,9 +340,11 @@ async function waitOutLimit(
     waitedSoFarMs: record.limit_wait_ms,
   });
   if (plan.exhausted) {
+    const budget = `runner.max_limit_wait_seconds: ${runner.max_limit_wait_seconds}`;
     const detail =
-      `usage limit still there after ${Math.round(plan.waitedMs / 1000)}s of waiting ` +
-      `(runner.max_limit_wait_seconds: ${runner.max_limit_wait_seconds}): ${failure.message}`;
+      plan.waitedMs > 0
+        ? `usage limit still there after ${Math.round(plan.waitedMs / 1000)}s of waiting (${budget}): ${failure.message}`
+        : `usage limit resets later than the wait budget allows (${budget}): ${failure.message}`;
     await logCar(ctx, runId, "stderr", `[car] ${detail}`);
     return { exhausted: detail };
   }
@@ -395,13 +392,13 @@ export function sleepUnlessAborted(ms: number, signal: AbortSignal, poll?: () =>
   return new Promise((resolve) => {
     let pollTimer: NodeJS.Timeout | undefined;
     const done = (v: boolean) => {
-      clearTimeout(timer);
+      cancel();
       clearInterval(pollTimer);
       signal.removeEventListener("abort", onAbort);
       resolve(v);
     };
     const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
+    const cancel = setLongTimeout(() => done(true), ms);
     if (poll) {
       pollTimer = setInterval(() => {
         if (poll()) done(false);
@@ -528,7 +525,7 @@ async function runAttempt(
       ? {
           run_id: runId,
           since: isoSeconds(new Date(lastOutput)),
-          last_command: parser.lastCommand?.() ?? null,
+          last_command: clip(parser.lastCommand?.() ?? null, QUIET_COMMAND_MAX_CHARS),
         }
       : null;
     ctx
@@ -593,6 +590,10 @@ function mergeSummary(record: RunRecord, s: AgentRunSummary): void {
   if (s.usage) record.usage = addUsage(record.usage, s.usage);
   record.commands.push(...s.commands);
   for (const f of s.files_changed) if (!record.files_changed.includes(f)) record.files_changed.push(f);
+}
+
+function clip(text: string | null, max: number): string | null {
+  return text === null || text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 export function isoSeconds(d: Date): string {

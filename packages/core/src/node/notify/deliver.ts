@@ -145,7 +145,12 @@ export async function deliver(
     const aborted = options.signal?.aborted ?? false;
     last = {
       status: last.status,
-      error: aborted ? "abandoned (notifier closed)" : String(err),
+      // Keep why the attempts so far failed: "abandoned" alone would hide a refused connection.
+      error: aborted
+        ? n > 0 && last.error !== null
+          ? `${last.error}; abandoned when the runner exited`
+          : "abandoned (notifier closed)"
+        : String(err),
       retry: false,
     };
   }

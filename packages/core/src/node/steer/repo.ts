@@ -2,6 +2,7 @@ import { promises as fsp } from "node:fs";
 import type { SteerMessage } from "../../steer/message.js";
 import { isErrno, writeFileAtomic } from "../fs/atomic.js";
 import { fsError } from "../fs/errors.js";
+import { resolveLinkTarget } from "../fs/link-target.js";
 import type { CarPaths } from "../paths.js";
 import { appendSteer } from "./queue.js";
 
@@ -30,7 +31,9 @@ export async function ensureSteerIgnored(paths: CarPaths): Promise<void> {
   }
   if (text.split(/\r?\n/).some((l) => l.trim() === STEER_IGNORE_LINE || l.trim() === "/steer/")) return;
   const sep = text === "" || text.endsWith("\n") ? "" : "\n";
-  await writeFileAtomic(paths.gitignore, `${text}${sep}${STEER_IGNORE_LINE}\n`).catch((err: unknown) => {
+  // A symlinked .gitignore stays a link: the file it points to gets the line.
+  const target = await resolveLinkTarget(paths.gitignore).catch(() => paths.gitignore);
+  await writeFileAtomic(target, `${text}${sep}${STEER_IGNORE_LINE}\n`).catch((err: unknown) => {
     throw fsError(err, paths.gitignore, "write");
   });
 }

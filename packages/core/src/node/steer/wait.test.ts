@@ -60,6 +60,13 @@ describe("waitForSteer", () => {
     expect(await waitForSteer(dir, { timeoutMs: 200 })).toBe("timeout");
   });
 
+  it("does not count a corrupt pending file (it is never delivered)", async () => {
+    const m = await appendSteer(dir, "will be spoiled");
+    const file = (await fsp.readdir(dir)).find((f) => f.includes(m.id)) as string;
+    await fsp.writeFile(join(dir, file), "not json");
+    expect(await waitForSteer(dir, { timeoutMs: 200 })).toBe("timeout");
+  });
+
   it("ends when aborted (car stop)", async () => {
     const ac = new AbortController();
     const waiting = waitForSteer(dir, { signal: ac.signal });

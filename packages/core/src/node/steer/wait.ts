@@ -1,5 +1,6 @@
 import { type FSWatcher, promises as fsp, watch } from "node:fs";
-import { steerEntries } from "./scan.js";
+import { setLongTimeout } from "../long-timeout.js";
+import { readSteerEntries, steerEntries } from "./scan.js";
 
 export type SteerWaitResult = "message" | "timeout" | "aborted";
 
@@ -25,7 +26,11 @@ export async function waitForSteer(dir: string, options: WaitForSteerOptions = {
   await fsp.mkdir(dir, { recursive: true }).catch(() => {});
   const hasMessage = async (): Promise<boolean> => {
     const entries = await steerEntries(dir).catch(() => []);
-    return entries.some((e) => e.state === "pending" && (!after || e.id > after));
+    const pending = entries.filter((e) => e.state === "pending" && (!after || e.id > after));
+    if (pending.length === 0) return false;
+    // A corrupt file stays pending (claimSteer skips it): it is no answer, or the wait would never wait.
+    const { messages } = await readSteerEntries(dir, pending).catch(() => ({ messages: [] }));
+    return messages.length > 0;
   };
   if (await hasMessage()) return "message";
   if (signal?.aborted) return "aborted";
@@ -39,7 +44,7 @@ export async function waitForSteer(dir: string, options: WaitForSteerOptions = {
       if (settled) return;
       settled = true;
       clearInterval(poll);
-      clearTimeout(timer);
+      cancelTimeout?.();
       watcher?.close();
       signal?.removeEventListener("abort", onAbort);
       resolve(result);
@@ -62,7 +67,7 @@ export async function waitForSteer(dir: string, options: WaitForSteerOptions = {
     };
     const onAbort = () => finish("aborted");
     const poll = setInterval(() => void check(), pollMs);
-    const timer = timeoutMs != null ? setTimeout(() => finish("timeout"), timeoutMs) : undefined;
+    const cancelTimeout = timeoutMs != null ? setLongTimeout(() => finish("timeout"), timeoutMs) : undefined;
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       watcher = watch(dir, { persistent: false }, () => void check());
