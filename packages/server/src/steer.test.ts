@@ -30,7 +30,13 @@ async function api(
 }
 
 const steerDir = () => join(repo.dir, "steer");
-const files = () => (existsSync(steerDir()) ? readdirSync(steerDir()).sort() : []);
+// The folder's own .gitignore (it ignores itself) is not a message.
+const files = () =>
+  existsSync(steerDir())
+    ? readdirSync(steerDir())
+        .filter((f) => f !== ".gitignore")
+        .sort()
+    : [];
 
 beforeAll(async () => {
   repo = makeRepo();
@@ -53,7 +59,7 @@ describe("/api/steer", () => {
       id,
       text: "prefer pnpm",
     });
-    expect(readFileSync(join(repo.dir, ".gitignore"), "utf8").split("\n")).toContain("steer/");
+    expect(readFileSync(join(steerDir(), ".gitignore"), "utf8").split("\n")).toContain("*");
   });
 
   it("GET lists every message oldest first; DELETE removes one file, then 404", async () => {

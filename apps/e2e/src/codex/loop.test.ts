@@ -133,7 +133,7 @@ describe("car run with the real codex", () => {
     });
     expect(srv.steps[0]?.type).toBe("http_error");
     const log = readLog(repo);
-    expect(log).toMatch(/run=1 stderr: \[car\] retrying \(attempt 2\/3\).*high demand/);
+    expect(log).toMatch(/run=1 stderr: \[car\] retrying \(retry 1\/2\).*high demand/);
     expect(log.match(/=== run \d+ start ===/g)).toEqual(["=== run 1 start ==="]);
     // Only completed responses count; the 500 served nothing.
     expect(records[0]?.usage?.total_tokens).toBe(asTokenUsage(served(srv)).total_tokens);
@@ -155,7 +155,7 @@ describe("car run with the real codex", () => {
     const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
     expect(r.code, `${r.stdout}\n${r.stderr}\n${readLog(repo)}`).toBe(0);
     expect(readRunRecords(repo)[0]).toMatchObject({ id: 1, outcome: "completed", attempts: 2 });
-    expect(readLog(repo)).toMatch(/\[car\] retrying \(attempt 2\/3\).*stream disconnected/);
+    expect(readLog(repo)).toMatch(/\[car\] retrying \(retry 1\/2\).*stream disconnected/);
     const raw = readFileSync(join(repo.dir, "runs", "1.jsonl"), "utf8");
     // Both attempts' raw events are kept: the failed turn and the completed one.
     expect(raw).toContain('"type":"turn.failed"');
@@ -181,7 +181,7 @@ describe("car run with the real codex", () => {
     const records = readRunRecords(repo);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ outcome: "completed", attempts: 2 });
-    expect(readLog(repo)).toMatch(/\[car\] retrying \(attempt 2\/3\).*stall/i);
+    expect(readLog(repo)).toMatch(/\[car\] retrying \(retry 1\/2\).*stall/i);
     expect(readFileSync(join(repo.dir, "TODO.md"), "utf8")).toContain("- [x] only task");
     // The killed codex's connection is gone: nothing waits on the server any more.
     expect(srv.pending()).toBe(0);
@@ -269,7 +269,9 @@ describe("car run with the real codex", () => {
     const done = await car.exited;
     expect(done.code, `${done.stdout}\n${done.stderr}\n${readLog(r)}`).toBe(0);
     expect(readRunRecords(r)[0]).toMatchObject({ outcome: "completed", attempts: 2 });
-    expect(readLog(r)).toMatch(/\[car\] retrying \(attempt 2\/3\) in 3s: .*try again in 3s/);
+    expect(readLog(r)).toMatch(
+      /\[car\] usage limit: waiting until \S+ \(3s, its reset time\): .*try again in 3s/,
+    );
     expect(readState(r).waiting ?? null).toBeNull();
   });
 

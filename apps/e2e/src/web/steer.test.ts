@@ -30,7 +30,12 @@ let holder: ChildProcess | null = null;
 /** A message run 1 carried, as the engine leaves it once the run finished. */
 const DELIVERED = "1764886291123-4242-a1b2c3";
 const steerDir = () => join(repo.dir, "steer");
-const steerFiles = () => (existsSync(steerDir()) ? readdirSync(steerDir()).sort() : []);
+const steerFiles = () =>
+  existsSync(steerDir())
+    ? readdirSync(steerDir())
+        .filter((f) => f !== ".gitignore")
+        .sort()
+    : [];
 const pendingTexts = () =>
   steerFiles()
     .filter((f) => f.endsWith(".pending.json"))

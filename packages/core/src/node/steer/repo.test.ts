@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,30 +9,33 @@ import { ensureSteerIgnored, queueSteer } from "./repo.js";
 let root: string;
 beforeEach(async () => {
   root = await fsp.mkdtemp(join(tmpdir(), "car-steer-repo-"));
+  execFileSync("git", ["init", "--quiet"], { cwd: root });
   await fsp.mkdir(join(root, ".codex-autorunner"));
 });
 afterEach(async () => {
   await fsp.rm(root, { recursive: true, force: true });
 });
 
+const status = () =>
+  execFileSync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: root, encoding: "utf8" });
+
 describe("ensureSteerIgnored", () => {
-  it("adds steer/ once to an older .gitignore, and leaves a missing one missing", async () => {
+  it("keeps queued messages out of git without touching any other file", async () => {
     const paths = carPaths(root);
-    await ensureSteerIgnored(paths);
-    await expect(fsp.access(paths.gitignore)).rejects.toThrow();
-    await fsp.writeFile(paths.gitignore, "state.json");
-    await ensureSteerIgnored(paths);
+    await fsp.writeFile(paths.gitignore, "state.json\n"); // an older repo's, without steer/
+    const before = status();
     await queueSteer(paths, "hello");
-    expect(await fsp.readFile(paths.gitignore, "utf8")).toBe("state.json\nsteer/\n");
+    await ensureSteerIgnored(paths); // again: nothing changes
+    expect(status()).toBe(before);
+    expect(await fsp.readFile(paths.gitignore, "utf8")).toBe("state.json\n");
+    expect((await fsp.readdir(paths.steerDir)).filter((f) => f.endsWith(".pending.json"))).toHaveLength(1);
   });
 
-  it("writes through a symlinked .gitignore, which stays a link", async () => {
+  it("leaves a .gitignore the user put in the folder as it is", async () => {
     const paths = carPaths(root);
-    const shared = join(root, "shared-ignore");
-    await fsp.writeFile(shared, "runs/\n");
-    await fsp.symlink(shared, paths.gitignore);
+    await fsp.mkdir(paths.steerDir);
+    await fsp.writeFile(join(paths.steerDir, ".gitignore"), "*.json\n");
     await ensureSteerIgnored(paths);
-    expect((await fsp.lstat(paths.gitignore)).isSymbolicLink()).toBe(true);
-    expect(await fsp.readFile(shared, "utf8")).toBe("runs/\nsteer/\n");
+    expect(await fsp.readFile(join(paths.steerDir, ".gitignore"), "utf8")).toBe("*.json\n");
   });
 });

@@ -1,12 +1,13 @@
 import { promises as fsp } from "node:fs";
+import { join } from "node:path";
 import type { SteerMessage } from "../../steer/message.js";
 import { isErrno, writeFileAtomic } from "../fs/atomic.js";
 import { fsError } from "../fs/errors.js";
-import { resolveLinkTarget } from "../fs/link-target.js";
 import type { CarPaths } from "../paths.js";
 import { appendSteer } from "./queue.js";
 
-const STEER_IGNORE_LINE = "steer/";
+/** The steer folder ignores itself: nothing tracked (the user's .gitignore files) is ever edited. */
+const SELF_IGNORE = "# Written by codex-autorunner: steering messages stay out of git.\n*\n";
 
 /**
  * Queue a message in a repo (what `car steer` and `POST /api/steer` do): the folder is kept out of
@@ -18,22 +19,21 @@ export async function queueSteer(paths: CarPaths, text: string): Promise<SteerMe
 }
 
 /**
- * Repos initialised before steering existed have a `.codex-autorunner/.gitignore` without `steer/`:
- * add the line. A missing .gitignore is left missing (the user removed ours on purpose).
+ * Creates the steer folder with a `.gitignore` of `*` in it (repos initialised before steering
+ * existed have no `steer/` line in `.codex-autorunner/.gitignore`, and a tracked file is the user's).
  */
 export async function ensureSteerIgnored(paths: CarPaths): Promise<void> {
-  let text: string;
+  const file = join(paths.steerDir, ".gitignore");
+  await fsp.mkdir(paths.steerDir, { recursive: true }).catch((err: unknown) => {
+    throw fsError(err, paths.steerDir, "create the folder");
+  });
   try {
-    text = await fsp.readFile(paths.gitignore, "utf8");
+    await fsp.access(file);
+    return;
   } catch (err) {
-    if (isErrno(err, "ENOENT")) return;
-    throw fsError(err, paths.gitignore, "read");
+    if (!isErrno(err, "ENOENT")) throw fsError(err, file, "read");
   }
-  if (text.split(/\r?\n/).some((l) => l.trim() === STEER_IGNORE_LINE || l.trim() === "/steer/")) return;
-  const sep = text === "" || text.endsWith("\n") ? "" : "\n";
-  // A symlinked .gitignore stays a link: the file it points to gets the line.
-  const target = await resolveLinkTarget(paths.gitignore).catch(() => paths.gitignore);
-  await writeFileAtomic(target, `${text}${sep}${STEER_IGNORE_LINE}\n`).catch((err: unknown) => {
-    throw fsError(err, paths.gitignore, "write");
+  await writeFileAtomic(file, SELF_IGNORE).catch((err: unknown) => {
+    throw fsError(err, file, "write");
   });
 }
