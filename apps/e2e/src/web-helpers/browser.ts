@@ -3,6 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { expect } from "vitest";
 import { WORKSPACE } from "./server.js";
 
 export const ARTIFACTS = join(WORKSPACE, "apps", "e2e", "artifacts", "web");
@@ -85,5 +86,26 @@ export async function until<T>(fn: () => Promise<T> | T, what: string, timeoutMs
         `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`,
       );
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Fails (naming what sticks out) when the page scrolls sideways. */
+export async function expectNoPageOverflow(page: Page): Promise<void> {
+  const [scrollWidth, clientWidth] = await documentWidths(page);
+  if (scrollWidth > clientWidth) console.error("overflowing:", await overflowingElements(page));
+  expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+}
+
+/** A fresh 375 px page on `url` for `fn`, closed afterwards whatever happens. */
+export async function withMobilePage(
+  browser: Browser,
+  url: string,
+  fn: (page: Page) => Promise<void>,
+): Promise<void> {
+  const page = await openPage(browser, url, MOBILE);
+  try {
+    await fn(page);
+  } finally {
+    await page.context().close();
   }
 }

@@ -8,13 +8,11 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  documentWidths,
+  expectNoPageOverflow,
   launchChromium,
-  MOBILE,
-  openPage,
-  overflowingElements,
   screenshot,
   until,
+  withMobilePage,
 } from "../web-helpers/browser.js";
 import { makeWebRepo, type WebRepo } from "../web-helpers/repo.js";
 import { checkpointedRun, verifyResult } from "../web-helpers/runs.js";
@@ -95,20 +93,9 @@ afterAll(async () => {
   repo?.cleanup();
 });
 
-async function noPageOverflow(page: Page): Promise<void> {
-  const [scrollWidth, clientWidth] = await documentWidths(page);
-  if (scrollWidth > clientWidth) console.error("overflowing:", await overflowingElements(page));
-  expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
-}
-
-async function withPage(hash: string, fn: (page: Page) => Promise<void>): Promise<void> {
-  const page = await openPage(browser, `${server.url}/#/${hash}`, MOBILE);
-  try {
-    await fn(page);
-  } finally {
-    await page.context().close();
-  }
-}
+const noPageOverflow = expectNoPageOverflow;
+const withPage = (hash: string, fn: (page: Page) => Promise<void>) =>
+  withMobilePage(browser, `${server.url}/#/${hash}`, fn);
 
 const rollbackButton = (page: Page) => page.getByRole("button", { name: "Roll back to before this run" });
 

@@ -11,13 +11,11 @@ import { carPaths, writeRunRecord } from "@codex-autorunner/core/node";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  documentWidths,
+  expectNoPageOverflow,
   launchChromium,
-  MOBILE,
-  openPage,
-  overflowingElements,
   screenshot,
   until,
+  withMobilePage,
 } from "../web-helpers/browser.js";
 import { makeWebRepo, type WebRepo } from "../web-helpers/repo.js";
 import { type CarServer, startCarServe } from "../web-helpers/server.js";
@@ -73,20 +71,9 @@ afterAll(async () => {
   repo?.cleanup();
 });
 
-async function noPageOverflow(page: Page): Promise<void> {
-  const [scrollWidth, clientWidth] = await documentWidths(page);
-  if (scrollWidth > clientWidth) console.error("overflowing:", await overflowingElements(page));
-  expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
-}
-
-async function withPage(hash: string, fn: (page: Page) => Promise<void>): Promise<void> {
-  const page = await openPage(browser, `${server.url}/#/${hash}`, MOBILE);
-  try {
-    await fn(page);
-  } finally {
-    await page.context().close();
-  }
-}
+const noPageOverflow = expectNoPageOverflow;
+const withPage = (hash: string, fn: (page: Page) => Promise<void>) =>
+  withMobilePage(browser, `${server.url}/#/${hash}`, fn);
 
 /** A live runner as status sees one: the lock held by a living PID, state.json saying what it does. */
 function liveRunner(state: Record<string, unknown>): () => void {
