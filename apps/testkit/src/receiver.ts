@@ -1,9 +1,9 @@
 /**
- * A local HTTP receiver for notification suites (127.0.0.1 only): records every request with its
- * exact body and arrival time, and answers with a status or never ("hang"). Also a refused port.
+ * A local HTTP receiver for notification tests and suites (127.0.0.1 only): records every request
+ * with its exact body and arrival time, and answers as the test says. Also a refused port.
  */
 import { once } from "node:events";
-import { createServer, type IncomingHttpHeaders } from "node:http";
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface ReceivedRequest {
@@ -16,30 +16,44 @@ export interface ReceivedRequest {
   at: number;
 }
 
+/**
+ * How to answer a request: a status, "hang" (accept it and never answer), or a function that writes
+ * the response itself (`n`: the request's 0-based index).
+ */
+export type Answer = number | "hang" | ((req: ReceivedRequest, n: number, res: ServerResponse) => void);
+
 export interface Receiver {
   /** `http://127.0.0.1:<port>` */
   origin: string;
   requests: ReceivedRequest[];
+  /** Resolves once `count` requests have arrived. */
+  received(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
-/** `answer`: the status for every request, or "hang" to accept it and never answer. */
-export async function startReceiver(answer: number | "hang" = 200): Promise<Receiver> {
+/** `answer`: one answer for every request, or one per request in order (the last one repeats). */
+export async function startReceiver(answer: Answer | Answer[] = 200): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      requests.push({
+      const n = requests.length;
+      const r: ReceivedRequest = {
         method: req.method ?? "",
         url: req.url ?? "",
         headers: req.headers,
         body: Buffer.concat(chunks).toString("utf8"),
         at: Date.now(),
-      });
-      if (answer === "hang") return;
-      res.writeHead(answer, { "content-type": "application/json" });
-      res.end(answer < 300 ? '{"ok":true}' : '{"ok":false}');
+      };
+      requests.push(r);
+      for (const w of waiters.filter((w) => requests.length >= w.count)) w.resolve();
+      const a = Array.isArray(answer) ? (answer[Math.min(n, answer.length - 1)] ?? 200) : answer;
+      if (a === "hang") return;
+      if (typeof a === "function") return a(r, n, res);
+      res.writeHead(a, { "content-type": "application/json" });
+      res.end(a < 300 ? '{"ok":true}' : '{"ok":false}');
     });
   });
   server.listen(0, "127.0.0.1");
@@ -48,6 +62,10 @@ export async function startReceiver(answer: number | "hang" = 200): Promise<Rece
   return {
     origin: `http://127.0.0.1:${port}`,
     requests,
+    received: (count) =>
+      requests.length >= count
+        ? Promise.resolve()
+        : new Promise((resolve) => waiters.push({ count, resolve })),
     close: async () => {
       server.closeAllConnections();
       server.close();

@@ -8,51 +8,39 @@ import { join } from "node:path";
 import {
   commandThenSay,
   type ModelRequest,
-  type ModelServer,
   runCar,
   runCommand,
-  type SpawnedCar,
   say,
   spawnCar,
   startModelServer,
   waitFor,
 } from "@codex-autorunner/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  type CodexRepo,
   makeCodexRepo,
   processesTagged,
   readLog,
   readRunRecords,
   readState,
+  trackForCleanup,
 } from "./setup.js";
 
-let server: ModelServer | null = null;
-let repo: CodexRepo | null = null;
-let car: SpawnedCar | null = null;
-
-afterEach(async () => {
-  if (car && car.child.exitCode === null && car.child.signalCode === null) {
-    car.child.kill("SIGTERM");
-    await car.exited.catch(() => {});
-  }
-  car = null;
-  await server?.close();
-  server = null;
-  repo?.cleanup();
-  repo = null;
-});
+const tracked = trackForCleanup();
 
 describe("chat through the API with the real codex", () => {
   it("answers with the model's text and cannot write files", async () => {
     const srv = await startModelServer({
       script: commandThenSay("echo pwned > pwned.txt", "The answer is 42."),
     });
-    server = srv;
-    repo = makeCodexRepo(srv);
-    const r = repo;
-    car = spawnCar(["serve", "--port", "0", "--no-auth"], { cwd: r.root, env: r.env, timeoutMs: 100_000 });
-    const spawned = car;
+    tracked.server = srv;
+    const r = makeCodexRepo(srv);
+    tracked.repo = r;
+    const spawned = spawnCar(["serve", "--port", "0", "--no-auth"], {
+      cwd: r.root,
+      env: r.env,
+      timeoutMs: 100_000,
+    });
+    tracked.car = spawned;
     const url = await Promise.race([
       waitFor(() => /serving (http:\/\/\S+)/.exec(spawned.stdout())?.[1], {
         timeoutMs: 30_000,
@@ -92,14 +80,15 @@ describe("car kill with the real codex", () => {
     const srv = await startModelServer({
       script: (req: ModelRequest) => (req.isFollowUp ? say("slept") : runCommand("sleep 120")),
     });
-    server = srv;
-    repo = makeCodexRepo(srv, { runner: { kill_grace_seconds: 2 } });
-    const r = repo;
-    car = spawnCar(["run", "--quiet"], {
+    tracked.server = srv;
+    const r = makeCodexRepo(srv, { runner: { kill_grace_seconds: 2 } });
+    tracked.repo = r;
+    const car = spawnCar(["run", "--quiet"], {
       cwd: r.root,
       env: { ...r.env, [tagKey]: tagValue },
       timeoutMs: 100_000,
     });
+    tracked.car = car;
 
     // codex is running the model's `sleep 120`.
     await waitFor(() => processesTagged(tag).some((p) => p.cmd.includes("sleep 120")), {
@@ -130,8 +119,9 @@ describe("run timeout with the real codex", () => {
     const srv = await startModelServer({
       script: (req: ModelRequest) => (req.isFollowUp ? say("slept") : runCommand("sleep 121")),
     });
-    server = srv;
-    repo = makeCodexRepo(srv, { runner: { run_timeout_seconds: 4, kill_grace_seconds: 1 } });
+    tracked.server = srv;
+    const repo = makeCodexRepo(srv, { runner: { run_timeout_seconds: 4, kill_grace_seconds: 1 } });
+    tracked.repo = repo;
     const r = await runCar(["run", "--quiet"], {
       cwd: repo.root,
       env: { ...repo.env, [tagKey]: tagValue },
@@ -152,8 +142,9 @@ describe("run timeout with the real codex", () => {
 describe("car doctor with the real codex", () => {
   it("reports the pinned codex version and --json support", async () => {
     const srv = await startModelServer({ script: [] });
-    server = srv;
-    repo = makeCodexRepo(srv);
+    tracked.server = srv;
+    const repo = makeCodexRepo(srv);
+    tracked.repo = repo;
     const r = await runCar(["doctor"], { cwd: repo.root, env: repo.env, timeoutMs: 60_000 });
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/^ok\s+agent version\s+.*codex 0\.169\.0$/m);

@@ -18,10 +18,9 @@ import {
   startModelServer,
   waitFor,
 } from "@codex-autorunner/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   asTokenUsage,
-  type CodexRepo,
   makeCodexRepo,
   readLog,
   readRunRecords,
@@ -29,18 +28,11 @@ import {
   servedForThread,
   sumServed,
   tickingModel,
+  trackForCleanup,
   usageFor,
 } from "./setup.js";
 
-let server: ModelServer | null = null;
-let repo: CodexRepo | null = null;
-
-afterEach(async () => {
-  await server?.close();
-  server = null;
-  repo?.cleanup();
-  repo = null;
-});
+const tracked = trackForCleanup();
 
 function served(srv: ModelServer) {
   return sumServed(
@@ -51,8 +43,9 @@ function served(srv: ModelServer) {
 describe("car run with the real codex", () => {
   it("finishes a 3-item TODO in 3 runs through codex's own shell calls, usage summed exactly", async () => {
     const srv = await startModelServer({ script: tickingModel });
-    server = srv;
-    repo = makeCodexRepo(srv);
+    tracked.server = srv;
+    const repo = makeCodexRepo(srv);
+    tracked.repo = repo;
     const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
     expect(r.code, `${r.stdout}\n${r.stderr}\n${readLog(repo)}`).toBe(0);
 
@@ -118,8 +111,9 @@ describe("car run with the real codex", () => {
         return tickingModel(req);
       },
     });
-    server = srv;
-    repo = makeCodexRepo(srv, { todo: ["only task"] });
+    tracked.server = srv;
+    const repo = makeCodexRepo(srv, { todo: ["only task"] });
+    tracked.repo = repo;
     const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
     expect(r.code, `${r.stdout}\n${r.stderr}\n${readLog(repo)}`).toBe(0);
 
@@ -150,8 +144,9 @@ describe("car run with the real codex", () => {
         return tickingModel(req);
       },
     });
-    server = srv;
-    repo = makeCodexRepo(srv, { todo: ["only task"] });
+    tracked.server = srv;
+    const repo = makeCodexRepo(srv, { todo: ["only task"] });
+    tracked.repo = repo;
     const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
     expect(r.code, `${r.stdout}\n${r.stderr}\n${readLog(repo)}`).toBe(0);
     expect(readRunRecords(repo)[0]).toMatchObject({ id: 1, outcome: "completed", attempts: 2 });
@@ -173,8 +168,9 @@ describe("car run with the real codex", () => {
         return tickingModel(req);
       },
     });
-    server = srv;
-    repo = makeCodexRepo(srv, { todo: ["only task"], runner: { idle_timeout_seconds: 5 } });
+    tracked.server = srv;
+    const repo = makeCodexRepo(srv, { todo: ["only task"], runner: { idle_timeout_seconds: 5 } });
+    tracked.repo = repo;
     const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
     expect(r.code, `${r.stdout}\n${r.stderr}\n${readLog(repo)}`).toBe(0);
 
@@ -191,8 +187,9 @@ describe("car run with the real codex", () => {
     const srv = await startModelServer({
       script: (req) => say("I looked around; all good.", usageFor(req.index)),
     });
-    server = srv;
-    repo = makeCodexRepo(srv, { runner: { no_progress_runs: 3 } });
+    tracked.server = srv;
+    const repo = makeCodexRepo(srv, { runner: { no_progress_runs: 3 } });
+    tracked.repo = repo;
     const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
     expect(r.code).not.toBe(0);
     expect(`${r.stdout}\n${r.stderr}`).toMatch(/no progress/i);
@@ -208,8 +205,9 @@ describe("car run with the real codex", () => {
 
   it("sends a 300 KB prompt (large PROGRESS.md) through to the model", async () => {
     const srv = await startModelServer({ script: tickingModel });
-    server = srv;
-    repo = makeCodexRepo(srv, { todo: ["only task"] });
+    tracked.server = srv;
+    const repo = makeCodexRepo(srv, { todo: ["only task"] });
+    tracked.repo = repo;
     const line = "- 2026-01-01: refactored the widget frobnicator and wrote more tests\n";
     const progress = `# Progress\n\n${line.repeat(Math.ceil(300_000 / line.length))}END-OF-PROGRESS-91c2\n`;
     expect(progress.length).toBeGreaterThan(300_000);
@@ -228,9 +226,10 @@ describe("car run with the real codex", () => {
 
   it("stops cleanly when the token budget is used up, counting what codex reported", async () => {
     const srv = await startModelServer({ script: tickingModel });
-    server = srv;
+    tracked.server = srv;
     // Each run is two requests of ~1,050 tokens each: the budget is crossed during run 2.
-    repo = makeCodexRepo(srv, { runner: { max_total_tokens: 2500 } });
+    const repo = makeCodexRepo(srv, { runner: { max_total_tokens: 2500 } });
+    tracked.repo = repo;
     const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
     expect(r.code, `${r.stdout}\n${r.stderr}\n${readLog(repo)}`).toBe(0);
     expect(`${r.stdout}\n${r.stderr}`).toMatch(/token budget/i);
@@ -257,9 +256,9 @@ describe("car run with the real codex", () => {
         return tickingModel(req);
       },
     });
-    server = srv;
+    tracked.server = srv;
     const r = makeCodexRepo(srv, { todo: ["only task"] });
-    repo = r;
+    tracked.repo = r;
     const car = spawnCar(["run", "--quiet"], { cwd: r.root, env: r.env, timeoutMs: 100_000 });
     const waiting = await waitFor(() => readState(r).waiting as { until: string; message: string } | null, {
       timeoutMs: 60_000,
@@ -279,8 +278,9 @@ describe("car run with the real codex", () => {
     const srv = await startModelServer({
       script: [httpError(401, "Incorrect API key provided", "invalid_request_error")],
     });
-    server = srv;
-    repo = makeCodexRepo(srv);
+    tracked.server = srv;
+    const repo = makeCodexRepo(srv);
+    tracked.repo = repo;
     const r = await runCar(["run", "--quiet"], { cwd: repo.root, env: repo.env, timeoutMs: 100_000 });
     expect(r.code).not.toBe(0);
     const records = readRunRecords(repo);

@@ -18,7 +18,7 @@ import {
   startModelServer,
   waitFor,
 } from "@codex-autorunner/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type CodexRepo,
   makeCodexRepo,
@@ -26,31 +26,23 @@ import {
   readLog,
   readRunRecords,
   readState,
+  trackForCleanup,
 } from "./setup.js";
 
-let server: ModelServer | null = null;
-let repo: CodexRepo | null = null;
-let car: SpawnedCar | null = null;
 let tag = "";
 
-afterEach(async () => {
-  if (car && car.child.exitCode === null && car.child.signalCode === null) {
-    car.child.kill("SIGKILL");
-    await car.exited.catch(() => {});
-  }
-  car = null;
+const tracked = trackForCleanup({
+  carSignal: "SIGKILL",
   // Whatever a failed scenario left behind must not leak into the next one.
-  for (const p of tag ? processesTagged(tag) : []) {
-    try {
-      process.kill(p.pid, "SIGKILL");
-    } catch {
-      // gone
+  afterCar: () => {
+    for (const p of tag ? processesTagged(tag) : []) {
+      try {
+        process.kill(p.pid, "SIGKILL");
+      } catch {
+        // gone
+      }
     }
-  }
-  await server?.close();
-  server = null;
-  repo?.cleanup();
-  repo = null;
+  },
 });
 
 /** The model's first answer: a tool call that leaves `sleep 333` running in the background. */
@@ -65,11 +57,16 @@ async function startRun(
   const srv = await startModelServer({
     script: (req: ModelRequest) => (req.isFollowUp ? say("done") : runCommand(command)),
   });
-  server = srv;
-  repo = makeCodexRepo(srv, { runner: { kill_grace_seconds: 1, ...runner } });
-  const r = repo;
-  car = spawnCar(["run", "--quiet"], { cwd: r.root, env: { ...r.env, [key]: value }, timeoutMs: 100_000 });
-  return { srv, r, spawned: car };
+  tracked.server = srv;
+  const r = makeCodexRepo(srv, { runner: { kill_grace_seconds: 1, ...runner } });
+  tracked.repo = r;
+  const spawned = spawnCar(["run", "--quiet"], {
+    cwd: r.root,
+    env: { ...r.env, [key]: value },
+    timeoutMs: 100_000,
+  });
+  tracked.car = spawned;
+  return { srv, r, spawned };
 }
 
 async function backgroundJobRunning(): Promise<void> {
@@ -79,7 +76,7 @@ async function backgroundJobRunning(): Promise<void> {
   }).catch((err: Error) => {
     const seen = JSON.stringify(processesTagged(tag).map((p) => p.cmd.slice(0, 80)));
     throw new Error(
-      `${err.message}\nprocesses: ${seen}\nlog:\n${repo ? readLog(repo) : ""}\n${car?.stderr()}`,
+      `${err.message}\nprocesses: ${seen}\nlog:\n${tracked.repo ? readLog(tracked.repo) : ""}\n${tracked.car?.stderr()}`,
     );
   });
   // It is in codex's tool-call session, not in the agent's process group.

@@ -13,9 +13,11 @@ import {
   makeCodexHome,
   makeTempRepo,
   type ServedUsage,
+  type SpawnedCar,
   type TempRepo,
   tickingModel as tickingModelFor,
 } from "@codex-autorunner/testkit";
+import { afterEach } from "vitest";
 
 export interface CodexRepo extends TempRepo {
   home: CodexHome;
@@ -59,6 +61,35 @@ export function makeCodexRepo(
       home.cleanup();
     },
   };
+}
+
+/** What a test started and the afterEach of trackForCleanup ends; a test sets each slot as it starts it. */
+export interface Tracked {
+  server: ModelServer | null;
+  repo: CodexRepo | null;
+  car: SpawnedCar | null;
+}
+
+/**
+ * Registers (once, at a test file's top level) an afterEach that stops a still-running car with
+ * `carSignal`, runs `afterCar`, closes the model server and removes the repo; then empties the slots.
+ */
+export function trackForCleanup(opts: { carSignal?: NodeJS.Signals; afterCar?: () => void } = {}): Tracked {
+  const tracked: Tracked = { server: null, repo: null, car: null };
+  afterEach(async () => {
+    const car = tracked.car;
+    if (car && car.child.exitCode === null && car.child.signalCode === null) {
+      car.child.kill(opts.carSignal ?? "SIGTERM");
+      await car.exited.catch(() => {});
+    }
+    tracked.car = null;
+    opts.afterCar?.();
+    await tracked.server?.close();
+    tracked.server = null;
+    tracked.repo?.cleanup();
+    tracked.repo = null;
+  });
+  return tracked;
 }
 
 /** Distinct, known usage for the n-th request, so sums can be checked exactly. */

@@ -6,41 +6,30 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   faultsThen,
-  type ModelServer,
   rateLimited,
   rateLimitedFor,
   runCar,
   spawnCar,
   startModelServer,
 } from "@codex-autorunner/testkit";
-import { afterEach, describe, expect, it } from "vitest";
-import { type CodexRepo, makeCodexRepo, readLog, readRunRecords, tickingModel } from "../codex/setup.js";
+import { describe, expect, it } from "vitest";
+import { makeCodexRepo, readLog, readRunRecords, tickingModel, trackForCleanup } from "../codex/setup.js";
 import { readRecord } from "../verify/support.js";
-import { attempts, stateOf, waitForState } from "./support.js";
+import { attempts, diag, stateOf, waitForState } from "./support.js";
 
 const PLAIN_429 = "exceeded retry limit, last status: 429 Too Many Requests";
 
-let server: ModelServer | null = null;
-let repo: CodexRepo | null = null;
-
-afterEach(async () => {
-  await server?.close();
-  server = null;
-  repo?.cleanup();
-  repo = null;
-});
+const tracked = trackForCleanup();
 
 async function setUp(
   script: Parameters<typeof startModelServer>[0]["script"],
   runner: Record<string, unknown>,
 ) {
-  server = await startModelServer({ script });
-  repo = makeCodexRepo(server, { todo: ["only task"], runner: { max_retries: 0, ...runner } });
-  return { srv: server, r: repo };
-}
-
-function diag(r: CodexRepo, out?: { stdout: string; stderr: string }): string {
-  return `${out?.stdout ?? ""}\n${out?.stderr ?? ""}\n${readLog(r)}`;
+  const srv = await startModelServer({ script });
+  tracked.server = srv;
+  const r = makeCodexRepo(srv, { todo: ["only task"], runner: { max_retries: 0, ...runner } });
+  tracked.repo = r;
+  return { srv, r };
 }
 
 describe("usage limits with the real codex", () => {

@@ -8,7 +8,6 @@ import { basename } from "node:path";
 import {
   faultsThen,
   httpError,
-  type ModelServer,
   type Receiver,
   rateLimitedFor,
   refusedPort,
@@ -17,23 +16,18 @@ import {
   startReceiver,
 } from "@codex-autorunner/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { type CodexRepo, makeCodexRepo, readLog, readRunRecords, tickingModel } from "../codex/setup.js";
-import { filesContaining, hmacSha256Hex, stateOf, webhookEvents } from "./support.js";
+import { makeCodexRepo, readLog, readRunRecords, tickingModel, trackForCleanup } from "../codex/setup.js";
+import { diag, filesContaining, hmacSha256Hex, stateOf, webhookEvents } from "./support.js";
 
 const SECRET = "whsec-overnight-3f9a1c7e";
 const BOT_TOKEN = "123456:overnight-bot-token-8d2e";
 const SECRETS_ENV = { CAR_TEST_WEBHOOK_SECRET: SECRET, CAR_TEST_TG_TOKEN: BOT_TOKEN };
 const WEBHOOK_KEYS = ["event", "repo", "run_id", "reason", "message", "todo", "usage", "until", "at", "test"];
 
-let server: ModelServer | null = null;
-let repo: CodexRepo | null = null;
+const tracked = trackForCleanup();
 const receivers: Receiver[] = [];
 
 afterEach(async () => {
-  await server?.close();
-  server = null;
-  repo?.cleanup();
-  repo = null;
   await Promise.all(receivers.splice(0).map((rx) => rx.close()));
 });
 
@@ -56,23 +50,21 @@ async function loop(
   script: Parameters<typeof startModelServer>[0]["script"],
   opts: { targets?: unknown[]; runner?: Record<string, unknown>; todo?: string[] } = {},
 ) {
-  server = await startModelServer({ script });
-  repo = makeCodexRepo(server, {
+  const srv = await startModelServer({ script });
+  tracked.server = srv;
+  const r = makeCodexRepo(srv, {
     todo: opts.todo ?? ["only task"],
     runner: { max_retries: 0, limit_wait_seconds: 1, ...opts.runner },
     ...(opts.targets ? { extraConfig: { notify: { targets: opts.targets } } } : {}),
   });
+  tracked.repo = r;
   const started = Date.now();
   const out = await runCar(["run", "--quiet"], {
-    cwd: repo.root,
-    env: { ...repo.env, ...SECRETS_ENV },
+    cwd: r.root,
+    env: { ...r.env, ...SECRETS_ENV },
     timeoutMs: 90_000,
   });
-  return { r: repo, srv: server, out, ms: Date.now() - started };
-}
-
-function diag(r: CodexRepo, out: { stdout: string; stderr: string }): string {
-  return `${out.stdout}\n${out.stderr}\n${readLog(r)}`;
+  return { r, srv, out, ms: Date.now() - started };
 }
 
 describe("notifications from real runs", () => {
@@ -143,8 +135,8 @@ describe("notifications from real runs", () => {
   it("targets that refuse or never answer: same outcome, bounded delay, logged, no secret on disk", async () => {
     const base = await loop(tickingModel);
     expect(base.out.code, diag(base.r, base.out)).toBe(0);
-    await server?.close();
-    repo?.cleanup();
+    await tracked.server?.close();
+    tracked.repo?.cleanup();
 
     const hang = await receiver("hang");
     const refused = `http://127.0.0.1:${await refusedPort()}`;

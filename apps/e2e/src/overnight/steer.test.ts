@@ -7,7 +7,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   type ModelRequest,
-  type ModelServer,
   type Receiver,
   type ReplyStep,
   runCar,
@@ -17,26 +16,28 @@ import {
   waitFor,
 } from "@codex-autorunner/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { type CodexRepo, makeCodexRepo, readLog, readRunRecords, tickingModel } from "../codex/setup.js";
+import {
+  type CodexRepo,
+  makeCodexRepo,
+  readRunRecords,
+  tickingModel,
+  trackForCleanup,
+} from "../codex/setup.js";
 import { readRecord } from "../verify/support.js";
 import {
   askUntilAnswered,
   attempts,
+  diag,
   stateOf,
   steeringBlock,
   waitForState,
   webhookEvents,
 } from "./support.js";
 
-let server: ModelServer | null = null;
-let repo: CodexRepo | null = null;
+const tracked = trackForCleanup();
 let rx: Receiver | null = null;
 
 afterEach(async () => {
-  await server?.close();
-  server = null;
-  repo?.cleanup();
-  repo = null;
   await rx?.close();
   rx = null;
 });
@@ -51,10 +52,6 @@ async function steerList(r: CodexRepo): Promise<SteerListJson> {
   return JSON.parse(out.stdout) as SteerListJson;
 }
 
-function diag(r: CodexRepo, out?: { stdout: string; stderr: string }): string {
-  return `${out?.stdout ?? ""}\n${out?.stderr ?? ""}\n${readLog(r)}`;
-}
-
 describe("car steer with the real codex", () => {
   it("a message queued before the run and one sent during it: each reaches exactly one run, in order", async () => {
     // Run 1's first request is slow, so the second message arrives while run 1 is in flight.
@@ -62,13 +59,13 @@ describe("car steer with the real codex", () => {
       const step = tickingModel(req);
       return req.index === 0 ? { ...step, delayMs: 2500 } : step;
     };
-    server = await startModelServer({ script: model });
-    const r = makeCodexRepo(server, { todo: ["first task", "second task", "third task"] });
-    repo = r;
+    const srv = await startModelServer({ script: model });
+    tracked.server = srv;
+    const r = makeCodexRepo(srv, { todo: ["first task", "second task", "third task"] });
+    tracked.repo = r;
     const before = await runCar(["steer", "use tabs"], { cwd: r.root, env: r.env });
     expect(before.code, before.stderr).toBe(0);
 
-    const srv = server;
     const car = spawnCar(["run", "--quiet"], { cwd: r.root, env: r.env, timeoutMs: 90_000 });
     await waitFor(() => srv.requests.length >= 1, { timeoutMs: 60_000, what: "run 1's first request" });
     const during = await runCar(["steer", "prefer small commits"], { cwd: r.root, env: r.env });
@@ -95,10 +92,10 @@ describe("car steer with the real codex", () => {
   });
 
   it("NEEDS_INPUT pauses the loop without asking the model again; car steer answers and resumes it", async () => {
-    server = await startModelServer({ script: askUntilAnswered("Which database?") });
-    const r = makeCodexRepo(server, { todo: ["only task"], runner: { input_wait_seconds: 120 } });
-    repo = r;
-    const srv = server;
+    const srv = await startModelServer({ script: askUntilAnswered("Which database?") });
+    tracked.server = srv;
+    const r = makeCodexRepo(srv, { todo: ["only task"], runner: { input_wait_seconds: 120 } });
+    tracked.repo = r;
     const car = spawnCar(["run", "--quiet"], { cwd: r.root, env: r.env, timeoutMs: 90_000 });
     const paused = await waitForState(r, (s) => s.status === "waiting_input", "status waiting_input");
     expect(paused.waiting).toMatchObject({ reason: "needs_input", message: "Which database?" });
@@ -125,17 +122,18 @@ describe("car steer with the real codex", () => {
 
   it("an unanswered question: the loop stops with reason needs_input (exit 1) and says so", async () => {
     rx = await startReceiver();
-    server = await startModelServer({ script: askUntilAnswered("Which database?") });
-    const r = makeCodexRepo(server, {
+    const srv = await startModelServer({ script: askUntilAnswered("Which database?") });
+    tracked.server = srv;
+    const r = makeCodexRepo(srv, {
       todo: ["only task"],
       runner: { input_wait_seconds: 2 },
       extraConfig: { notify: { targets: [{ type: "webhook", url: `${rx.origin}/hook` }] } },
     });
-    repo = r;
+    tracked.repo = r;
     const done = await runCar(["run", "--quiet"], { cwd: r.root, env: r.env, timeoutMs: 60_000 });
     expect(done.code, diag(r, done)).toBe(1);
     expect(done.stderr).toContain("the agent's question went unanswered");
-    expect(attempts(server.requests)).toHaveLength(1);
+    expect(attempts(srv.requests)).toHaveLength(1);
     const events = webhookEvents(rx).map((h) => h.event);
     expect(events.map((e) => e.event)).toEqual(["needs_input", "loop_stopped"]);
     expect(events[0]).toMatchObject({ run_id: 1, message: "Which database?" });

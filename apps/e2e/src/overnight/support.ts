@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { NotifyEvent, RunnerState } from "@codex-autorunner/core";
 import { type ModelRequest, type Receiver, type ReplyStep, say, waitFor } from "@codex-autorunner/testkit";
-import { type CodexRepo, readState, tickingModel } from "../codex/setup.js";
+import { type CodexRepo, readLog, readState, tickingModel } from "../codex/setup.js";
 
 /** One request per codex attempt (a fresh prompt), in arrival order. */
 export function attempts(requests: readonly ModelRequest[]): ModelRequest[] {
@@ -34,6 +34,11 @@ export function askUntilAnswered(question: string): (req: ModelRequest) => Reply
     if (!req.isFollowUp && steeringBlock(req.prompt) === null) return say(askingReply(question));
     return tickingModel(req);
   };
+}
+
+/** Failure context for an assertion: what car printed (if it ran to the end) and its log. */
+export function diag(r: CodexRepo, out?: { stdout: string; stderr: string }): string {
+  return `${out?.stdout ?? ""}\n${out?.stderr ?? ""}\n${readLog(r)}`;
 }
 
 export function stateOf(repo: CodexRepo): RunnerState {

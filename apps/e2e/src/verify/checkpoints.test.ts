@@ -5,20 +5,12 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ModelServer, runCar, startModelServer } from "@codex-autorunner/testkit";
-import { afterEach, describe, expect, it } from "vitest";
-import { type CodexRepo, makeCodexRepo, readLog } from "../codex/setup.js";
+import { runCar, startModelServer } from "@codex-autorunner/testkit";
+import { describe, expect, it } from "vitest";
+import { makeCodexRepo, readLog, trackForCleanup } from "../codex/setup.js";
 import { carRefs, git, indexHash, initialCommit, jobModel, porcelain, readRecord } from "./support.js";
 
-let server: ModelServer | null = null;
-let repo: CodexRepo | null = null;
-
-afterEach(async () => {
-  await server?.close();
-  server = null;
-  repo?.cleanup();
-  repo = null;
-});
+const tracked = trackForCleanup();
 
 describe("checkpoints with the real codex", () => {
   it("refs for every run hold the work tree; HEAD, the index bytes, the stash and git status are untouched", async () => {
@@ -28,12 +20,12 @@ describe("checkpoints with the real codex", () => {
         "second task": "mkdir -p out && echo two > out/report.txt && echo more >> notes.txt",
       }),
     });
-    server = srv;
+    tracked.server = srv;
     const r = makeCodexRepo(srv, {
       todo: ["first task", "second task"],
       extraConfig: { git: { auto_commit: false } },
     });
-    repo = r;
+    tracked.repo = r;
     mkdirSync(join(r.root, "src"));
     writeFileSync(join(r.root, "src", "app.txt"), "v1\n");
     writeFileSync(join(r.root, "README.md"), "readme\n");
@@ -101,9 +93,9 @@ describe("checkpoints with the real codex", () => {
 
   it("works in a repo with no commits yet: refs are made, HEAD stays unborn, no index appears", async () => {
     const srv = await startModelServer({ script: jobModel({ "only task": "echo hi > hello.txt" }) });
-    server = srv;
+    tracked.server = srv;
     const r = makeCodexRepo(srv, { todo: ["only task"], extraConfig: { git: { auto_commit: false } } });
-    repo = r;
+    tracked.repo = r;
     const indexFile = join(r.root, ".git", "index");
     expect(existsSync(indexFile)).toBe(false);
 

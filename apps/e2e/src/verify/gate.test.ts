@@ -5,27 +5,19 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ModelServer, runCar, startModelServer } from "@codex-autorunner/testkit";
-import { afterEach, describe, expect, it } from "vitest";
-import { type CodexRepo, makeCodexRepo, readLog, tickingModel } from "../codex/setup.js";
+import { runCar, startModelServer } from "@codex-autorunner/testkit";
+import { describe, expect, it } from "vitest";
+import { makeCodexRepo, readLog, tickingModel, trackForCleanup } from "../codex/setup.js";
 import { freshPrompts, git, initialCommit, jobModel, readRecord } from "./support.js";
 
-let server: ModelServer | null = null;
-let repo: CodexRepo | null = null;
-
-afterEach(async () => {
-  await server?.close();
-  server = null;
-  repo?.cleanup();
-  repo = null;
-});
+const tracked = trackForCleanup();
 
 const FAILING_LINE = "FAILING: expected 2 got 3";
 
 describe("verification gate with the real codex", () => {
   it("reopens what a failing run ticked, commits nothing, feeds the failure to the next run, stops after 2", async () => {
     const srv = await startModelServer({ script: tickingModel });
-    server = srv;
+    tracked.server = srv;
     const r = makeCodexRepo(srv, {
       todo: ["first task", "second task"],
       extraConfig: {
@@ -37,7 +29,7 @@ describe("verification gate with the real codex", () => {
         },
       },
     });
-    repo = r;
+    tracked.repo = r;
     const todoPath = join(r.dir, "TODO.md");
     const todoBefore = readFileSync(todoPath, "utf8");
     const head = initialCommit(r.root);
@@ -116,7 +108,7 @@ describe("verification gate with the real codex", () => {
         req.prompt.includes("<VERIFY_FAILED>") ? "echo fixed > fixed.txt" : null,
       ),
     });
-    server = srv;
+    tracked.server = srv;
     const r = makeCodexRepo(srv, {
       todo: ["only task"],
       extraConfig: {
@@ -126,7 +118,7 @@ describe("verification gate with the real codex", () => {
         },
       },
     });
-    repo = r;
+    tracked.repo = r;
     const head = initialCommit(r.root);
 
     const run = await runCar(["run", "--quiet"], { cwd: r.root, env: r.env, timeoutMs: 100_000 });

@@ -9,33 +9,17 @@ import { join } from "node:path";
 import {
   firstOpenItem,
   hang,
-  type ModelServer,
   runCar,
   runCarOnTty,
-  type SpawnedCar,
   spawnCar,
   startModelServer,
   waitFor,
 } from "@codex-autorunner/testkit";
-import { afterEach, describe, expect, it } from "vitest";
-import { type CodexRepo, makeCodexRepo, readLog, readRunRecords } from "../codex/setup.js";
+import { describe, expect, it } from "vitest";
+import { makeCodexRepo, readLog, readRunRecords, trackForCleanup } from "../codex/setup.js";
 import { carRefs, git, indexHash, initialCommit, jobModel, listing, porcelain } from "./support.js";
 
-let server: ModelServer | null = null;
-let repo: CodexRepo | null = null;
-let car: SpawnedCar | null = null;
-
-afterEach(async () => {
-  if (car && car.child.exitCode === null && car.child.signalCode === null) {
-    car.child.kill("SIGTERM");
-    await car.exited.catch(() => {});
-  }
-  car = null;
-  await server?.close();
-  server = null;
-  repo?.cleanup();
-  repo = null;
-});
+const tracked = trackForCleanup();
 
 /** Everything a rollback could change. */
 function snapshot(root: string) {
@@ -55,16 +39,16 @@ describe("car rollback refusals and dry runs with the real codex", () => {
     const srv = await startModelServer({
       script: (req) => (!req.isFollowUp && firstOpenItem(req.prompt) === "second task" ? hang() : work(req)),
     });
-    server = srv;
+    tracked.server = srv;
     const r = makeCodexRepo(srv, {
       todo: ["first task", "second task"],
       extraConfig: { git: { auto_commit: false } },
     });
-    repo = r;
+    tracked.repo = r;
     initialCommit(r.root);
 
     const runner = spawnCar(["run", "--quiet"], { cwd: r.root, env: r.env, timeoutMs: 100_000 });
-    car = runner;
+    tracked.car = runner;
     await waitFor(() => srv.pending() === 1, {
       timeoutMs: 60_000,
       what: "run 2's codex to wait on the model",

@@ -6,20 +6,12 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ModelServer, runCar, startModelServer } from "@codex-autorunner/testkit";
-import { afterEach, describe, expect, it } from "vitest";
-import { type CodexRepo, makeCodexRepo, readLog } from "../codex/setup.js";
+import { runCar, startModelServer } from "@codex-autorunner/testkit";
+import { describe, expect, it } from "vitest";
+import { type CodexRepo, makeCodexRepo, readLog, trackForCleanup } from "../codex/setup.js";
 import { carRefs, git, initialCommit, jobModel, listing, porcelain, porcelainOutsideCar } from "./support.js";
 
-let server: ModelServer | null = null;
-let repo: CodexRepo | null = null;
-
-afterEach(async () => {
-  await server?.close();
-  server = null;
-  repo?.cleanup();
-  repo = null;
-});
+const tracked = trackForCleanup();
 
 /** Run 1 and run 2 each create, modify and delete files (run 2 also edits and removes run 1's work). */
 const JOBS = {
@@ -49,12 +41,12 @@ interface Setup {
 
 async function twoRuns(autoCommit: boolean): Promise<Setup> {
   const srv = await startModelServer({ script: jobModel(JOBS) });
-  server = srv;
+  tracked.server = srv;
   const r = makeCodexRepo(srv, {
     todo: ["first task", "second task"],
     extraConfig: { git: { auto_commit: autoCommit } },
   });
-  repo = r;
+  tracked.repo = r;
   const write = (path: string, text: string) => {
     mkdirSync(join(r.root, path, ".."), { recursive: true });
     writeFileSync(join(r.root, path), text);

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { resolve } from "node:path";
 import type { SteerListBody } from "@codex-autorunner/core";
 import type { CommandModule } from "yargs";
-import { stderrColors, stdoutColors } from "../output/tty.js";
+import { localDateTime, stderrColors, stdoutColors } from "../output/tty.js";
 import { err, type GlobalArgs, invocation, loadCore, out, repoRoot } from "./common.js";
 
 interface SteerArgs extends GlobalArgs {
@@ -68,14 +68,6 @@ async function messageText(argv: SteerArgs): Promise<string> {
   return argv.message ?? "";
 }
 
-/** `2026-12-04 23:41:07` in local time. */
-function localTime(iso: string): string {
-  const t = new Date(iso);
-  if (Number.isNaN(t.getTime())) return iso;
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())} ${p(t.getHours())}:${p(t.getMinutes())}:${p(t.getSeconds())}`;
-}
-
 function printList(body: SteerListBody, safe: (t: string) => string): void {
   const c = stdoutColors();
   if (body.messages.length === 0) out("car: no steering messages");
@@ -87,7 +79,7 @@ function printList(body: SteerListBody, safe: (t: string) => string): void {
         : m.state === "delivered"
           ? c.green(m.state)
           : c.cyan(m.state);
-    out(`${c.bold(m.id)}  ${localTime(m.created_at)}  ${state}${where}`);
+    out(`${c.bold(m.id)}  ${localDateTime(m.created_at)}  ${state}${where}`);
     for (const line of safe(m.text).split("\n")) out(`    ${line}`);
   }
   for (const f of body.corrupt) {

@@ -52,6 +52,14 @@ export function clockTime(iso: string): string {
   return [t.getHours(), t.getMinutes(), t.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
 }
 
+/** `2026-12-04 23:41:07`: the local date and clockTime; the input when unreadable. */
+export function localDateTime(iso: string): string {
+  const t = new Date(iso);
+  if (Number.isNaN(t.getTime())) return iso;
+  const date = [t.getFullYear(), t.getMonth() + 1, t.getDate()].map((n) => String(n).padStart(2, "0"));
+  return `${date.join("-")} ${clockTime(iso)}`;
+}
+
 /** Whole seconds from `now` to `iso` (never negative), as formatDuration writes them; null when unreadable. */
 export function timeUntil(iso: string, now: number): string | null {
   const t = Date.parse(iso);

@@ -5,6 +5,7 @@
  * is the question, `until` when the loop gives up).
  */
 import { NEEDS_INPUT_MAX_CHARS } from "../steer/needs-input.js";
+import { clipText } from "../text.js";
 
 export const WAITING_REASONS = ["rate_limit", "needs_input"] as const;
 export type WaitingReason = (typeof WAITING_REASONS)[number];
@@ -38,7 +39,7 @@ export function newWaiting(input: {
   };
   const msg = input.message?.trim();
   const max = w.reason === "needs_input" ? NEEDS_INPUT_MAX_CHARS : WAITING_MESSAGE_MAX_CHARS;
-  if (msg) w.message = msg.length > max ? `${msg.slice(0, max - 1)}…` : msg;
+  if (msg) w.message = clipText(msg, max);
   return w;
 }
 

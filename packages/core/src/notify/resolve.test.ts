@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { redact } from "./redact.js";
 import { resolveTargets } from "./resolve.js";
 import { parseTargets as targets } from "./test-fixtures.js";
 
@@ -52,13 +53,31 @@ describe("resolveTargets", () => {
     );
     const messages = results.map((r) => (r.ok ? "ok" : r.error.message));
     expect(messages).toEqual([
-      "notify webhook[0]: environment variable CAR_WEBHOOK_SECRET (notify.targets[0].secret_env) is not set",
-      "notify discord[1]: environment variable DISCORD_URL (notify.targets[1].url_env) is not an http:// or https:// URL",
-      "notify telegram[2]: environment variable BOT (notify.targets[2].bot_token_env) is not a bot token (<digits>:<letters>)",
+      "environment variable CAR_WEBHOOK_SECRET (notify.targets[0].secret_env) is not set",
+      "environment variable DISCORD_URL (notify.targets[1].url_env) is not an http:// or https:// URL",
+      "environment variable BOT (notify.targets[2].bot_token_env) is not a bot token (<digits>:<letters>)",
     ]);
     const first = results[0];
     expect(first?.ok === false && first.error.code).toBe("CONFIG_INVALID");
     expect(first?.ok === false && first.error.details.key).toBe("notify.targets[0].secret_env");
     expect(JSON.stringify(results)).not.toMatch(/secret-ish|secret value/);
+  });
+
+  it("refuses a URL with user:password@ (fetch never sends it) and redacts a token in the query", () => {
+    const [withUser, fromEnv, withQuery] = resolveTargets(
+      targets([
+        { type: "webhook", url: "https://user:pa55word@x.test/h" },
+        { type: "ntfy", url_env: "NTFY_URL" },
+        { type: "webhook", url: "https://x.test/h?token=abc&v=1#frag" },
+      ]),
+      { NTFY_URL: "https://me:pw@n.test/topic" },
+    );
+    expect(withUser?.ok === false && withUser.error.details.key).toBe("notify.targets[0].url");
+    expect(fromEnv?.ok === false && fromEnv.error.details.key).toBe("notify.targets[1].url_env");
+    expect(JSON.stringify([withUser, fromEnv])).not.toMatch(/pa55word|pw@/);
+    if (!withQuery?.ok) throw new Error("expected the query URL to resolve");
+    expect(withQuery.target.secrets).toEqual(["abc"]);
+    // A receiver echoing the path it was sent to.
+    expect(redact("HTTP 400: /h?token=abc", withQuery.target.secrets)).toBe("HTTP 400: /h?token=***");
   });
 });

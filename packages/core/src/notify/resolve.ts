@@ -29,12 +29,12 @@ export type ResolveResult =
 const BOT_TOKEN_PATTERN = /^[0-9]+:[A-Za-z0-9_-]+$/;
 
 /** Reads one `*_env` variable: an empty value counts as unset; the value never appears in errors. */
-function fromEnv(env: Env, label: string, index: number, key: string, name: string): string {
+function fromEnv(env: Env, index: number, key: string, name: string): string {
   const value = env[name];
   if (value === undefined || value === "") {
     throw new CarError(
       "CONFIG_INVALID",
-      `notify ${label}: environment variable ${name} (notify.targets[${index}].${key}) is not set`,
+      `environment variable ${name} (notify.targets[${index}].${key}) is not set`,
       {
         key: `notify.targets[${index}].${key}`,
         expected: `${name} set in the environment`,
@@ -45,10 +45,10 @@ function fromEnv(env: Env, label: string, index: number, key: string, name: stri
   return value;
 }
 
-function badValue(label: string, index: number, key: string, name: string, expected: string): CarError {
+function badValue(index: number, key: string, name: string, expected: string): CarError {
   return new CarError(
     "CONFIG_INVALID",
-    `notify ${label}: environment variable ${name} (notify.targets[${index}].${key}) is not ${expected}`,
+    `environment variable ${name} (notify.targets[${index}].${key}) is not ${expected}`,
     {
       key: `notify.targets[${index}].${key}`,
       expected: `${name} holding ${expected}`,
@@ -60,11 +60,11 @@ function badValue(label: string, index: number, key: string, name: string, expec
 function resolveOne(t: NotifyTargetConfig, index: number, env: Env): ResolvedTarget {
   const label = targetLabel(t.type, index);
   const events = t.events ?? null;
-  const get = (key: string, name: string) => fromEnv(env, label, index, key, name);
+  const get = (key: string, name: string) => fromEnv(env, index, key, name);
   if (t.type === "telegram") {
     const botToken = get("bot_token_env", t.bot_token_env);
     if (!BOT_TOKEN_PATTERN.test(botToken)) {
-      throw badValue(label, index, "bot_token_env", t.bot_token_env, "a bot token (<digits>:<letters>)");
+      throw badValue(index, "bot_token_env", t.bot_token_env, "a bot token (<digits>:<letters>)");
     }
     const apiUrl = t.api_url.replace(/\/+$/, "");
     return { type: "telegram", label, events, apiUrl, botToken, chatId: t.chat_id, secrets: [botToken] };
@@ -73,19 +73,34 @@ function resolveOne(t: NotifyTargetConfig, index: number, env: Env): ResolvedTar
   let url: string;
   if (t.url_env != null) {
     url = get("url_env", t.url_env);
-    if (!HTTP_URL_PATTERN.test(url)) throw badValue(label, index, "url_env", t.url_env, HTTP_URL_EXPECTED);
+    if (!HTTP_URL_PATTERN.test(url)) throw badValue(index, "url_env", t.url_env, HTTP_URL_EXPECTED);
     secrets.push(url);
   } else if (t.url != null) {
     url = t.url;
     // A Slack or Discord webhook URL is its own credential, even when written in config.yml.
     if (t.type === "slack" || t.type === "discord") secrets.push(url);
   } else {
-    throw new CarError("CONFIG_INVALID", `notify ${label}: needs url or url_env`, {
+    throw new CarError("CONFIG_INVALID", `needs url or url_env`, {
       key: `notify.targets[${index}].url`,
       expected: "a URL in url, or the name of a variable holding it in url_env",
       found: "nothing",
     });
   }
+  if (URL_USERINFO.test(url)) {
+    // fetch refuses such a URL, so every delivery would fail: say so once, here (never the value).
+    const key = t.url_env != null ? "url_env" : "url";
+    throw new CarError(
+      "CONFIG_INVALID",
+      `the URL (notify.targets[${index}].${key}) has user:password@ in it, which cannot be sent`,
+      {
+        key: `notify.targets[${index}].${key}`,
+        expected: "a URL without user:password@ (a token in its path or query works)",
+        found: "a URL with credentials",
+      },
+    );
+  }
+  // A token in the query (`?token=…`) must not show in an error that quotes the URL or its path.
+  secrets.push(...queryValues(url));
   switch (t.type) {
     case "webhook": {
       const secret = t.secret_env != null ? get("secret_env", t.secret_env) : null;
@@ -100,6 +115,19 @@ function resolveOne(t: NotifyTargetConfig, index: number, env: Env): ResolvedTar
     default:
       return { type: t.type, label, events, url, secrets };
   }
+}
+
+const URL_USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
+
+/** The values in a URL's query (`?token=abc&v=1` → abc), shorter than 3 characters left out. */
+function queryValues(url: string): string[] {
+  const q = url.indexOf("?");
+  if (q === -1) return [];
+  const query = url.slice(q + 1).split("#")[0] ?? "";
+  return query
+    .split("&")
+    .map((pair) => pair.slice(pair.indexOf("=") + 1))
+    .filter((v, i, all) => v.length >= 3 && all.indexOf(v) === i);
 }
 
 /** Each target resolved, or the specific error that keeps it from being used (in config order). */

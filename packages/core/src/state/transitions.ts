@@ -269,8 +269,16 @@ export function markRunnerExited(
  * (null: back to "running" while a run is open, else "idle").
  */
 export function markWaiting(state: RunnerState, waiting: Waiting | null, runOpen: boolean): RunnerState {
-  if (waiting === null) return { ...state, waiting: null, status: runOpen ? "running" : "idle" };
-  return { ...state, waiting, status: waiting.reason === "needs_input" ? "waiting_input" : "waiting" };
+  return { ...state, ...waitingPatch(waiting, runOpen) };
+}
+
+/** markWaiting's change alone, for callers that patch state.json (the engine's run). */
+export function waitingPatch(
+  waiting: Waiting | null,
+  runOpen: boolean,
+): Pick<RunnerState, "waiting" | "status"> {
+  if (waiting === null) return { waiting: null, status: runOpen ? "running" : "idle" };
+  return { waiting, status: waiting.reason === "needs_input" ? "waiting_input" : "waiting" };
 }
 
 export interface DerivedStatus {

@@ -1,31 +1,15 @@
 import { existsSync, promises as fsp } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { carPaths } from "../paths.js";
+import { describe, expect, it } from "vitest";
 import { readRunRecord } from "../runs-store.js";
 import { readState } from "../state-store.js";
 import { runLoop } from "./loop.js";
-import {
-  agentEnv,
-  makeTestRepo,
-  rateLimitedBackend,
-  readText,
-  type TestRepo,
-  waitFor,
-} from "./test-fixtures.js";
+import { agentEnv, rateLimitedBackend, readText, useTestRepos, waitFor } from "./test-fixtures.js";
 
 // Usage limits are waits: persisted, honoured after a crash, ended by `car stop`, bounded by a budget.
 
-let repo: TestRepo | null = null;
-afterEach(async () => {
-  await repo?.cleanup();
-  repo = null;
-});
-
-async function setup(runner: string) {
-  repo = await makeTestRepo({ runner });
-  return { repo, paths: carPaths(repo.root) };
-}
+const makeRepo = useTestRepos();
+const setup = (runner: string) => makeRepo({ runner });
 
 describe("usage-limit waits", () => {
   it("stops with limit_wait_exhausted once the budget is used up; retries are never spent", async () => {

@@ -1,42 +1,32 @@
 import { spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
+import { type Receiver, refusedPort, startReceiver } from "@codex-autorunner/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { closedPort, type Receiver, startReceiver } from "../notify/test-support.js";
-import { carPaths } from "../paths.js";
 import { readState } from "../state-store.js";
 import { queueSteer } from "../steer/repo.js";
 import { runLoop } from "./loop.js";
-import {
-  agentEnv,
-  makeTestRepo,
-  rateLimitedBackend,
-  readText,
-  type TestRepo,
-  waitFor,
-} from "./test-fixtures.js";
+import { agentEnv, rateLimitedBackend, readText, useTestRepos, waitFor } from "./test-fixtures.js";
 
 // The runner's notifications, from real loops (stand-in agent) to a local receiver: what is sent
 // when, in the documented shape, signed; and that a receiver that fails changes nothing else.
 
 const SECRET = "s3cret-value-for-the-hmac-0123456789";
-let repo: TestRepo | null = null;
+const makeRepo = useTestRepos();
 let receiver: Receiver | null = null;
 afterEach(async () => {
   await receiver?.close();
   receiver = null;
-  await repo?.cleanup();
-  repo = null;
 });
 
 async function setup(url: string, runner = "", events = "") {
-  repo = await makeTestRepo({
+  const { repo, paths } = await makeRepo({
     runner,
     extraYaml: `notify:\n  targets:\n    - {type: webhook, url: "${url}", secret_env: CAR_TEST_HOOK_SECRET${events}}\n`,
   });
-  return { repo, paths: carPaths(repo.root), env: agentEnv(repo, { CAR_TEST_HOOK_SECRET: SECRET }) };
+  return { repo, paths, env: agentEnv(repo, { CAR_TEST_HOOK_SECRET: SECRET }) };
 }
 
-const bodies = (r: Receiver) => r.requests.map((q) => JSON.parse(q.body.toString("utf8")));
+const bodies = (r: Receiver) => r.requests.map((q) => JSON.parse(q.body));
 
 describe("notifications from the loop", () => {
   it("sends loop_stopped with the documented JSON, header and a valid signature (run_finished opt-in)", async () => {
@@ -116,7 +106,7 @@ describe("notifications from the loop", () => {
 
   it("a receiver that refuses or never answers changes nothing but a logged failure; no secret on disk", async () => {
     receiver = await startReceiver("hang");
-    for (const url of [`http://127.0.0.1:${await closedPort()}/hook`, `${receiver.origin}/hook`]) {
+    for (const url of [`http://127.0.0.1:${await refusedPort()}/hook`, `${receiver.origin}/hook`]) {
       const { repo, paths, env } = await setup(url);
       const started = Date.now();
       const result = await runLoop({ root: repo.root, env });

@@ -1,29 +1,19 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EngineEvent } from "../../types.js";
-import { carPaths } from "../paths.js";
 import { readRunRecord } from "../runs-store.js";
 import { readState } from "../state-store.js";
 import { listSteer } from "../steer/queue.js";
 import { queueSteer } from "../steer/repo.js";
 import { runLoop } from "./loop.js";
-import { agentEnv, makeTestRepo, readText, type TestRepo, waitFor } from "./test-fixtures.js";
+import { agentEnv, readText, useTestRepos, waitFor } from "./test-fixtures.js";
 
 // Steering a running loop and the agent's NEEDS_INPUT question, with the stand-in agent (real child
 // processes, a real git repo). The real Codex CLI versions are in apps/e2e/src/overnight/.
 
-let repo: TestRepo | null = null;
-afterEach(async () => {
-  await repo?.cleanup();
-  repo = null;
-});
-
-async function setup(options: Parameters<typeof makeTestRepo>[0] = {}) {
-  repo = await makeTestRepo(options);
-  return { repo, paths: carPaths(repo.root) };
-}
+const setup = useTestRepos();
 
 describe("steering", () => {
   it("delivers each message to exactly one run, oldest first, and records where", async () => {

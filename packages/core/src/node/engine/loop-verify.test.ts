@@ -2,22 +2,17 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunRecord } from "../../types.js";
-import { carPaths } from "../paths.js";
 import { isProcessAlive } from "../proc/procfs.js";
 import { readRunRecord } from "../runs-store.js";
 import { readState } from "../state-store.js";
 import { runLoop } from "./loop.js";
-import { agentEnv, makeTestRepo, readText, type TestRepo, waitFor, writeConfig } from "./test-fixtures.js";
+import { agentEnv, readText, useTestRepos, waitFor, writeConfig } from "./test-fixtures.js";
 
 /** The loop with verification gates and checkpoints (issue 12), with the stand-in agent and real git. */
 
-let repo: TestRepo | null = null;
-afterEach(async () => {
-  await repo?.cleanup();
-  repo = null;
-});
+const makeRepo = useTestRepos();
 
 const git = (root: string, ...args: string[]) =>
   execFileSync("git", args, {
@@ -33,10 +28,8 @@ function verifyYaml(commands: string, extra = ""): string {
 const failing = `    - {name: test, run: "echo failing output line; echo on stderr >&2; exit 3"}\n`;
 const passing = `    - {name: check, run: "test -f .codex-autorunner/TODO.md && echo ok"}\n`;
 
-async function setup(extraYaml: string, todo?: string) {
-  repo = await makeTestRepo({ extraYaml, ...(todo !== undefined ? { todo } : {}) });
-  return { repo, paths: carPaths(repo.root) };
-}
+const setup = (extraYaml: string, todo?: string) =>
+  makeRepo({ extraYaml, ...(todo !== undefined ? { todo } : {}) });
 
 describe("runLoop with verify.commands", () => {
   it("reopens what a failing run ticked, skips its commit, tells the next run, stops after max_consecutive_failures", async () => {

@@ -1,35 +1,18 @@
 import { existsSync, promises as fsp, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isCarError } from "../../errors.js";
 import { newRunRecord } from "../../runs/record.js";
 import type { EngineEvent, RunnerState, RunRecord } from "../../types.js";
 import type { AgentBackend } from "../agent/backend.js";
 import { plainBackend } from "../agent/plain.js";
-import { carPaths } from "../paths.js";
 import { isProcessAlive } from "../proc/procfs.js";
 import { readRunRecord, writeRunRecord } from "../runs-store.js";
 import { readState } from "../state-store.js";
 import { runLoop } from "./loop.js";
-import {
-  agentEnv,
-  makeTestRepo,
-  rateLimitedBackend,
-  readText,
-  type TestRepo,
-  waitFor,
-} from "./test-fixtures.js";
+import { agentEnv, rateLimitedBackend, readText, useTestRepos, waitFor } from "./test-fixtures.js";
 
-let repo: TestRepo | null = null;
-afterEach(async () => {
-  await repo?.cleanup();
-  repo = null;
-});
-
-async function setup(options: Parameters<typeof makeTestRepo>[0] = {}) {
-  repo = await makeTestRepo(options);
-  return { repo, paths: carPaths(repo.root) };
-}
+const setup = useTestRepos();
 
 describe("runLoop", () => {
   it("completes a 3-item TODO in 3 runs with markers, state, records and prompts", async () => {

@@ -30,7 +30,6 @@ import { newRunMarker } from "../proc/marker.js";
 import { readRunRecord, writeRunRecord } from "../runs-store.js";
 import { readState, writeState } from "../state-store.js";
 import { claimSteer, confirmSteer, recoverSteer, releaseSteer } from "../steer/delivery.js";
-import { ensureSteerIgnored } from "../steer/repo.js";
 import { waitForSteer } from "../steer/wait.js";
 import { watchOwnership } from "./ownership.js";
 import { recoverCrashedRun } from "./recover.js";
@@ -162,7 +161,6 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
       const rec = await readRunRecord(paths, runId).catch(() => null);
       return rec?.outcome === "completed";
     });
-    await ensureSteerIgnored(paths);
     // `car stop` only writes the file while a runner is alive, so one older than our lock was meant
     // for a runner that died before it saw it; honouring it would stop this run for no reason.
     await removeStaleStopFile(paths, lockedAt);

@@ -5,7 +5,9 @@ import { LIMIT_WAIT_CAP_SECONDS, planLimitWait, resetAtFrom } from "../../limits
 import { newWaiting } from "../../limits/waiting.js";
 import { isLogLine, sanitizeAgentLine } from "../../log/format.js";
 import { addUsage, newRunRecord } from "../../runs/record.js";
+import { waitingPatch } from "../../state/transitions.js";
 import { findNeedsInput } from "../../steer/needs-input.js";
+import { clipText } from "../../text.js";
 import type { EngineEvent, LogStream, RunnerState, RunOutcome, RunRecord, TodoCounts } from "../../types.js";
 import type { VerifyDecision } from "../../verify/gate.js";
 import { verifyEnabled } from "../../verify/settings.js";
@@ -47,6 +49,7 @@ export interface RunContext {
 export const QUIET_AFTER_MS = 30_000;
 /** Longest `quiet.last_command` kept: a heredoc command can carry a whole file. */
 const QUIET_COMMAND_MAX_CHARS = 500;
+const clipCommand = (c: string | null) => (c === null ? null : clipText(c, QUIET_COMMAND_MAX_CHARS));
 
 export interface RunInput {
   runId: number;
@@ -356,7 +359,7 @@ async function waitOutLimit(
     "stderr",
     `[car] usage limit: waiting until ${waiting.until} (${secs}s, ${plan.source === "reset" ? "its reset time" : "backoff"}): ${failure.message}`,
   );
-  await ctx.setState({ status: "waiting", waiting });
+  await ctx.setState(waitingPatch(waiting, true));
   ctx.emit({ type: "waiting", runId, waiting });
   const started = Date.now();
   let stop = false;
@@ -374,7 +377,7 @@ async function waitOutLimit(
     );
     return stop ? "stopped" : "aborted";
   }
-  await ctx.setState({ status: "running", waiting: null });
+  await ctx.setState(waitingPatch(null, true));
   ctx.emit({ type: "resumed", runId, reason: "rate_limit" });
   await logCar(ctx, runId, "stderr", "[car] usage-limit wait over: trying again");
   return "done";
@@ -525,7 +528,7 @@ async function runAttempt(
       ? {
           run_id: runId,
           since: isoSeconds(new Date(lastOutput)),
-          last_command: clip(parser.lastCommand?.() ?? null, QUIET_COMMAND_MAX_CHARS),
+          last_command: clipCommand(parser.lastCommand?.() ?? null),
         }
       : null;
     ctx
@@ -590,10 +593,6 @@ function mergeSummary(record: RunRecord, s: AgentRunSummary): void {
   if (s.usage) record.usage = addUsage(record.usage, s.usage);
   record.commands.push(...s.commands);
   for (const f of s.files_changed) if (!record.files_changed.includes(f)) record.files_changed.push(f);
-}
-
-function clip(text: string | null, max: number): string | null {
-  return text === null || text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 export function isoSeconds(d: Date): string {

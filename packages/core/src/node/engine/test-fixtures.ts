@@ -7,9 +7,11 @@ import { execFileSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterEach } from "vitest";
 import type { AgentBackend } from "../agent/backend.js";
 import { plainBackend } from "../agent/plain.js";
 import { initRepo } from "../init.js";
+import { type CarPaths, carPaths } from "../paths.js";
 
 export interface TestRepo {
   root: string;
@@ -114,6 +116,22 @@ export async function makeTestRepo(options: RepoOptions = {}): Promise<TestRepo>
     side,
     agent,
     cleanup: () => fsp.rm(base, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * For a test file: registers an afterEach that removes every repo the returned `setup` made during
+ * the test, and returns `setup(options)`, which makes a repo and gives it with its paths.
+ */
+export function useTestRepos(): (options?: RepoOptions) => Promise<{ repo: TestRepo; paths: CarPaths }> {
+  const made: TestRepo[] = [];
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((r) => r.cleanup()));
+  });
+  return async (options = {}) => {
+    const repo = await makeTestRepo(options);
+    made.push(repo);
+    return { repo, paths: carPaths(repo.root) };
   };
 }
 

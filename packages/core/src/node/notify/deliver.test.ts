@@ -1,12 +1,12 @@
 // Each kind of target against a real HTTP receiver on 127.0.0.1: the request's documented shape, the
 // webhook signature recomputed here, retries, refusals, redirects and timeouts.
 import { createHmac } from "node:crypto";
+import { type Receiver, refusedPort, startReceiver } from "@codex-autorunner/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { notifyEvent, webhookBody } from "../../notify/event.js";
 import { type ResolvedTarget, resolveTargets } from "../../notify/resolve.js";
 import { parseTargets } from "../../notify/test-fixtures.js";
 import { deliver } from "./deliver.js";
-import { closedPort, type Receiver, startReceiver } from "./test-support.js";
 
 const receivers: Receiver[] = [];
 async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
@@ -53,7 +53,7 @@ describe("deliver", () => {
     expect(req).toMatchObject({ method: "POST", url: "/hook?x=1" });
     expect(req!.headers["content-type"]).toBe("application/json");
     expect(req!.headers["x-car-event"]).toBe("waiting");
-    expect(req!.body.toString("utf8")).toBe(webhookBody(event));
+    expect(req!.body).toBe(webhookBody(event));
     const expected = `sha256=${createHmac("sha256", SECRET).update(req!.body).digest("hex")}`;
     expect(req!.headers["x-car-signature"]).toBe(expected);
     // Without secret_env there is no signature.
@@ -81,7 +81,7 @@ describe("deliver", () => {
     expect(Buffer.from(title.slice(10, -2), "base64").toString("utf8")).toBe(
       "café: waiting (usage_limit) until 10:30 UTC",
     );
-    expect(req!.body.toString("utf8")).toBe("limit reached\nTODO: 1 done, 4 outstanding");
+    expect(req!.body).toBe("limit reached\nTODO: 1 done, 4 outstanding");
   });
 
   it("slack, discord and telegram: their JSON at their URL (telegram at /bot<token>/sendMessage)", async () => {
@@ -98,12 +98,12 @@ describe("deliver", () => {
     const text = "café: waiting (usage_limit) until 10:30 UTC\nlimit reached\nTODO: 1 done, 4 outstanding";
     const [slack, discord, telegram] = r.requests;
     expect(slack).toMatchObject({ method: "POST", url: "/services/T/B/x" });
-    expect(JSON.parse(slack!.body.toString())).toEqual({ text });
+    expect(JSON.parse(slack!.body)).toEqual({ text });
     expect(discord).toMatchObject({ method: "POST", url: "/api/webhooks/1/y" });
-    expect(JSON.parse(discord!.body.toString())).toEqual({ content: text, allowed_mentions: { parse: [] } });
+    expect(JSON.parse(discord!.body)).toEqual({ content: text, allowed_mentions: { parse: [] } });
     expect(telegram).toMatchObject({ method: "POST", url: `/tg/bot${BOT}/sendMessage` });
     expect(telegram!.headers["content-type"]).toBe("application/json");
-    expect(JSON.parse(telegram!.body.toString())).toEqual({ chat_id: "-1001", text });
+    expect(JSON.parse(telegram!.body)).toEqual({ chat_id: "-1001", text });
   });
 
   it("retries 5xx with backoff until it works, and not a 4xx", async () => {
@@ -113,7 +113,9 @@ describe("deliver", () => {
     expect(result).toMatchObject({ ok: true, status: 200, attempts: 3 });
     expect(r.requests).toHaveLength(3);
 
-    const refusing = await receiver(400);
+    const refusing = await receiver((_req, _n, res) => {
+      res.writeHead(400, { "content-type": "application/json" }).end('{"ok":false,"error":"answer 400"}');
+    });
     const [t2] = resolved([{ type: "webhook", url: `${refusing.origin}/h` }], {});
     const refused = await deliver(t2!, event, fast);
     expect(refused).toMatchObject({ ok: false, status: 400, attempts: 1 });
@@ -122,7 +124,7 @@ describe("deliver", () => {
   });
 
   it("gives up after the attempts on a closed port or a silent receiver, with a redacted error", async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const [closed] = resolved(
       [{ type: "telegram", bot_token_env: "BOT", chat_id: "1", api_url: `http://127.0.0.1:${port}` }],
       { BOT },
@@ -155,8 +157,16 @@ describe("deliver", () => {
   });
 
   it("hides a URL's credentials when fetch refuses the URL", async () => {
-    const [t] = resolved([{ type: "ntfy", url: "http://me:pa55word@127.0.0.1:9/topic" }], {});
-    const result = await deliver(t!, event, fast);
+    // resolveTargets refuses such a URL; deliver still never shows one it is handed.
+    const t: ResolvedTarget = {
+      type: "ntfy",
+      label: "ntfy[0]",
+      events: null,
+      url: "http://me:pa55word@127.0.0.1:9/topic",
+      token: null,
+      secrets: [],
+    };
+    const result = await deliver(t, event, fast);
     expect(result).toMatchObject({ ok: false, status: null, attempts: 1 });
     expect(result.error).toMatch(/credentials: http:\/\/\*\*\*@127.0.0.1:9\/topic/);
     expect(result.error).not.toContain("pa55word");

@@ -1,11 +1,11 @@
 // The notifier as the runner will use it: send() never waits, deliveries go on in the background, in
 // order per target, filtered by event; flush() is bounded; failures reach onFailure redacted.
+import { type Receiver, refusedPort, startReceiver } from "@codex-autorunner/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { notifyEvent } from "../../notify/event.js";
 import type { NotifyEventName } from "../../notify/settings.js";
 import { parseTargets } from "../../notify/test-fixtures.js";
 import { createNotifier, type Notifier } from "./notifier.js";
-import { closedPort, type Receiver, startReceiver } from "./test-support.js";
 
 const receivers: Receiver[] = [];
 const notifiers: Notifier[] = [];
@@ -85,7 +85,7 @@ describe("Notifier", () => {
   });
 
   it("a refused and a silent receiver: send() returns at once, flush() keeps its deadline, failures redacted", async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const silent = await receiver("hang");
     const { notifier, failures } = make(
       [
@@ -149,10 +149,7 @@ describe("Notifier", () => {
       },
     );
     expect(problems.map((p) => [p.label, p.error.message])).toEqual([
-      [
-        "slack[0]",
-        "notify slack[0]: environment variable SLACK_WEBHOOK_URL (notify.targets[0].url_env) is not set",
-      ],
+      ["slack[0]", "environment variable SLACK_WEBHOOK_URL (notify.targets[0].url_env) is not set"],
     ]);
     notifier.send(ev("loop_stopped"));
     notifier.send(ev("loop_stopped"));

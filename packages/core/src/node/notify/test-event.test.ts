@@ -1,8 +1,8 @@
 // `car notify test`'s core: one test event to every target, each result reported.
+import { type Receiver, startReceiver } from "@codex-autorunner/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseTargets } from "../../notify/test-fixtures.js";
 import { sendTestEvent } from "./test-event.js";
-import { type Receiver, startReceiver } from "./test-support.js";
 
 let r: Receiver | undefined;
 afterEach(async () => {
@@ -31,15 +31,14 @@ describe("sendTestEvent", () => {
         label: "telegram[2]",
         ok: false,
         status: null,
-        error:
-          "notify telegram[2]: environment variable NO_SUCH_VAR (notify.targets[2].bot_token_env) is not set",
+        error: "environment variable NO_SUCH_VAR (notify.targets[2].bot_token_env) is not set",
         attempts: 0,
       },
     ]);
     for (const res of results) expect(res.duration_ms).toBeGreaterThanOrEqual(0);
     const hook = r.requests.find((q) => q.url === "/hook");
     expect(hook?.headers["x-car-event"]).toBe("run_finished");
-    expect(JSON.parse(hook!.body.toString())).toMatchObject({
+    expect(JSON.parse(hook!.body)).toMatchObject({
       event: "run_finished",
       repo: { name: "shop", path: "/srv/shop" },
       test: true,

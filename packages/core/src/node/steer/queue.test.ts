@@ -87,6 +87,37 @@ describe("appendSteer / listSteer", () => {
     expect(await deleteSteer(dir, "1764886291123-99-abcdef")).toMatchObject({ state: "pending" });
     expect((await listSteer(dir)).corrupt).toEqual([]);
   });
+
+  it("never follows, blocks on or slurps a planted file: symlink, FIFO, huge file are corrupt", async () => {
+    const good = await appendSteer(dir, "good");
+    // A symlink to a well-formed message outside the folder must not be read (nor /etc/passwd).
+    const outside = join(root, "outside.json");
+    const outId = "1764886291123-1-aaaaaa";
+    await fsp.writeFile(
+      outside,
+      serializeSteerFile({ id: outId, text: "from outside", created_at: new Date().toISOString() }),
+    );
+    const link = `${outId}.pending.json`;
+    await fsp.symlink(outside, join(dir, link));
+    // A FIFO with no writer would block a plain read forever (the listing and the runner's claim).
+    const fifo = "1764886291123-2-bbbbbb.pending.json";
+    await new Promise<void>((res, rej) =>
+      spawn("mkfifo", [join(dir, fifo)]).on("exit", (c) => (c === 0 ? res() : rej(new Error(`mkfifo ${c}`)))),
+    );
+    const huge = "1764886291123-3-cccccc.pending.json";
+    await fsp.writeFile(join(dir, huge), Buffer.alloc(2 * 1024 * 1024, 0x20));
+    const { messages, corrupt } = await listSteer(dir);
+    expect(messages.map((m) => m.id)).toEqual([good.id]);
+    expect(corrupt).toEqual([
+      { file: link, error: expect.stringMatching(/symbolic link/) },
+      { file: fifo, error: "not a regular file" },
+      { file: huge, error: expect.stringMatching(/over the \d+-byte limit/) },
+    ]);
+    expect((await claimSteer(dir, 1)).map((m) => m.id)).toEqual([good.id]);
+    // Deleting the link removes the link, never its target.
+    await deleteSteer(dir, outId);
+    expect(await fsp.readFile(outside, "utf8")).toContain("from outside");
+  });
 });
 
 describe("deleteSteer / clearPendingSteer", () => {

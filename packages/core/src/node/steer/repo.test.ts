@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { carPaths } from "../paths.js";
+import { listSteer } from "./queue.js";
 import { ensureSteerIgnored, queueSteer } from "./repo.js";
 
 let root: string;
@@ -37,5 +38,20 @@ describe("ensureSteerIgnored", () => {
     await fsp.writeFile(join(paths.steerDir, ".gitignore"), "*.json\n");
     await ensureSteerIgnored(paths);
     expect(await fsp.readFile(join(paths.steerDir, ".gitignore"), "utf8")).toBe("*.json\n");
+  });
+});
+
+describe("a steer folder that is a symbolic link", () => {
+  it("is refused by name: nothing is written or read through it", async () => {
+    const paths = carPaths(root);
+    const outside = await fsp.mkdtemp(join(tmpdir(), "car-steer-outside-"));
+    try {
+      await fsp.symlink(outside, paths.steerDir);
+      await expect(queueSteer(paths, "hello")).rejects.toThrow(/steer is a symbolic link/);
+      await expect(listSteer(paths.steerDir)).rejects.toThrow(/symbolic link/);
+      expect(await fsp.readdir(outside)).toEqual([]);
+    } finally {
+      await fsp.rm(outside, { recursive: true, force: true });
+    }
   });
 });

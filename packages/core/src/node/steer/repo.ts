@@ -5,6 +5,7 @@ import { isErrno, writeFileAtomic } from "../fs/atomic.js";
 import { fsError } from "../fs/errors.js";
 import type { CarPaths } from "../paths.js";
 import { appendSteer } from "./queue.js";
+import { checkSteerDir } from "./scan.js";
 
 /** The steer folder ignores itself: nothing tracked (the user's .gitignore files) is ever edited. */
 const SELF_IGNORE = "# Written by codex-autorunner: steering messages stay out of git.\n*\n";
@@ -24,6 +25,7 @@ export async function queueSteer(paths: CarPaths, text: string): Promise<SteerMe
  */
 export async function ensureSteerIgnored(paths: CarPaths): Promise<void> {
   const file = join(paths.steerDir, ".gitignore");
+  await checkSteerDir(paths.steerDir);
   await fsp.mkdir(paths.steerDir, { recursive: true }).catch((err: unknown) => {
     throw fsError(err, paths.steerDir, "create the folder");
   });

@@ -1,5 +1,6 @@
-import { promises as fsp } from "node:fs";
+import { constants, promises as fsp } from "node:fs";
 import { join } from "node:path";
+import { CarError } from "../../errors.js";
 import {
   parseSteerFile,
   parseSteerFileName,
@@ -18,8 +19,27 @@ export interface SteerEntry {
   run_id: number | null;
 }
 
+/**
+ * Refuses a steer folder that is a symbolic link: a cloned repo could ship one pointing anywhere, and
+ * messages would then be written, read and pruned there. A missing folder is fine.
+ */
+export async function checkSteerDir(dir: string): Promise<void> {
+  const st = await fsp.lstat(dir).catch((err: unknown) => {
+    if (isErrno(err, "ENOENT")) return null;
+    throw fsError(err, dir, "inspect");
+  });
+  if (st?.isSymbolicLink()) {
+    throw new CarError(
+      "IO_ERROR",
+      `${dir} is a symbolic link; the steering folder must be a real folder inside the repo (remove the link)`,
+      { file: dir, expected: "a folder", found: "a symbolic link" },
+    );
+  }
+}
+
 /** The steer files in `dir` (none when it does not exist), by name only; strays and temp files skipped. */
 export async function steerEntries(dir: string): Promise<SteerEntry[]> {
+  await checkSteerDir(dir);
   let names: string[];
   try {
     names = await fsp.readdir(dir);
@@ -46,17 +66,14 @@ export async function readSteerEntries(
   const messages: SteerMessage[] = [];
   const corrupt: SteerCorruptFile[] = [];
   const names = new Map<string, string>();
-  const texts = await Promise.all(
-    entries.map((e) =>
-      fsp.readFile(join(dir, e.name), "utf8").catch((err: unknown) => {
-        if (isErrno(err, "ENOENT")) return null;
-        throw fsError(err, join(dir, e.name), "read");
-      }),
-    ),
-  );
+  const texts = await Promise.all(entries.map((e) => readSteerFile(join(dir, e.name))));
   entries.forEach((e, i) => {
     const text = texts[i];
     if (text === null || text === undefined) return;
+    if (typeof text === "object") {
+      corrupt.push({ file: e.name, error: text.error });
+      return;
+    }
     const parsed = parseSteerFile(e.name, text);
     if ("error" in parsed) corrupt.push({ file: e.name, error: parsed.error });
     else {
@@ -65,4 +82,50 @@ export async function readSteerEntries(
     }
   });
   return { messages, corrupt, names };
+}
+
+/** Far above a serialized STEER_MAX_BYTES message (JSON escapes at most 6 bytes per byte). */
+const STEER_FILE_MAX_BYTES = 256 * 1024;
+
+/**
+ * One steer file's text, or why it is not one. Anyone who can write the folder (the agent) could
+ * plant a symlink (to /etc/passwd, /dev/zero), a FIFO or a huge file under a steer name: that must
+ * neither block the listing and the runner's claim forever, nor read outside the folder, nor fill
+ * memory. So: no symlinks followed, non-blocking open, regular files only, size bounded.
+ */
+async function readSteerFile(path: string): Promise<string | { error: string } | null> {
+  let handle: fsp.FileHandle;
+  try {
+    // O_NOFOLLOW/O_NONBLOCK are 0 where the platform lacks them (Windows): a plain read-only open.
+    handle = await fsp.open(
+      path,
+      constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0),
+    );
+  } catch (err) {
+    if (isErrno(err, "ENOENT")) return null;
+    if (isErrno(err, "ELOOP")) return { error: "a symbolic link, not a steering file (never followed)" };
+    throw fsError(err, path, "read");
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) return { error: "not a regular file" };
+    if (st.size > STEER_FILE_MAX_BYTES) {
+      return { error: `${st.size} bytes, over the ${STEER_FILE_MAX_BYTES}-byte limit for a steer file` };
+    }
+    // Steer files are immutable (written aside, renamed in): one that grows is not one of ours.
+    const buf = Buffer.alloc(st.size + 1);
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, n, buf.length - n, n);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+      if (n === buf.length) break;
+    }
+    if (n > st.size) return { error: "changed while being read" };
+    return buf.subarray(0, n).toString("utf8");
+  } catch (err) {
+    throw fsError(err, path, "read");
+  } finally {
+    await handle.close();
+  }
 }
