@@ -9,6 +9,7 @@ const coreSrc = fileURLToPath(new URL("../core/src/index.ts", import.meta.url));
 // `car serve` is the dev backend: `CAR_DEV_API=http://127.0.0.1:4173 vite` proxies /api to it.
 const devApi = process.env.CAR_DEV_API ?? "http://127.0.0.1:4173";
 
+// `pnpm build` runs scripts/build-pages.mjs: one build per page (index.html, hub.html) into dist/ui.
 export default defineConfig({
   // Relative asset URLs so the UI also works behind a reverse proxy under a sub-path.
   base: "./",
@@ -22,5 +23,12 @@ export default defineConfig({
     sourcemap: false,
     modulePreload: { polyfill: false },
   },
-  server: { proxy: { "/api": { target: devApi, changeOrigin: false }, "/health": devApi } },
+  server: {
+    proxy: {
+      "/api": { target: devApi, changeOrigin: false },
+      "/hub/": { target: devApi, changeOrigin: false },
+      "/repos/": { target: devApi, changeOrigin: false },
+      "/health": devApi,
+    },
+  },
 });

@@ -3,6 +3,7 @@ import { invocation, outcome } from "./commands/common.js";
 import { diffCommand } from "./commands/diff.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { editCommand } from "./commands/edit.js";
+import { hubCommand } from "./commands/hub/index.js";
 import { initCommand } from "./commands/init.js";
 import { killCommand } from "./commands/kill.js";
 import { logCommand } from "./commands/log.js";
@@ -66,6 +67,7 @@ function buildCli(argv: string[]): Argv {
       .command(cmd(doctorCommand))
       .command(cmd(notifyCommand))
       .command(cmd(serveCommand))
+      .command(cmd(hubCommand(cmd)))
       .demandCommand(1, "Name a command")
       .strict()
       .version(VERSION)

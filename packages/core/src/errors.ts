@@ -30,6 +30,8 @@ export const ERROR_CODES = [
   "RUN_RECORD_CORRUPT", // runs/<id>.json unreadable / not matching schema: details.file
   "DOC_NOT_TEXT", // a doc that is not UTF-8 text (NUL bytes, invalid UTF-8)
   "LISTEN_FAILED", // the server could not listen (port in use, permission denied)
+  "HUB_REPO_NOT_FOUND", // no repo with that id in the hub: details.id
+  "HUB_REPO_EXISTS", // the path is already one of the hub's repos: details.id
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -42,6 +42,8 @@ export { describeTokenProblem, isUsableToken, MIN_TOKEN_LENGTH, TOKEN_EXPECTED }
 export * from "./contract/index.js";
 // Errors.
 export { CarError, type CarErrorDetails, ERROR_CODES, type ErrorCode, isCarError } from "./errors.js";
+// The hub (issue 14): hub.yml, repo ids, the start queue, repo cards.
+export * from "./hub/index.js";
 export * from "./limits/index.js";
 // The log: line grammar, index format, terminal-safe printing.
 export {

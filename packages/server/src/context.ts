@@ -1,5 +1,5 @@
 import type { Config } from "@codex-autorunner/core";
-import { loadConfig } from "@codex-autorunner/core/node";
+import { type HubStartResult, loadConfig } from "@codex-autorunner/core/node";
 import { KeyedMutex } from "./mutex.js";
 
 /** What `createApp` needs. Everything but `root` and `version` has a default. */
@@ -28,6 +28,16 @@ export interface AppDeps {
   allowedHosts?: string[];
   /** Where refused requests are reported, one line each (default: stderr). Never gets a token. */
   log?: (line: string) => void;
+  /** Set by `car hub serve`: run start/resume and the stop of a queued start go through the hub's cap. */
+  hub?: RunHook;
+}
+
+/** The hub's hold on one repo's runs (its `max_concurrent_runs` queue). */
+export interface RunHook {
+  /** Starts a runner now or queues the start (LOCK_HELD when one is alive). */
+  start(once: boolean, force?: boolean): Promise<HubStartResult>;
+  /** Cancels this repo's queued start; false when none was queued. */
+  cancelQueued(): Promise<boolean>;
 }
 
 /** Shared per-app helpers handed to the route modules. */
@@ -49,6 +59,8 @@ export interface AppContext {
    * `RUNNER_KEY`, so two requests of this server cannot race each other for it.
    */
   control: KeyedMutex;
+  /** The hub's hook when served by `car hub serve`, else null. */
+  hub: RunHook | null;
 }
 
 export const RUNNER_KEY = "runner";
@@ -71,5 +83,6 @@ export function createContext(deps: AppDeps, signal: AbortSignal): AppContext {
     signal,
     log: deps.log ?? ((line) => console.error(line)),
     control: new KeyedMutex(),
+    hub: deps.hub ?? null,
   };
 }

@@ -181,7 +181,9 @@ describe("every route answers what core's contract says", () => {
   });
 
   it("run control, runs and logs around a real run", async () => {
-    const start = expectOk("runStart", await call("runStart", { body: { once: true } }));
+    const started = expectOk("runStart", await call("runStart", { body: { once: true } }));
+    expect(started).toMatchObject({ running: true, queued: null });
+    const start = { pid: started.pid as number };
     runners.add(start.pid);
     const running = await waitFor("a running state with an agent", async () => {
       const s = await state();
@@ -195,6 +197,7 @@ describe("every route answers what core's contract says", () => {
     expect(expectOk("runStop", await call("runStop"))).toEqual({
       stop_requested: true,
       runner_pid: start.pid,
+      queue_cancelled: false,
     });
 
     writeFileSync(release(), "go");
@@ -217,15 +220,16 @@ describe("every route answers what core's contract says", () => {
 
     rmSync(release());
     const resumed = expectOk("runResume", await call("runResume", { body: { once: true } }));
-    runners.add(resumed.pid);
-    expect(resumed).toMatchObject({ running: true, once: true, resumed: true });
+    expect(resumed).toMatchObject({ running: true, once: true, resumed: true, queued: null });
+    const resumedPid = resumed.pid as number;
+    runners.add(resumedPid);
     await waitFor("run 2 running", async () => {
       const s = await state();
       return s.running && s.last_run_id === 2 && s.agent_pid !== null;
     });
     const killed = expectOk("runKill", await call("runKill"));
-    expect(killed).toMatchObject({ killed: true, pid: resumed.pid });
-    await waitFor("killed runner gone", () => !alive(resumed.pid));
+    expect(killed).toMatchObject({ killed: true, pid: resumedPid });
+    await waitFor("killed runner gone", () => !alive(resumedPid));
     expectError(await call("runKill"), 409, "NOT_RUNNING");
     expect(await state()).toMatchObject({ running: false, status: "error" });
   });
@@ -301,6 +305,8 @@ describe("every route answers what core's contract says", () => {
   });
 
   it("covered every route of the table", () => {
-    expect([...called].sort()).toEqual(Object.keys(ROUTES).sort());
+    // The hub's own routes (`car hub serve`) are checked against the contract in hub/hub.test.ts.
+    const repoRoutes = Object.keys(ROUTES).filter((name) => !name.startsWith("hub"));
+    expect([...called].sort()).toEqual(repoRoutes.sort());
   });
 });

@@ -1,13 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
-import {
-  CarError,
-  type Config,
-  describeTokenProblem,
-  isUsableToken,
-  TOKEN_EXPECTED,
-} from "@codex-autorunner/core";
+import { CarError, describeTokenProblem, isUsableToken, TOKEN_EXPECTED } from "@codex-autorunner/core";
 import { carPaths, loadConfig } from "@codex-autorunner/core/node";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
@@ -80,12 +74,24 @@ function interfaceHosts(): string[] {
   return out;
 }
 
-/** The configured token (option, env, config.yml), null for `token: null`, undefined when none is set. */
-function configuredToken(
-  options: StartServerOptions,
-  config: Config,
-): { token: string; auth: ServerAuth } | null | undefined {
-  if (options.token === null) return null;
+/** Where a server's token may come from; `file` names where `server.auth_token` lives (for messages). */
+export interface TokenSources {
+  /** The option: a token, `null` (no auth, loopback only) or `undefined` (look further). */
+  option: string | null | undefined;
+  /** `server.auth_token` from the file. */
+  fileToken: string | null;
+  /** The settings file as a user writes it, e.g. `.codex-autorunner/config.yml` or `hub.yml`. */
+  file: string;
+  /** Where a generated token is kept (`server-token`). */
+  stateDir: string;
+  host: string;
+  /** Run before a token is generated into `stateDir` (the hub creates its self-ignoring folder). */
+  prepare?: () => Promise<void>;
+}
+
+/** The configured token (option, env, the file), null for `option: null`, undefined when none is set. */
+function configuredToken(s: TokenSources): { token: string; auth: ServerAuth } | null | undefined {
+  if (s.option === null) return null;
   const found = (source: "option" | "CAR_AUTH_TOKEN" | "server.auth_token", token: string) => {
     if (!isUsableToken(token)) {
       const where = source === "option" ? "The token option" : source;
@@ -97,55 +103,69 @@ function configuredToken(
     }
     return { token, auth: { mode: "configured", source } as const };
   };
-  if (options.token !== undefined) return found("option", options.token);
+  if (s.option !== undefined) return found("option", s.option);
   // An empty CAR_AUTH_TOKEN= counts as unset (a common way to clear it); whitespace does not.
   const env = process.env.CAR_AUTH_TOKEN;
   if (env) return found("CAR_AUTH_TOKEN", env);
-  if (config.server.auth_token) return found("server.auth_token", config.server.auth_token);
+  if (s.fileToken) return found("server.auth_token", s.fileToken);
   return undefined;
 }
 
-export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const { config } = await loadConfig(options.root);
-  const host = options.host ?? config.server.host;
-  const port = options.port ?? config.server.port;
+/**
+ * The token in force: option > env `CAR_AUTH_TOKEN` > the file's `server.auth_token` > one generated
+ * into `<stateDir>/server-token`. A non-loopback host without a configured token is refused.
+ */
+export async function resolveServerToken(
+  s: TokenSources,
+): Promise<{ token: string | null; auth: ServerAuth }> {
+  const configured = configuredToken(s);
+  if (!isLoopbackHost(s.host) && !configured) {
+    const name = s.file.slice(s.file.lastIndexOf("/") + 1);
+    throw new CarError(
+      "INVALID_ARGUMENT",
+      `Refusing to listen on ${s.host} without an auth token set in ${name} or the environment: ` +
+        "anyone who can reach it could run the agent. " +
+        `Set server.auth_token in ${s.file} or CAR_AUTH_TOKEN (16+ characters), or listen on 127.0.0.1` +
+        (configured === null ? " (--no-auth is for loopback addresses only)." : "."),
+      { key: "server.auth_token", found: s.host },
+    );
+  }
+  if (configured) return configured;
+  if (configured === null) return { token: null, auth: { mode: "none" } };
+  await s.prepare?.();
+  const made = await loadOrCreateServerToken(s.stateDir);
+  return { token: made.token, auth: { mode: "generated", ...made } };
+}
+
+export function checkPort(port: number, key: string): void {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new CarError("INVALID_ARGUMENT", `Invalid port ${port}: expected an integer from 0 to 65535`, {
-      key: "server.port",
+      key,
       found: String(port),
     });
   }
-  const configured = configuredToken(options, config);
-  if (!isLoopbackHost(host) && !configured) {
-    throw new CarError(
-      "INVALID_ARGUMENT",
-      `Refusing to listen on ${host} without an auth token set in config.yml or the environment: ` +
-        "anyone who can reach it could run the agent. " +
-        "Set server.auth_token in .codex-autorunner/config.yml or CAR_AUTH_TOKEN (16+ characters), or listen on 127.0.0.1" +
-        (configured === null ? " (--no-auth is for loopback addresses only)." : "."),
-      { key: "server.auth_token", found: host },
-    );
-  }
-  let token: string | null = null;
-  let auth: ServerAuth = { mode: "none" };
-  if (configured) ({ token, auth } = configured);
-  else if (configured === undefined) {
-    const made = await loadOrCreateServerToken(carPaths(options.root, config).dir);
-    token = made.token;
-    auth = { mode: "generated", ...made };
-  }
+}
 
-  const app = createApp({
-    root: options.root,
-    version: serverVersion(),
-    token,
-    log: options.log,
-    webRoot: options.webRoot,
-    sseHeartbeatMs: options.sseHeartbeatMs,
-    sseMaxQueuedBytes: options.sseMaxQueuedBytes,
-    allowedHosts: [host, ...(isWildcard(host) ? interfaceHosts() : [])],
-  });
+/** Host header names a server bound to `host` answers to (every interface's for a wildcard bind). */
+export function hostsFor(host: string): string[] {
+  return [host, ...(isWildcard(host) ? interfaceHosts() : [])];
+}
 
+/** What `serveApp` needs of an app: its fetch and its shutdown. */
+export interface ServableApp {
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
+  dispose(): void;
+}
+
+/**
+ * Listens on host:port (a failure becomes LISTEN_FAILED, or INVALID_ARGUMENT for an address this
+ * machine does not have, and disposes the app), and hands back the running server.
+ */
+export async function serveApp(
+  app: ServableApp,
+  options: { host: string; port: number; auth: ServerAuth; stats: RunningServer["stats"] },
+): Promise<RunningServer> {
+  const { host, port, auth } = options;
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
     s.once("error", (err: NodeJS.ErrnoException) => {
@@ -178,7 +198,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     auth,
     port: address.port,
     host,
-    stats: () => ({ sseSubscribers: app.streamHub.size, sharedWatchersActive: app.streamHub.isActive }),
+    stats: options.stats,
     close() {
       closing ??= new Promise<void>((resolve) => {
         app.dispose();
@@ -194,4 +214,35 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return closing;
     },
   };
+}
+
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { config } = await loadConfig(options.root);
+  const host = options.host ?? config.server.host;
+  const port = options.port ?? config.server.port;
+  checkPort(port, "server.port");
+  const { token, auth } = await resolveServerToken({
+    option: options.token,
+    fileToken: config.server.auth_token,
+    file: ".codex-autorunner/config.yml",
+    stateDir: carPaths(options.root, config).dir,
+    host,
+  });
+
+  const app = createApp({
+    root: options.root,
+    version: serverVersion(),
+    token,
+    log: options.log,
+    webRoot: options.webRoot,
+    sseHeartbeatMs: options.sseHeartbeatMs,
+    sseMaxQueuedBytes: options.sseMaxQueuedBytes,
+    allowedHosts: hostsFor(host),
+  });
+  return serveApp(app, {
+    host,
+    port,
+    auth,
+    stats: () => ({ sseSubscribers: app.streamHub.size, sharedWatchersActive: app.streamHub.isActive }),
+  });
 }

@@ -63,12 +63,17 @@ process.exit(${opts.code ?? 0});
   return path;
 }
 
-/** A temp git repo with `.codex-autorunner/` written by hand (config as JSON, which is YAML). */
+/**
+ * A temp git repo with `.codex-autorunner/` written by hand (config as JSON, which is YAML); at `at`
+ * (created) instead of a new temp folder when given (a hub's repos under one root).
+ */
 export function makeRepo(
   config: Record<string, unknown> = {},
   todo = "# TODO\n\n- [ ] first\n- [x] second\n- [ ] third\n",
+  at?: string,
 ): TestRepo {
-  const root = mkdtempSync(join(tmpdir(), "car-server-"));
+  const root = at ?? mkdtempSync(join(tmpdir(), "car-server-"));
+  if (at) mkdirSync(at, { recursive: true });
   const dir = join(root, ".codex-autorunner");
   execFileSync("git", ["init", "-q"], { cwd: root, stdio: "pipe" });
   mkdirSync(dir, { recursive: true });

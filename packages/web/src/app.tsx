@@ -1,10 +1,10 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { describeError } from "./api/errors.js";
-import { getToken, setToken } from "./api/token.js";
 import { useLive } from "./live.js";
-import { href, parseRoute, type Route, type View } from "./router.js";
+import { href, hubHome, parseRoute, type Route, type View } from "./router.js";
 import { Banner } from "./ui/banner.js";
 import { ConnIndicator, StatusPill } from "./ui/status.js";
+import { TokenPanel } from "./ui/token-panel.js";
 import { ChatView } from "./views/chat.js";
 import { DashboardView } from "./views/dashboard.js";
 import { DocsView } from "./views/docs.js";
@@ -19,6 +19,9 @@ const NAV: Array<{ view: View; label: string }> = [
   { view: "runs", label: "Runs" },
   { view: "chat", label: "Chat" },
 ];
+
+/** The hub's home when `car hub serve` serves this page under `/repos/<id>/`. */
+const HUB_HOME = hubHome(document.baseURI);
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
@@ -53,6 +56,14 @@ export function App() {
         Skip to content
       </button>
       <header class="top">
+        {HUB_HOME && (
+          <div class="hub-back small">
+            <a href={HUB_HOME} data-testid="hub-home">
+              ← All repos
+            </a>
+            {live.state && <span class="muted"> / {live.state.root.split(/[\\/]/).pop()}</span>}
+          </div>
+        )}
         <div class="top-row">
           <a class="brand" href={href("dashboard")} aria-label="codex-autorunner dashboard">
             <span class="brand-mark" aria-hidden="true">
@@ -115,63 +126,5 @@ export function App() {
         {route.view === "chat" && <ChatView />}
       </main>
     </div>
-  );
-}
-
-function TokenPanel({ unauthorized, onDone }: { unauthorized: boolean; onDone: () => void }) {
-  const [value, setValue] = useState(getToken());
-  const [shown, setShown] = useState(false);
-  const input = useRef<HTMLInputElement>(null);
-  useEffect(() => {
-    input.current?.focus();
-  }, []);
-  return (
-    <form
-      id="token-panel"
-      class="token-panel"
-      onSubmit={(e) => {
-        e.preventDefault();
-        setToken(value);
-        onDone();
-      }}
-    >
-      <label for="token-input">Access token</label>
-      <div class="row">
-        <input
-          id="token-input"
-          ref={input}
-          type={shown ? "text" : "password"}
-          autocomplete="off"
-          spellcheck={false}
-          value={value}
-          onInput={(e) => setValue(e.currentTarget.value)}
-          aria-describedby="token-help"
-          aria-invalid={unauthorized}
-        />
-        <button type="button" class="btn btn-small" onClick={() => setShown(!shown)} aria-pressed={shown}>
-          {shown ? "Hide" : "Show"}
-        </button>
-      </div>
-      <p id="token-help" class="muted small">
-        The URL <code>car serve</code> prints carries it (it is also in{" "}
-        <code>.codex-autorunner/server-token</code>), or it is your <code>CAR_AUTH_TOKEN</code> /{" "}
-        <code>server.auth_token</code>. Kept in this browser only (localStorage).
-      </p>
-      <div class="row">
-        <button type="submit" class="btn btn-primary">
-          Save token
-        </button>
-        <button
-          type="button"
-          class="btn"
-          onClick={() => {
-            setValue("");
-            setToken("");
-          }}
-        >
-          Clear
-        </button>
-      </div>
-    </form>
   );
 }

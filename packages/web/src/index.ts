@@ -14,7 +14,9 @@ export interface WebBuildInfo {
   hashedAssetsPath: string;
   /** Entry document: serve with no-cache so a new build is picked up. */
   indexFile: string;
-  /** First-load budget (JS + CSS, gzipped) the build enforces. */
+  /** The hub's home page (`car hub serve`'s `/`), served like indexFile. */
+  hubFile: string;
+  /** First-load budget (JS + CSS, gzipped) of each page, which the build enforces. */
   budgetBytes: number;
 }
 
@@ -24,5 +26,6 @@ export const webBuildInfo: WebBuildInfo = {
   version: typeof __WEB_VERSION__ === "string" ? __WEB_VERSION__ : "0.0.0",
   hashedAssetsPath: "assets",
   indexFile: "index.html",
+  hubFile: "hub.html",
   budgetBytes: 30 * 1024,
 };

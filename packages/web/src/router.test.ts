@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { href, parseRoute } from "./router.js";
+import { href, hubHome, parseRoute } from "./router.js";
 
 describe("hash routes", () => {
   it("parses view, sub-path and query", () => {
@@ -19,5 +19,18 @@ describe("hash routes", () => {
     expect(h).toBe("#/docs/my%20notes?a=1");
     const r = parseRoute(h);
     expect([r.view, r.rest[0], r.params.get("a")]).toEqual(["docs", "my notes", "1"]);
+  });
+});
+
+describe("hubHome", () => {
+  it("is the hub's root for a repo page under /repos/<id>/, kept under a proxy's sub-path", () => {
+    expect(hubHome("http://127.0.0.1:4180/repos/services~api/")).toBe("http://127.0.0.1:4180/");
+    expect(hubHome("http://h/car/repos/web/index.html")).toBe("http://h/car/");
+  });
+
+  it("is null for a page car serve serves on its own, or the hub itself", () => {
+    expect(hubHome("http://127.0.0.1:4173/")).toBeNull();
+    expect(hubHome("http://127.0.0.1:4180/repos/")).toBeNull();
+    expect(hubHome("http://127.0.0.1:4180/x/repos/a/b/")).toBeNull();
   });
 });

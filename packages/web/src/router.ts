@@ -25,3 +25,13 @@ export function href(view: View, rest: string[] = [], params: Record<string, str
   const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
   return `#/${path}${qs ? `?${qs}` : ""}`;
 }
+
+/**
+ * Under `car hub serve` a repo's UI lives at `/repos/<id>/`: then the hub's home is two levels up
+ * (relative, so a reverse proxy's sub-path is kept). Null for a page `car serve` serves on its own.
+ */
+export function hubHome(baseUri: string): string | null {
+  const url = new URL(baseUri);
+  if (!/\/repos\/[^/]+\/(?:index\.html)?$/.test(url.pathname)) return null;
+  return new URL("../../", url).href;
+}

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runChild, startChild } from "../lib/child.mjs";
+import { cpuMs } from "../lib/proc.mjs";
 import { makeRepo } from "../lib/repo.mjs";
 import { row } from "../lib/results.mjs";
 import { subscribe } from "../lib/sse-client.mjs";
@@ -139,10 +139,3 @@ export default {
     return rows;
   },
 };
-
-/** CPU time (user + system) of a process so far, in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
-function cpuMs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}

@@ -11,12 +11,14 @@ export const CASES = [
   "harness",
   "sse",
   "api",
+  "hub",
   "web",
 ];
 
 export const USAGE = `usage: pnpm bench [--quick] [--json] [--case NAME]... [--reps N] [--no-build] [--keep-data]
 
-  --quick       smaller/faster run: fewer repetitions, no 1 GB log, shorter SSE/API runs, 10x RSS run at 2x
+  --quick       smaller/faster run: fewer repetitions, no 1 GB log, shorter SSE/API runs, 10x RSS run at 2x,
+                15 s hub idle window
   --json        print the results as JSON (the table goes to stderr)
   --case NAME   only the case NAME, or those whose name contains NAME (repeatable):
                 ${CASES.join(", ")}

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /**
  * Run a command to completion; resolves { code, signal, ms, stdout, stderr, peak }. Bounded by
@@ -71,4 +71,34 @@ export async function runOk(cmd, args, opts) {
   if (r.code !== 0)
     throw new Error(`${cmd} ${args.join(" ")} exited ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
   return r;
+}
+
+/** CPU time (user + system) of a process so far, in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** A live process's resident set now (VmRSS) and its peak so far (VmHWM), in kB. */
+export function memKB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return { rss: Number(/VmRSS:\s+(\d+)/.exec(status)[1]), hwm: Number(/VmHWM:\s+(\d+)/.exec(status)[1]) };
+}
+
+/**
+ * Open file descriptors of a process, and the inotify watches behind them (fs.watch shares one
+ * inotify descriptor per process; /proc/<pid>/fdinfo lists one `inotify wd:` line per watch).
+ */
+export function fdCount(pid) {
+  let watches = 0;
+  const fds = readdirSync(`/proc/${pid}/fd`);
+  for (const fd of fds) {
+    try {
+      watches += readFileSync(`/proc/${pid}/fdinfo/${fd}`, "utf8").split("\ninotify wd:").length - 1;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return { fds: fds.length, watches };
 }

@@ -15,25 +15,28 @@ export function serveBanner(
   server: RunningServer,
   root: string,
   loopback: boolean,
+  /** `car hub serve`: its name in the banner and where its `server.auth_token` lives. */
+  what: { name: string; settings: string } = {
+    name: "codex-autorunner",
+    settings: ".codex-autorunner/config.yml",
+  },
 ): { out: string[]; err: string[] } {
   const lines: string[] = [];
   const warnings: string[] = [];
   const auth = server.auth;
   const rel = (file: string) => (file.startsWith(`${root}/`) ? file.slice(root.length + 1) : file);
   if (auth.mode === "generated") {
-    lines.push(`codex-autorunner serving ${server.boundUrl}/?token=${encodeURIComponent(auth.token)}`);
+    lines.push(`${what.name} serving ${server.boundUrl}/?token=${encodeURIComponent(auth.token)}`);
     lines.push(
       `token: ${auth.created ? "generated" : "reused"}, kept in ${rel(auth.file)} (readable only by you); open the URL above once, the page remembers it`,
     );
     if (auth.ignoreAdded)
       lines.push(`added server-token to ${rel(auth.file.replace(/server-token$/, ".gitignore"))}`);
   } else {
-    lines.push(`codex-autorunner serving ${server.boundUrl}`);
+    lines.push(`${what.name} serving ${server.boundUrl}`);
     if (auth.mode === "configured") {
       const from =
-        auth.source === "server.auth_token"
-          ? "server.auth_token in .codex-autorunner/config.yml"
-          : auth.source;
+        auth.source === "server.auth_token" ? `server.auth_token in ${what.settings}` : auth.source;
       lines.push(`token: from ${from}`);
     } else {
       warnings.push(
@@ -97,17 +100,21 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     // One write each, so a reader never sees half a banner.
     out(banner.out.join("\n"));
     if (banner.err.length > 0) err(banner.err.join("\n"));
-    // Keep the command (and so the process) alive until a signal asks us to stop.
-    await new Promise<void>((resolve) => {
-      const stop = (signal: NodeJS.Signals) => {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-        out(`codex-autorunner server stopping (${signal}); a running loop keeps running`);
-        server.close().then(resolve, resolve);
-      };
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
-    });
-    setExitCode(0);
+    await serveUntilSignal(server, "codex-autorunner server stopping (%s); a running loop keeps running");
   },
 };
+
+/** Keeps the command (and so the process) alive until SIGINT/SIGTERM, then closes the server (exit 0). */
+export async function serveUntilSignal(server: { close(): Promise<void> }, message: string): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      out(message.replace("%s", signal));
+      server.close().then(resolve, resolve);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  setExitCode(0);
+}

@@ -49,6 +49,16 @@ describe("formatStatus: waits, quiet runs, notifications", () => {
     expect(over.some((l) => l.startsWith("waiting:") || l.startsWith("limit:"))).toBe(false);
   });
 
+  it("a start queued by a hub says since when and that `car stop` cancels it; a live runner hides it", () => {
+    const lines = rows({ status: "queued", queued: { since: iso(-30_000), once: true } });
+    expect(lines).toContain("status:     queued");
+    expect(lines).toContain(
+      "queued:     since 22:59:30 (one run): the hub starts it when a slot is free; `car stop` cancels",
+    );
+    const running = rows({ ...live, status: "running", queued: { since: iso(-30_000), once: false } });
+    expect(running.some((l) => l.startsWith("queued:"))).toBe(false);
+  });
+
   it("waiting_input shows the question and how to answer it", () => {
     const lines = rows({
       ...live,

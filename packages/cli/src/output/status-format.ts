@@ -9,6 +9,7 @@ function statusColor(status: StateBody["status"], c: Colors): (s: string) => str
     case "running":
       return c.cyan;
     case "waiting":
+    case "queued":
       return c.yellow;
     case "waiting_input":
       // The one status that needs the user: stands out.
@@ -54,6 +55,15 @@ function waitingRows(
         ? ` (the loop gives up in ${left}, at ${when(w.until, now)})`
         : "";
     rows.push(["answer", `car steer "<your answer>"${then}`]);
+  }
+  if (s.queued && !s.running) {
+    const mode = s.queued.once ? " (one run)" : "";
+    rows.push([
+      "queued",
+      c.yellow(
+        `since ${when(s.queued.since, now)}${mode}: the hub starts it when a slot is free; \`car stop\` cancels`,
+      ),
+    ]);
   }
   const q = s.quiet;
   if (q) {

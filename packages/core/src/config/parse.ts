@@ -53,7 +53,7 @@ export function loadYaml(text: string, file: string): unknown {
 }
 
 /** "found" half of an error message: short, quoted strings, kinds for containers. */
-function describeFound(value: unknown): string {
+export function describeFound(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (Array.isArray(value)) return `a list (${JSON.stringify(value).slice(0, 60)})`;
@@ -72,15 +72,22 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return cur;
 }
 
-function invalidConfig(file: string, merged: unknown, issues: z.core.$ZodIssue[]): CarError {
+/**
+ * CONFIG_INVALID for zod's issues over the merged file (config.yml, hub.yml): one `file: key: expected
+ * …, found …` line per issue. `isSecret(path)` says which values are tokens.
+ */
+export function invalidConfig(
+  file: string,
+  merged: unknown,
+  issues: z.core.$ZodIssue[],
+  isSecret: (path: PropertyKey[]) => boolean = (path) => specAt(CONFIG_SPEC, path, merged)?.secret === true,
+): CarError {
   const described = issues.map((issue) => {
     const key = formatKeyPath(issue.path);
     const value = valueAt(merged, issue.path);
     // A rejected secret (a token) may still be someone's real one: describe it, never echo it.
     const found =
-      specAt(CONFIG_SPEC, issue.path, merged)?.secret && typeof value === "string"
-        ? describeTokenProblem(value)
-        : describeFound(value);
+      isSecret(issue.path) && typeof value === "string" ? describeTokenProblem(value) : describeFound(value);
     return { key, expected: issue.message, found };
   });
   const lines = described.map((d) => `${file}: ${d.key}: expected ${d.expected}, found ${d.found}`);
@@ -203,10 +210,18 @@ export function setConfigValue(
   else cur[last] = clone(value);
   if (raw.version === undefined) raw.version = 1;
 
-  const header = /^(?:[ \t]*#[^\n]*\n)+/.exec(text.replace(/\r\n/g, "\n"))?.[0] ?? "";
-  const out = header + dump(ordered(raw), { lineWidth: -1, noRefs: true });
+  const out = dumpKeepingHeader(text, ordered(raw));
   parseConfig(out, file);
   return out;
+}
+
+/**
+ * `raw` as YAML under `text`'s header block of comment lines (kept verbatim): how config.yml and
+ * hub.yml are rewritten. js-yaml keeps no other comments.
+ */
+export function dumpKeepingHeader(text: string, raw: Record<string, unknown>): string {
+  const header = /^(?:[ \t]*#[^\n]*\n)+/.exec(text.replace(/\r\n/g, "\n"))?.[0] ?? "";
+  return header + dump(raw, { lineWidth: -1, noRefs: true });
 }
 
 /** `version` first, so rewritten files look like the ones `init` writes. */

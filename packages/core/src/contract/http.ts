@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { rollbackBodySchema, runDiffBodySchema } from "./changes.js";
 import {
+  HUB_STREAM_EVENTS,
+  hubAddRepoBodySchema,
+  hubRemoveRepoBodySchema,
+  hubRepoSchema,
+  hubReposBodySchema,
+} from "./hub.js";
+import {
   chatBodySchema,
   DEFAULT_DIFF_PATCH_BYTES,
   eventIdParam,
@@ -33,7 +40,16 @@ const docSchema = z.strictObject({
   mtime: z.string(),
 });
 
-const runStartResponse = z.strictObject({ running: z.literal(true), once: z.boolean(), pid: int });
+/**
+ * A start: the runner's PID, or (under a hub's `max_concurrent_runs`) `running: false` with the
+ * queued start's place in the hub's queue (1 = next).
+ */
+const runStartResponse = z.strictObject({
+  running: z.boolean(),
+  once: z.boolean(),
+  pid: int.nullable(),
+  queued: z.strictObject({ since: z.string(), position: int.min(1) }).nullable(),
+});
 
 /** What one route takes and answers. Query values are checked one parameter at a time. */
 export interface RouteSpec {
@@ -78,8 +94,17 @@ export const HTTP_CONTRACT = {
     response: runStartResponse.extend({ resumed: z.literal(true) }),
     status: 202,
   },
-  /** The runner finishes its current run, then exits. */
-  runStop: { response: z.strictObject({ stop_requested: z.literal(true), runner_pid: int.nullable() }) },
+  /**
+   * The runner finishes its current run, then exits. A start queued by a hub is cancelled instead
+   * (`queue_cancelled: true`); 409 NOT_RUNNING when there is neither.
+   */
+  runStop: {
+    response: z.strictObject({
+      stop_requested: z.boolean(),
+      runner_pid: int.nullable(),
+      queue_cancelled: z.boolean(),
+    }),
+  },
   /** Runner and agent group: SIGTERM, then SIGKILL after `runner.kill_grace_seconds`. */
   runKill: {
     response: z.strictObject({
@@ -140,6 +165,17 @@ export const HTTP_CONTRACT = {
   /** 404 for an unknown id; 400 (details.reason steer_delivering) while its run has it in its prompt. */
   steerDelete: { params: { id: z.string() }, response: steerDeleteBodySchema },
   chat: { body: chatBodySchema, response: chatResultSchema, events: CHAT_EVENTS },
+  /** The hub's repos (`car hub serve`); a broken repo is listed with its status and error. */
+  hubRepos: { response: hubReposBodySchema },
+  /**
+   * Registers a git repo (written to hub.yml's `repos:`). 400 INVALID_ARGUMENT for a path outside the
+   * root (unless `allow_outside_root: true`), not a folder or not a git repo; 409 when already listed.
+   */
+  hubAddRepo: { body: hubAddRepoBodySchema, response: hubRepoSchema, status: 201 },
+  /** 404 for an unknown id. Never deletes files. */
+  hubRemoveRepo: { params: { id: z.string() }, response: hubRemoveRepoBodySchema },
+  /** `Last-Event-ID` (or `?last_event_id=`) resumes after that id. */
+  hubStream: { query: { last_event_id: z.string().max(64).optional() }, events: HUB_STREAM_EVENTS },
 } satisfies Record<RouteName, RouteSpec>;
 
 type Spec<K extends RouteName> = (typeof HTTP_CONTRACT)[K];

@@ -2,6 +2,7 @@
 export * from "./changes.js";
 export * from "./errors.js";
 export * from "./http.js";
+export * from "./hub.js";
 export * from "./params.js";
 export * from "./records.js";
 export * from "./routes.js";

@@ -30,9 +30,29 @@ export const ROUTES = {
   steerDelete: { method: "DELETE", path: "/api/steer/:id" },
   /** JSON, or with `Accept: text/event-stream` the events in sse.ts's CHAT_EVENTS. */
   chat: { method: "POST", path: "/api/chat" },
+  /**
+   * `car hub serve` only (hub.ts): every registered repo's summary; register a repo (201); forget one
+   * (never deletes files); the hub's live stream. Each repo's own routes above are served under
+   * `HUB_REPO_PREFIX` (`/repos/:id/api/state`, …) and its web UI at `/repos/:id/`.
+   */
+  hubRepos: { method: "GET", path: "/hub/repos" },
+  hubAddRepo: { method: "POST", path: "/hub/repos" },
+  hubRemoveRepo: { method: "DELETE", path: "/hub/repos/:id" },
+  hubStream: { method: "GET", path: "/hub/stream" },
 } as const satisfies Record<string, { method: HttpMethod; path: string }>;
 
 export type RouteName = keyof typeof ROUTES;
+
+/** Under a hub, a repo's routes and UI live below this prefix (`/repos/:id` + a route's path). */
+export const HUB_REPO_PREFIX = "/repos/:id";
+
+/** Repo ids: URL-safe, at most 128 characters (core's hub/ids.ts makes them from paths). */
+export const HUB_REPO_ID_PATTERN = /^[A-Za-z0-9._~-]{1,128}$/;
+
+/** The path of one repo's route under a hub: `/repos/<id>/api/state`. */
+export function hubRepoPath(id: string, path: string): string {
+  return `/repos/${encodeURIComponent(id)}${path}`;
+}
 
 /** `{kind: string}` for `/api/docs/:kind`, `{}` for a path without parameters. */
 export type PathParams<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`

@@ -5,6 +5,16 @@ import { lockInfoSchema, runnerStatusSchema, runRecordSchema, tokenUsageSchema }
 const int = z.number().int();
 const count = int.min(0);
 
+/**
+ * What status shows: state.json's status, or `queued` while a hub holds a start for this repo
+ * (`.codex-autorunner/hub/queued.json`) and no runner is alive.
+ */
+export const displayStatusSchema = z.enum([...runnerStatusSchema.options, "queued"]);
+export type DisplayStatus = z.output<typeof displayStatusSchema>;
+
+/** A start a hub queued behind its `max_concurrent_runs` cap: since when, and whether it is `--once`. */
+export const queuedStartSchema = z.strictObject({ since: z.string(), once: z.boolean() });
+
 /** One TODO item as status shows it. */
 export const todoEntrySchema = z.strictObject({ text: z.string(), done: z.boolean(), line: int.min(1) });
 
@@ -45,8 +55,13 @@ export const stateBodySchema = z.strictObject({
   /** PID (= process group) of the agent while a run is in flight, and the run's process marker. */
   agent_pid: int.nullable(),
   agent_marker: z.string().nullable(),
-  /** What to show: state.json's status, except that a dead runner is never "running" (then "error"). */
-  status: runnerStatusSchema,
+  /**
+   * What to show: state.json's status, except that a dead runner is never "running" (then "error"),
+   * and `queued` while a hub's start waits for a free slot (`queued`) and no runner is alive.
+   */
+  status: displayStatusSchema,
+  /** A hub queued a start for this repo (its concurrency cap is reached); null otherwise. */
+  queued: queuedStartSchema.nullable(),
   /** A live runner holds the lock. */
   running: z.boolean(),
   /** state.json says running but no runner is alive (crashed / killed -9). */
@@ -112,6 +127,7 @@ export function emptyStateBody(root: string, patch: Partial<StateBody> = {}): St
     last_run_started_at: null,
     last_run_finished_at: null,
     waiting: null,
+    queued: null,
     quiet: null,
     notify_error: null,
     agent_pid: null,

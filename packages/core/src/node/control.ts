@@ -8,6 +8,7 @@ import { isLiveStatus } from "../state/transitions.js";
 import type { LockInfo, RunnerState } from "../types.js";
 import { closeDeadRun, openRunInLog } from "./engine/dead-runner.js";
 import { readTextIfExists, writeFileAtomic } from "./fs/atomic.js";
+import { clearQueuedStart } from "./hub/queued.js";
 import { lockStatus, parseLock } from "./lock.js";
 import { LogReader } from "./log/reader.js";
 import { type CarPaths, carPaths } from "./paths.js";
@@ -20,19 +21,24 @@ import { readState, writeState } from "./state-store.js";
  * the files in `.codex-autorunner/` and signals, since the runner may be any process on this host.
  */
 
-/** Ask the live runner to finish after its current run (the stop file; the runner removes it). */
-export async function requestStop(root: string): Promise<{ pid: number }> {
+/**
+ * Ask the live runner to finish after its current run (the stop file; the runner removes it). A start a
+ * hub queued for this repo is cancelled too (`queueCancelled`); with neither, NOT_RUNNING.
+ */
+export async function requestStop(root: string): Promise<{ pid: number | null; queueCancelled: boolean }> {
   const paths = carPaths(resolve(root));
   const lock = await lockStatus(paths.lock);
+  const queueCancelled = await clearQueuedStart(paths);
   // A rollback holding the lock is no runner: a stop file now would stop the next runner instead.
   if (!lock.alive || !lock.info || lock.info.purpose) {
+    if (queueCancelled) return { pid: null, queueCancelled };
     throw new CarError("NOT_RUNNING", `No runner is running in ${paths.root}; nothing to stop.`, {
       file: ".codex-autorunner/lock",
     });
   }
   const body = `${JSON.stringify({ requested_at: new Date().toISOString(), by_pid: process.pid })}\n`;
   await writeFileAtomic(paths.stop, body);
-  return { pid: lock.info.pid };
+  return { pid: lock.info.pid, queueCancelled };
 }
 
 export interface KillResult {

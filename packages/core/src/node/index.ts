@@ -49,6 +49,8 @@ export { type DoctorCheck, type DoctorOptions, type DoctorReport, runDoctor } fr
 // The loop, its control from other processes, its status.
 export { type LoopOptions, type LoopResult, runLoop } from "./engine/loop.js";
 export { isErrno, readTextIfExists, writeFileAtomic } from "./fs/atomic.js";
+// The hub (issue 14): many repos, one server, a concurrency cap.
+export * from "./hub/index.js";
 export { type InitOptions, type InitResult, initRepo } from "./init.js";
 export { type LockStatus, lockStatus, parseLock, readLock } from "./lock.js";
 // The log and the run records.

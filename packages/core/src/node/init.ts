@@ -40,6 +40,7 @@ runner.out
 runs/
 chats/
 steer/
+hub/
 *.tmp
 server-token
 ${CONFIG_SCHEMA_FILE}

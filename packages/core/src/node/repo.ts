@@ -37,8 +37,8 @@ export interface Repo {
   readonly logs: LogReader;
   readDoc(kind: string): Promise<DocContent>;
   writeDoc(kind: string, content: string, options?: WriteDocOptions): Promise<DocContent>;
-  /** Ask the live runner to stop after its current run. */
-  stop(): Promise<{ pid: number }>;
+  /** Ask the live runner to stop after its current run (a hub's queued start is cancelled too). */
+  stop(): Promise<{ pid: number | null; queueCancelled: boolean }>;
   /** End the runner and its agent's group. */
   kill(options?: { graceMs?: number }): Promise<KillResult>;
   /** Start a detached runner process. */

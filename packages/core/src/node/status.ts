@@ -8,6 +8,7 @@ import { parseTodo } from "../todo/parse.js";
 import type { RunnerState } from "../types.js";
 import { loadConfig } from "./config-io.js";
 import { readTextIfExists } from "./fs/atomic.js";
+import { readQueuedStart } from "./hub/queued.js";
 import { lockStatus } from "./lock.js";
 import { carPaths } from "./paths.js";
 import { findRunProcesses } from "./proc/procfs.js";
@@ -108,9 +109,10 @@ export async function getStatus(root: string, options: StatusOptions = {}): Prom
     : { config: (await loadConfig(abs)).config, error: null };
   const paths = carPaths(abs, config ?? undefined);
   // The lock is never cached: whether its PID is alive changes without the file changing.
-  const [state, lock] = await Promise.all([
+  const [state, lock, queued] = await Promise.all([
     cachedByStat(paths.state, () => readState(paths)),
     lockStatus(paths.lock),
+    readQueuedStart(paths),
   ]);
   const derived = deriveStatus(state, lock.alive);
   const orphaned = lock.alive ? null : orphanedAgent(state);
@@ -147,7 +149,9 @@ export async function getStatus(root: string, options: StatusOptions = {}): Prom
     notify_error: state.notify_error ?? null,
     agent_pid: state.agent_pid ?? null,
     agent_marker: state.agent_marker ?? null,
-    status: derived.status,
+    // A hub's queued start shows until a runner takes it (the runner removes the file).
+    status: queued && !derived.running ? "queued" : derived.status,
+    queued,
     running: derived.running,
     stale: derived.stale,
     reason: derived.reason,

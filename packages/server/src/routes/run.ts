@@ -11,9 +11,17 @@ import { jsonBody, reply } from "../validation.js";
  * two runners that race for the lock.
  */
 export function runRoutes(ctx: AppContext): Hono {
-  /** Starts a detached runner unless one is alive (409 LOCK_HELD); the runner replaces a stale lock. */
+  /**
+   * Starts a detached runner unless one is alive (409 LOCK_HELD); the runner replaces a stale lock.
+   * Under a hub the hub decides: started now, or queued behind its concurrency cap.
+   */
   const launch = async (c: Context) => {
     const { once = false } = await jsonBody(c, HTTP_CONTRACT.runStart.body, { emptyAsObject: true });
+    const hub = ctx.hub;
+    if (hub) {
+      const result = await ctx.control.run(RUNNER_KEY, () => hub.start(once));
+      return { running: result.running, once, pid: result.pid, queued: result.queued };
+    }
     const result = await ctx.control.run(RUNNER_KEY, async () => {
       const status = await getStatus(ctx.root);
       if (status.running) {
@@ -24,7 +32,7 @@ export function runRoutes(ctx: AppContext): Hono {
       }
       return startDetachedRunner(ctx.root, { once });
     });
-    return { running: true as const, once, pid: result.pid };
+    return { running: true, once, pid: result.pid, queued: null };
   };
 
   return new Hono()
@@ -32,9 +40,20 @@ export function runRoutes(ctx: AppContext): Hono {
     .post(ROUTES.runResume.path, async (c) => reply(c, "runResume", { ...(await launch(c)), resumed: true }))
     .post(ROUTES.runStop.path, async (c) => {
       const status = await getStatus(ctx.root);
-      if (!status.running) throw new CarError("NOT_RUNNING", "No runner is running: nothing to stop");
-      await requestStop(ctx.root);
-      return reply(c, "runStop", { stop_requested: true, runner_pid: status.runner_pid });
+      const hub = ctx.hub;
+      if (hub && !status.running) {
+        // Through the hub, so its list shows the cancelled start at once.
+        if (!(await hub.cancelQueued()))
+          throw new CarError("NOT_RUNNING", "No runner is running and no start is queued: nothing to stop");
+        return reply(c, "runStop", { stop_requested: false, runner_pid: null, queue_cancelled: true });
+      }
+      // The stop file for a live runner; a start a hub queued is cancelled (NOT_RUNNING with neither).
+      const result = await requestStop(ctx.root);
+      return reply(c, "runStop", {
+        stop_requested: result.pid !== null,
+        runner_pid: result.pid === null ? null : (status.runner_pid ?? result.pid),
+        queue_cancelled: result.queueCancelled,
+      });
     })
     .post(ROUTES.runKill.path, async (c) => {
       const graceMs = (await ctx.getConfig()).runner.kill_grace_seconds * 1000;

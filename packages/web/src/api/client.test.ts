@@ -167,8 +167,9 @@ describe("createApi", () => {
       if (s.url.startsWith("/ui/api/runs"))
         return ok("runs", { runs: [run3], total: 3, limit: 1, offset: 0, next: 1, corrupt: [] });
       if (s.url.startsWith("/ui/api/logs")) return ok("logs", { run_id: 7, log: "" });
-      if (s.url === "/ui/api/run/stop") return ok("runStop", { stop_requested: true, runner_pid: 42 });
-      return ok("runStart", { running: true, once: true, pid: 42 }, 202);
+      if (s.url === "/ui/api/run/stop")
+        return ok("runStop", { stop_requested: true, runner_pid: 42, queue_cancelled: false });
+      return ok("runStart", { running: true, once: true, pid: 42, queued: null }, 202);
     });
     const api = createApi({ baseUrl: base, getToken: () => "" });
     expect((await api.start(true)).pid).toBe(42);
@@ -185,7 +186,7 @@ describe("createApi", () => {
     await api.logs({ run_id: 7, tail: null });
     expect(seen[3]?.url).toBe("/ui/api/logs?run_id=7");
     // A write without a body is still JSON: the server refuses anything else.
-    expect(await api.stop()).toEqual({ stop_requested: true, runner_pid: 42 });
+    expect(await api.stop()).toEqual({ stop_requested: true, runner_pid: 42, queue_cancelled: false });
     expect([seen[4]?.method, seen[4]?.headers["content-type"], seen[4]?.body]).toEqual([
       "POST",
       "application/json",

@@ -1,6 +1,7 @@
 import { emptyStateBody, type StateBody, stateBodySchema } from "@codex-autorunner/core";
 import { describe, expect, it } from "vitest";
-import { displayStatus, orphanedNotice } from "./status.js";
+import { hubRepo } from "../hub/test-support.js";
+import { displayStatus, hubRepoStatus, orphanedNotice } from "./status.js";
 
 const idle: StateBody = emptyStateBody("/repo", {
   last_run_id: 3,
@@ -72,6 +73,27 @@ describe("displayStatus", () => {
       title: "agent exited 2",
     });
     expect(displayStatus(idle).label).toBe("idle");
+  });
+});
+
+describe("queued starts (a hub's concurrency cap)", () => {
+  it("a queued start shows as queued until a runner is alive", () => {
+    const queued = state({ status: "queued", queued: { since: "2026-01-01T12:00:00Z", once: false } });
+    expect(displayStatus(queued)).toMatchObject({ label: "queued", tone: "warn" });
+    expect(displayStatus(queued).title).toContain("Stop cancels it");
+    // The runner took the slot (it deletes queued.json once it holds the lock): running wins.
+    const started = state({ ...queued, status: "running", running: true, runner_pid: 9 });
+    expect(displayStatus(started).label).toBe("running");
+  });
+
+  it("a hub card's badge for a queued repo names its place", () => {
+    const repo = hubRepo({
+      status: "queued",
+      queued: { since: "2026-01-01T12:00:00Z", once: true, position: 1 },
+    });
+    expect(hubRepoStatus(repo)).toMatchObject({ label: "queued", tone: "warn" });
+    expect(hubRepoStatus(repo).title).toMatch(/^#1 in the hub's queue since /);
+    expect(hubRepoStatus(hubRepo({ status: "error" })).title).toBe("The last run failed");
   });
 });
 

@@ -25,6 +25,8 @@ export function DashboardView() {
   const [confirmKill, setConfirmKill] = useState(false);
 
   const running = s?.running ?? false;
+  // A hub holds this repo's start until a run slot frees up: Stop cancels it, nothing else starts.
+  const queued = !running && !!s?.queued;
   // Without a state (401, server down) no control can be judged safe.
   const blocked = !s || busy !== null;
   const done = s?.done_count ?? 0;
@@ -40,17 +42,19 @@ export function DashboardView() {
     setMessage(null);
     try {
       if (action === "start") {
-        const r = await api.start(false);
-        setMessage({ tone: "ok", text: `Runner started${r.pid ? ` (PID ${r.pid})` : ""}.` });
+        setMessage({ tone: "ok", text: startedText("Runner started", await api.start(false)) });
       } else if (action === "once") {
-        const r = await api.start(true);
-        setMessage({ tone: "ok", text: `Single run started${r.pid ? ` (PID ${r.pid})` : ""}.` });
+        setMessage({ tone: "ok", text: startedText("Single run started", await api.start(true)) });
       } else if (action === "resume") {
-        const r = await api.resume(false);
-        setMessage({ tone: "ok", text: `Runner resumed${r.pid ? ` (PID ${r.pid})` : ""}.` });
+        setMessage({ tone: "ok", text: startedText("Runner resumed", await api.resume(false)) });
       } else if (action === "stop") {
-        await api.stop();
-        setMessage({ tone: "ok", text: "Stop requested: the runner finishes the current run, then exits." });
+        const r = await api.stop();
+        setMessage({
+          tone: "ok",
+          text: r.queue_cancelled
+            ? "Queued start cancelled."
+            : "Stop requested: the runner finishes the current run, then exits.",
+        });
       } else {
         await api.kill();
         setMessage({ tone: "ok", text: "Runner and agent killed." });
@@ -91,6 +95,12 @@ export function DashboardView() {
       {running && s?.stop_requested && (
         <Banner tone="info" testId="stop-requested">
           Stop requested: the runner exits after the current run.
+        </Banner>
+      )}
+      {queued && s?.queued && (
+        <Banner tone="info" testId="queued">
+          <strong>Queued.</strong> The hub starts this repo when one of its run slots frees up (queued at{" "}
+          {formatDateTime(s.queued.since)}). Stop cancels it.
         </Banner>
       )}
       {s && <LimitBanner state={s} />}
@@ -164,21 +174,31 @@ export function DashboardView() {
             <button
               type="button"
               class="btn btn-primary"
-              disabled={running || blocked}
+              disabled={running || queued || blocked}
               onClick={() => act("start")}
             >
               {busy === "start" ? "Starting…" : "Start"}
             </button>
-            <button type="button" class="btn" disabled={running || blocked} onClick={() => act("once")}>
+            <button
+              type="button"
+              class="btn"
+              disabled={running || queued || blocked}
+              onClick={() => act("once")}
+            >
               {busy === "once" ? "Starting…" : "Run once"}
             </button>
-            <button type="button" class="btn" disabled={!running || blocked} onClick={() => act("stop")}>
+            <button
+              type="button"
+              class="btn"
+              disabled={!(running || queued) || blocked}
+              onClick={() => act("stop")}
+            >
               {busy === "stop" ? "Stopping…" : "Stop"}
             </button>
             <button
               type="button"
               class="btn"
-              disabled={running || blocked}
+              disabled={running || queued || blocked}
               onClick={() => act("resume")}
               title="Clear a stale lock and start again"
             >
@@ -294,6 +314,12 @@ function KillConfirm({
       </div>
     </div>
   );
+}
+
+/** "Runner started (PID 42).", or where a hub queued the start behind its concurrency cap. */
+function startedText(what: string, r: { pid: number | null; queued: { position: number } | null }): string {
+  if (r.queued) return `Queued: #${r.queued.position} in the hub's queue, starts when a run slot frees up.`;
+  return `${what}${r.pid ? ` (PID ${r.pid})` : ""}.`;
 }
 
 /** "agent exited 3" → "Agent exited 3." for a banner. */

@@ -21,6 +21,7 @@ import { endLockHolder } from "../control.js";
 import { readDocText } from "../doc-text.js";
 import { readTextIfExists } from "../fs/atomic.js";
 import { workTreeFingerprint } from "../git.js";
+import { clearQueuedStart } from "../hub/queued.js";
 import { acquireLock, releaseLock, releaseLockSync } from "../lock.js";
 import { LogReader } from "../log/reader.js";
 import { LogWriter } from "../log/writer.js";
@@ -78,6 +79,8 @@ export async function runLoop(options: LoopOptions): Promise<LoopResult> {
     takeOver: (holder) => endLockHolder(root, holder, config.runner.kill_grace_seconds * 1000),
   });
   const lockedAt = Date.now();
+  // A hub's queued start for this repo is satisfied by any runner (a terminal `car run` too).
+  await clearQueuedStart(paths).catch(() => {});
   // From here on, nothing is written unless the lock is still ours (see ownership.ts).
   const ownership = watchOwnership(lock, root);
   // A process that exits without unwinding (process.exit in a handler) must not leave our lock behind.

@@ -1,4 +1,4 @@
-import { constants, promises as fsp } from "node:fs";
+import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { CarError } from "../../errors.js";
 import {
@@ -9,6 +9,7 @@ import {
   type SteerState,
 } from "../../steer/message.js";
 import { isErrno } from "../fs/atomic.js";
+import { readBoundedFile } from "../fs/bounded-read.js";
 import { fsError } from "../fs/errors.js";
 
 /** A steer file name with what its name says. */
@@ -89,43 +90,19 @@ const STEER_FILE_MAX_BYTES = 256 * 1024;
 
 /**
  * One steer file's text, or why it is not one. Anyone who can write the folder (the agent) could
- * plant a symlink (to /etc/passwd, /dev/zero), a FIFO or a huge file under a steer name: that must
- * neither block the listing and the runner's claim forever, nor read outside the folder, nor fill
- * memory. So: no symlinks followed, non-blocking open, regular files only, size bounded.
+ * plant a symlink, a FIFO or a huge file under a steer name: read as fs/bounded-read.ts reads.
  */
 async function readSteerFile(path: string): Promise<string | { error: string } | null> {
-  let handle: fsp.FileHandle;
-  try {
-    // O_NOFOLLOW/O_NONBLOCK are 0 where the platform lacks them (Windows): a plain read-only open.
-    handle = await fsp.open(
-      path,
-      constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0),
-    );
-  } catch (err) {
-    if (isErrno(err, "ENOENT")) return null;
-    if (isErrno(err, "ELOOP")) return { error: "a symbolic link, not a steering file (never followed)" };
-    throw fsError(err, path, "read");
-  }
-  try {
-    const st = await handle.stat();
-    if (!st.isFile()) return { error: "not a regular file" };
-    if (st.size > STEER_FILE_MAX_BYTES) {
-      return { error: `${st.size} bytes, over the ${STEER_FILE_MAX_BYTES}-byte limit for a steer file` };
-    }
-    // Steer files are immutable (written aside, renamed in): one that grows is not one of ours.
-    const buf = Buffer.alloc(st.size + 1);
-    let n = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, n, buf.length - n, n);
-      if (bytesRead === 0) break;
-      n += bytesRead;
-      if (n === buf.length) break;
-    }
-    if (n > st.size) return { error: "changed while being read" };
-    return buf.subarray(0, n).toString("utf8");
-  } catch (err) {
-    throw fsError(err, path, "read");
-  } finally {
-    await handle.close();
+  const read = await readBoundedFile(path, STEER_FILE_MAX_BYTES);
+  if (read === null || "text" in read) return read?.text ?? null;
+  switch (read.problem) {
+    case "link":
+      return { error: "a symbolic link, not a steering file (never followed)" };
+    case "not_file":
+      return { error: "not a regular file" };
+    case "too_large":
+      return { error: `${read.size} bytes, over the ${STEER_FILE_MAX_BYTES}-byte limit for a steer file` };
+    case "changed":
+      return { error: "changed while being read" };
   }
 }

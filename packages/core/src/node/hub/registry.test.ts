@@ -1,0 +1,330 @@
+import { spawn } from "node:child_process";
+import { existsSync, promises as fsp } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { hubRepoSchema, hubReposBodySchema } from "../../contract/hub.js";
+import { type CarError, isCarError } from "../../errors.js";
+import { waitFor } from "../engine/test-fixtures.js";
+import { initRepo } from "../init.js";
+import { carPaths } from "../paths.js";
+import { isProcessAlive } from "../proc/procfs.js";
+import { readRunRecord } from "../runs-store.js";
+import { readState } from "../state-store.js";
+import { queuedStartPath, writeQueuedStart } from "./queued.js";
+import { type HubRegistry, type OpenHubOptions, openHub } from "./registry.js";
+import { useTestHubs } from "./test-fixtures.js";
+import type { HubRegistryEvent } from "./types.js";
+
+// Starts run the built dist/node/runner-main.js: `pnpm --filter @codex-autorunner/core build` first.
+const makeHub = useTestHubs();
+const hubs: HubRegistry[] = [];
+const pids: number[] = [];
+const savedEnv = { SIDE: process.env.SIDE, AGENT_MODE: process.env.AGENT_MODE };
+
+beforeEach(() => {
+  hubs.length = 0;
+});
+afterEach(() => {
+  for (const hub of hubs.splice(0)) hub.close();
+  for (const pid of pids.splice(0)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+  for (const [k, v] of Object.entries(savedEnv)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+
+async function open(root: string, options: OpenHubOptions = {}): Promise<HubRegistry> {
+  const hub = await openHub(root, options);
+  hubs.push(hub);
+  return hub;
+}
+
+async function failure(p: Promise<unknown>): Promise<CarError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!isCarError(err)) throw new Error(`expected a CarError, got ${String(err)}`);
+  return err;
+}
+
+describe("the hub registry", () => {
+  it("lists initialised, uninitialised, broken-config and missing repos, each with its status", async () => {
+    const t = await makeHub();
+    await t.repo("good");
+    await t.repo("group/other");
+    await t.repo("plain", { init: false });
+    const broken = await t.repo("broken");
+    await fsp.writeFile(join(broken, ".codex-autorunner/config.yml"), "runner:\n  sleep_seconds: soon\n");
+    await fsp.writeFile(join(t.root, "hub.yml"), "repos: [plain, gone, broken]\n");
+    const hub = await open(t.root);
+    const body = hubReposBodySchema.parse(await hub.list());
+    expect(body).toMatchObject({ root: t.root, max_concurrent_runs: null, active_runs: 0 });
+    const byId = Object.fromEntries(body.repos.map((r) => [r.id, r]));
+    expect(body.repos.map((r) => r.id)).toEqual(["plain", "gone", "broken", "good", "group~other"]);
+    expect(byId.good).toMatchObject({
+      status: "idle",
+      source: "discovered",
+      error: null,
+      outstanding_count: 2,
+      done_count: 0,
+      path: join(t.root, "good"),
+    });
+    expect(byId.plain).toMatchObject({ status: "uninitialised", source: "manifest" });
+    expect(byId.plain?.error).toContain("config.yml");
+    expect(byId.gone).toMatchObject({ status: "missing" });
+    expect(byId.gone?.error).toContain(join(t.root, "gone"));
+    expect(byId.broken).toMatchObject({ status: "config_error", source: "manifest" });
+    expect(byId.broken?.error).toContain("sleep_seconds");
+    expect(hub.get("group~other")?.location).toEqual({ kind: "local", root: join(t.root, "group/other") });
+    expect(hub.get("../good")).toBeUndefined();
+    expect(await hub.summary("nope")).toBeUndefined();
+  });
+
+  it("a change in a repo reaches a subscriber within a few seconds", async () => {
+    const t = await makeHub();
+    const dir = await t.repo("a");
+    const hub = await open(t.root);
+    const events: HubRegistryEvent[] = [];
+    hub.subscribe((e) => events.push(e));
+    await fsp.writeFile(join(dir, ".codex-autorunner/TODO.md"), "- [x] one\n- [ ] two\n- [ ] three\n");
+    await waitFor(
+      () =>
+        events.some((e) => e.type === "repo" && e.repo.done_count === 1 && e.repo.outstanding_count === 2),
+      "the TODO change",
+      5_000,
+    );
+    // A live lock (this process) makes it running.
+    const paths = carPaths(dir);
+    await fsp.writeFile(paths.lock, `${process.pid}\n`);
+    await waitFor(() => events.some((e) => e.type === "repo" && e.repo.running), "the lock", 5_000);
+    const last = events.at(-1) as Extract<HubRegistryEvent, { type: "repo" }>;
+    expect(hubRepoSchema.parse(last.repo)).toMatchObject({ running: true, runner_pid: process.pid });
+    expect(last.activeRuns).toBe(1);
+    await fsp.rm(paths.lock);
+    await waitFor(
+      () => (events.at(-1) as { repo?: { running: boolean } }).repo?.running === false,
+      "unlock",
+      5_000,
+    );
+  });
+
+  it("a repo initialised after the hub opened turns from uninitialised to idle", async () => {
+    const t = await makeHub();
+    const plain = await t.repo("plain", { init: false });
+    await fsp.writeFile(join(t.root, "hub.yml"), "repos: [plain]\n");
+    const hub = await open(t.root);
+    expect((await hub.summary("plain"))?.status).toBe("uninitialised");
+    const events: HubRegistryEvent[] = [];
+    hub.subscribe((e) => events.push(e));
+    await initRepo(plain);
+    await waitFor(() => events.some((e) => e.type === "repo" && e.repo.status === "idle"), "the init", 5_000);
+    expect((await hub.summary("plain"))?.outstanding_count).toBeGreaterThan(0);
+  });
+
+  it("a runner that dies without touching its files is noticed by the liveness check", async () => {
+    const t = await makeHub();
+    const dir = await t.repo("a");
+    const sleeper = spawn("sleep", ["30"], { stdio: "ignore" });
+    pids.push(sleeper.pid as number);
+    await fsp.writeFile(carPaths(dir).lock, `${sleeper.pid}\n`);
+    const hub = await open(t.root);
+    expect((await hub.summary("a"))?.running).toBe(true);
+    const events: HubRegistryEvent[] = [];
+    hub.subscribe((e) => events.push(e));
+    sleeper.kill("SIGKILL");
+    await waitFor(
+      () => events.some((e) => e.type === "repo" && !e.repo.running),
+      "the liveness check",
+      10_000,
+    );
+    expect(existsSync(carPaths(dir).lock)).toBe(true); // nothing on disk changed
+    expect(events.at(-1)).toMatchObject({ activeRuns: 0 });
+  });
+
+  it("a start queued before the hub opened is started when there is room", async () => {
+    const t = await makeHub();
+    const dir = await t.repo("a");
+    process.env.SIDE = t.side;
+    process.env.AGENT_MODE = "tick";
+    await writeQueuedStart(carPaths(dir), { since: new Date().toISOString(), once: true });
+    const hub = await open(t.root, { maxConcurrentRuns: 1 });
+    await waitFor(
+      async () => (await readState(carPaths(dir))).last_exit_code === 0,
+      "the queued run",
+      20_000,
+    );
+    await waitFor(async () => (await hub.summary("a"))?.status === "idle", "the card", 20_000);
+    expect(existsSync(queuedStartPath(carPaths(dir)))).toBe(false);
+  });
+
+  it("a passive hub (car hub list/add/remove) lists a queued start but never launches it", async () => {
+    const t = await makeHub();
+    const dir = await t.repo("a");
+    process.env.SIDE = t.side;
+    process.env.AGENT_MODE = "tick";
+    await writeQueuedStart(carPaths(dir), { since: new Date().toISOString(), once: true });
+    const hub = await open(t.root, { maxConcurrentRuns: 1, passive: true });
+    const listed = (await hub.list()).repos.find((r) => r.id === "a");
+    expect(listed?.status).toBe("queued");
+    expect(listed?.queued?.position).toBe(1);
+    // Open long enough for a drain to have launched the runner had one been scheduled.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(existsSync(queuedStartPath(carPaths(dir)))).toBe(true);
+    expect((await readState(carPaths(dir))).last_run_id).toBeNull();
+    hub.close();
+  });
+
+  it("cap 1: the second start is queued with its position and starts when the first runner exits", async () => {
+    const t = await makeHub();
+    const a = await t.repo("a");
+    const b = await t.repo("b");
+    const c = await t.repo("c");
+    process.env.SIDE = t.side;
+    process.env.AGENT_MODE = "wait-tick";
+    await fsp.writeFile(join(t.root, "hub.yml"), "max_concurrent_runs: 1\n");
+    const hub = await open(t.root);
+    expect(hub.maxConcurrentRuns).toBe(1);
+    let maxRunning = 0;
+    const running = new Set<string>();
+    hub.subscribe((e) => {
+      if (e.type !== "repo") return;
+      if (e.repo.running) running.add(e.repo.id);
+      else running.delete(e.repo.id);
+      maxRunning = Math.max(maxRunning, running.size);
+    });
+
+    const first = await hub.start("a", { once: true });
+    expect(first).toMatchObject({ running: true, queued: null });
+    if (first.running) pids.push(first.pid);
+    const second = await hub.start("b", { once: true });
+    expect(second).toMatchObject({ running: false, pid: null, queued: { position: 1 } });
+    const third = await hub.start("c", { once: true });
+    expect(third).toMatchObject({ running: false, queued: { position: 2 } });
+    const listed = await hub.list();
+    expect(listed.active_runs).toBe(1);
+    expect(listed.repos.find((r) => r.id === "b")).toMatchObject({
+      status: "queued",
+      queued: { once: true, position: 1 },
+    });
+    expect(listed.repos.find((r) => r.id === "c")?.queued?.position).toBe(2);
+    // Cancel the third; let the first finish: the second starts by itself.
+    expect(await hub.cancelQueued("c")).toBe(true);
+    expect(await hub.cancelQueued("c")).toBe(false);
+    expect(existsSync(queuedStartPath(carPaths(c)))).toBe(false);
+    await fsp.writeFile(join(t.side, "go"), "");
+    const finished = async (id: string) => {
+      const card = (await hub.list()).repos.find((r) => r.id === id);
+      return card?.last_run?.exit_code === 0 && !card.running;
+    };
+    await waitFor(() => finished("b"), "b's run to finish", 20_000);
+    expect((await readState(carPaths(a))).last_run_id).toBe(1);
+    expect((await readState(carPaths(c))).last_run_id).toBeNull();
+    expect(existsSync(queuedStartPath(carPaths(b)))).toBe(false);
+    expect(maxRunning).toBe(1);
+    // b's runner started only after a's had finished its run.
+    const runA = await readRunRecord(carPaths(a), 1);
+    const runB = await readRunRecord(carPaths(b), 1);
+    expect(Date.parse(runA.finished_at as string)).toBeLessThanOrEqual(Date.parse(runB.started_at));
+    const body = await hub.list();
+    expect(body.repos.map((r) => [r.id, r.status, r.queued])).toEqual([
+      ["a", "idle", null],
+      ["b", "idle", null],
+      ["c", "idle", null],
+    ]);
+  });
+
+  it("a start in a repo with a live runner is LOCK_HELD; unknown ids and unusable repos are refused", async () => {
+    const t = await makeHub();
+    const a = await t.repo("a");
+    await t.repo("plain", { init: false });
+    await fsp.writeFile(join(t.root, "hub.yml"), "repos: [plain]\n");
+    await fsp.writeFile(carPaths(a).lock, `${process.pid}\n`);
+    const hub = await open(t.root, { maxConcurrentRuns: 1 });
+    expect((await failure(hub.start("a", { once: true }))).code).toBe("LOCK_HELD");
+    expect((await failure(hub.start("plain", { once: true }))).code).toBe("CONFIG_NOT_FOUND");
+    const unknown = await failure(hub.start("..", { once: true }));
+    expect(unknown).toMatchObject({ code: "HUB_REPO_NOT_FOUND", details: { id: ".." } });
+  });
+
+  it("add and remove edit hub.yml only; outside the root is refused; a removed discovered repo is excluded", async () => {
+    const t = await makeHub();
+    const found = await t.repo("found");
+    const fresh = await t.repo("fresh", { init: false });
+    const raw = await t.repo("deep/er/raw", { init: false });
+    await t.repo("../outside", { init: false });
+    const hub = await open(t.root);
+    expect((await hub.list()).repos.map((r) => r.id)).toEqual(["found"]);
+    const events: HubRegistryEvent[] = [];
+    hub.subscribe((e) => events.push(e));
+
+    const added = await hub.add("fresh", { init: true });
+    expect(added).toMatchObject({ id: "fresh", source: "manifest", status: "idle", path: fresh });
+    expect(events.some((e) => e.type === "repo" && e.repo.id === "fresh")).toBe(true);
+    expect((await failure(hub.add("fresh"))).code).toBe("HUB_REPO_EXISTS");
+    expect((await failure(hub.add(found))).details).toMatchObject({ id: "found" });
+    const outside = await failure(hub.add("../outside"));
+    expect(outside).toMatchObject({ code: "INVALID_ARGUMENT", details: { key: "allow_outside_root" } });
+
+    // Not discoverable (uninitialised, and deeper than discover_depth), so only listed.
+    expect(await hub.add("deep/er/raw")).toMatchObject({
+      id: "deep~er~raw",
+      status: "uninitialised",
+      path: raw,
+    });
+
+    expect(await hub.remove("found")).toMatchObject({ excluded: true, ref: { id: "found", path: found } });
+    // Initialised by add, `fresh` is discoverable now: it must be excluded or it would come back.
+    expect(await hub.remove("fresh")).toMatchObject({ excluded: true });
+    expect(await hub.remove("deep~er~raw")).toMatchObject({ excluded: false });
+    expect(events.filter((e) => e.type === "removed").map((e) => (e as { id: string }).id)).toEqual([
+      "found",
+      "fresh",
+      "deep~er~raw",
+    ]);
+    expect((await hub.list()).repos).toEqual([]);
+    expect(await fsp.readFile(join(t.root, "hub.yml"), "utf8")).toBe("exclude:\n  - found\n  - fresh\n");
+    await fsp.access(join(found, ".codex-autorunner/config.yml"));
+    await fsp.access(join(fresh, ".codex-autorunner/config.yml"));
+    expect((await failure(hub.remove("found"))).code).toBe("HUB_REPO_NOT_FOUND");
+  });
+
+  it("an edit of hub.yml is picked up by the watch", async () => {
+    const t = await makeHub();
+    await t.repo("a");
+    const hub = await open(t.root);
+    const events: HubRegistryEvent[] = [];
+    hub.subscribe((e) => events.push(e));
+    await fsp.writeFile(join(t.root, "hub.yml"), "exclude: [a]\nmax_concurrent_runs: 2\n");
+    await waitFor(() => events.some((e) => e.type === "removed" && e.id === "a"), "the removal", 5_000);
+    expect(hub.maxConcurrentRuns).toBe(2);
+  });
+
+  it("close() leaves no watchers or timers behind", async () => {
+    const t = await makeHub();
+    const dir = await t.repo("a");
+    await t.repo("b");
+    const count = (kind: string) => process.getActiveResourcesInfo().filter((r) => r === kind).length;
+    const watchersBefore = count("FSEventWrap");
+    const timersBefore = count("Timeout");
+    const hub = await openHub(t.root);
+    expect(count("FSEventWrap")).toBeGreaterThan(watchersBefore);
+    // A live runner starts the liveness timer.
+    await fsp.writeFile(carPaths(dir).lock, `${process.pid}\n`);
+    await waitFor(async () => (await hub.list()).active_runs === 1, "the runner to show", 5_000);
+    await new Promise((r) => setTimeout(r, 150)); // let the debounce run out
+    const timersDuring = count("Timeout"); // the liveness check among them
+    hub.close();
+    await new Promise((r) => setTimeout(r, 50)); // a closed watcher's handle goes a moment later
+    expect(count("FSEventWrap")).toBe(watchersBefore);
+    expect(count("Timeout")).toBeLessThan(timersDuring);
+    expect(count("Timeout")).toBeLessThanOrEqual(timersBefore);
+    expect(isProcessAlive(process.pid)).toBe(true);
+  });
+});
