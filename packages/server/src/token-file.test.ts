@@ -14,6 +14,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureHubDir, hubPaths } from "@codex-autorunner/core/node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadOrCreateServerToken, SERVER_TOKEN_FILE } from "./token-file.js";
 
@@ -120,6 +121,20 @@ describe("loadOrCreateServerToken", () => {
     expect(readFileSync(join(dir, ".gitignore"), "utf8")).toBe("state.json\nlock\nserver-token\n");
     writeFileSync(join(dir, ".gitignore"), "/server-token\n");
     expect((await loadOrCreateServerToken(dir)).ignoreAdded).toBe(false);
+  });
+
+  it("leaves a folder that ignores itself (the hub's .car-hub/) alone: nothing added, nothing announced", async () => {
+    const paths = hubPaths(dir);
+    await ensureHubDir(paths);
+    const before = readFileSync(paths.gitignore, "utf8");
+    expect(before).toMatch(/^\*$/m);
+    const made = await loadOrCreateServerToken(paths.dir);
+    expect(made).toMatchObject({ file: paths.serverToken, created: true, ignoreAdded: false });
+    expect(readFileSync(paths.gitignore, "utf8")).toBe(before);
+    execFileSync("git", ["init", "-q"], { cwd: dir });
+    execFileSync("git", ["add", "-A"], { cwd: dir });
+    const staged = execFileSync("git", ["diff", "--cached", "--name-only"], { cwd: dir, encoding: "utf8" });
+    expect(staged.trim()).toBe("");
   });
 
   it("in a git repo the token file is ignored, so `git add -A` (auto-commit) never takes it", async () => {

@@ -68,13 +68,16 @@ async function readOwnToken(file: string): Promise<string | null> {
   }
 }
 
-/** Adds `server-token` to `<dir>/.gitignore` unless a line already names it. */
+/**
+ * Adds `server-token` to `<dir>/.gitignore` unless a line already names it or is `*` (a folder that
+ * ignores itself, like the hub's `.car-hub/`).
+ */
 async function ensureIgnored(dir: string): Promise<boolean> {
   const path = join(dir, ".gitignore");
   const text = (await readTextIfExists(path)) ?? "";
   const listed = text.split(/\r?\n/).some((line) => {
     const l = line.trim();
-    return l === SERVER_TOKEN_FILE || l === `/${SERVER_TOKEN_FILE}`;
+    return l === SERVER_TOKEN_FILE || l === `/${SERVER_TOKEN_FILE}` || l === "*";
   });
   if (listed) return false;
   const sep = text === "" || text.endsWith("\n") ? "" : "\n";

@@ -28,13 +28,11 @@ export function run(
     if (sampleRss) {
       const sample = () => {
         try {
-          const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-          const hwm = /VmHWM:\s+(\d+)/.exec(status);
-          const rss = /VmRSS:\s+(\d+)/.exec(status);
-          if (hwm) peak.hwmKB = Math.max(peak.hwmKB, Number(hwm[1]));
-          if (rss) peak.rssKB = Math.max(peak.rssKB, Number(rss[1]));
+          const { rss, hwm } = memKB(child.pid);
+          peak.hwmKB = Math.max(peak.hwmKB, hwm);
+          peak.rssKB = Math.max(peak.rssKB, rss);
         } catch {
-          // exited between samples
+          // exited between samples (a zombie's status has no VmRSS/VmHWM lines)
         }
       };
       sample();

@@ -133,13 +133,21 @@ export async function startHubServe(
     timeoutMs: 15 * 60_000,
   });
   const output = () => car.stdout() + car.stderr();
-  const url = await waitFor(
-    () => {
-      if (car.child.exitCode !== null) throw new Error(`car hub serve exited ${car.child.exitCode}`);
-      return /(http:\/\/127\.0\.0\.1:\d+)/.exec(output())?.[1];
-    },
-    { timeoutMs: 60_000, what: "car hub serve printing its URL" },
-  ).catch((err: Error) => {
+  // Not yet returned, so no caller can stop it: a hub that never gets ready is killed here.
+  const url = await (async () => {
+    const printed = await waitFor(
+      () => {
+        if (car.child.exitCode !== null) throw new Error(`car hub serve exited ${car.child.exitCode}`);
+        return /(http:\/\/127\.0\.0\.1:\d+)/.exec(output())?.[1];
+      },
+      { timeoutMs: 60_000, what: "car hub serve printing its URL" },
+    );
+    await waitFor(() => fetch(`${printed}/health`).then((r) => r.ok), {
+      timeoutMs: 30_000,
+      what: `${printed}/health`,
+    });
+    return printed;
+  })().catch((err: Error) => {
     car.child.kill("SIGKILL");
     throw new Error(`${err.message}\n${output()}`);
   });
@@ -147,10 +155,6 @@ export async function startHubServe(
   const token =
     /\?token=([A-Za-z0-9_-]+)/.exec(output())?.[1] ??
     (existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : "");
-  await waitFor(() => fetch(`${url}/health`).then((r) => r.ok), {
-    timeoutMs: 30_000,
-    what: `${url}/health`,
-  });
   const exited = car.exited;
   return {
     url,

@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 // The hub's home in real Chromium against the real built `car hub serve` (cap 1) over a root with
-// initialised repos, an uninitialised one and one with a broken config.yml: phone and desktop layout,
-// the token taken from the printed URL, a card opening its repo's dashboard under /repos/<id>/, a run
-// started there followed live on the hub's card, and a start queued behind the cap then cancelled.
+// initialised repos, an uninitialised one, one with a broken config.yml and a listed one whose folder
+// is gone: phone and desktop layout, the token taken from the printed URL, a card opening its repo's
+// dashboard under /repos/<id>/, a run started there followed live on the hub's card, and a start
+// queued behind the cap then cancelled.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,6 +36,7 @@ const EXPECTED: Record<string, string> = {
   "services~api": "idle",
   broken: "config error",
   plain: "uninitialised",
+  gone: "missing",
 };
 
 const card = (page: Page, id: string) => page.locator(`[data-testid=repo-card][data-repo="${id}"]`);
@@ -58,10 +60,11 @@ beforeAll(async () => {
     // Discovered (git + config.yml) but config.yml does not validate.
     repoUnder(root, "broken", { config: { runner: { sleep_seconds: "soon" } } }),
   ];
-  // A git repo without .codex-autorunner/: listed because hub.yml names it.
+  // A git repo without .codex-autorunner/, and a folder that does not exist: listed because hub.yml
+  // names them.
   mkdirSync(join(root, "plain"));
   execFileSync("git", ["init", "-q"], { cwd: join(root, "plain") });
-  writeFileSync(join(root, "hub.yml"), "repos:\n  - plain\n");
+  writeFileSync(join(root, "hub.yml"), "repos:\n  - plain\n  - gone\n");
   // Every agent (the testkit's stand-in) sleeps a few seconds per run, so "running" can be watched.
   hub = await startHubServe(root, ["--max-concurrent-runs", "1"], {
     STAND_IN_MODE: "sleep",
@@ -72,9 +75,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (repos) await killLeftRunners(repos);
   await browser?.close();
+  // The hub first: killing a runner frees its slot, and a live hub would launch a queued start into it.
   await hub?.stop();
+  if (repos) await killLeftRunners(repos);
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
@@ -88,12 +92,16 @@ describe("hub home", () => {
     expect(await home.evaluate(() => localStorage.getItem("car.token"))).toBe(hub.token);
     expect(await home.getByTestId("hub-runs").textContent()).toBe("none running · cap 1");
 
-    // The broken repo says why; the uninitialised one too; neither can be started.
+    // The broken repo says why; the uninitialised and the missing one too; none can be started.
     const broken = card(home, "broken");
     expect(await broken.getByTestId("repo-detail").textContent()).toContain("sleep_seconds");
     expect(await broken.getByRole("button", { name: "Start broken" }).isDisabled()).toBe(true);
-    expect(await card(home, "plain").getByTestId("repo-detail").textContent()).toBeTruthy();
+    expect(await card(home, "plain").getByTestId("repo-detail").textContent()).toMatch(
+      /config\.yml|car init/,
+    );
     expect(await card(home, "plain").getByRole("button", { name: "Start plain" }).isDisabled()).toBe(true);
+    expect(await card(home, "gone").getByTestId("repo-detail").textContent()).toContain(join(root, "gone"));
+    expect(await card(home, "gone").getByRole("button", { name: "Start gone" }).isDisabled()).toBe(true);
     // Progress and last run of an untouched repo.
     expect(await card(home, "services~api").getByTestId("repo-progress").textContent()).toBe("0/3");
     expect(await card(home, "alpha").getByTestId("repo-last-run").textContent()).toBe("no runs yet");

@@ -74,14 +74,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         describe:
           "No token at all (loopback addresses only): any local program or user can control the runner",
       })
-      .check((a) => {
-        const p = a.port;
-        if (p !== undefined && (!Number.isInteger(p) || p < 0 || p > 65535)) {
-          throw new Error("--port must be an integer from 0 to 65535");
-        }
-        if (a.host !== undefined && a.host.trim() === "") throw new Error("--host must not be empty");
-        return true;
-      })
+      .check(checkListenOptions)
       .example("car serve", "http://127.0.0.1:4173/?token=… (a token made for you, kept for next time)")
       .example(
         "CAR_AUTH_TOKEN=<16+ chars> car serve --host 0.0.0.0",
@@ -103,6 +96,16 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     await serveUntilSignal(server, "codex-autorunner server stopping (%s); a running loop keeps running");
   },
 };
+
+/** yargs check of `--host` / `--port` (shared with `car hub serve`). */
+export function checkListenOptions(a: { host?: string; port?: number }): true {
+  const p = a.port;
+  if (p !== undefined && (!Number.isInteger(p) || p < 0 || p > 65535)) {
+    throw new Error("--port must be an integer from 0 to 65535");
+  }
+  if (a.host !== undefined && a.host.trim() === "") throw new Error("--host must not be empty");
+  return true;
+}
 
 /** Keeps the command (and so the process) alive until SIGINT/SIGTERM, then closes the server (exit 0). */
 export async function serveUntilSignal(server: { close(): Promise<void> }, message: string): Promise<void> {

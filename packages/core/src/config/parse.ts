@@ -53,7 +53,7 @@ export function loadYaml(text: string, file: string): unknown {
 }
 
 /** "found" half of an error message: short, quoted strings, kinds for containers. */
-export function describeFound(value: unknown): string {
+function describeFound(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (Array.isArray(value)) return `a list (${JSON.stringify(value).slice(0, 60)})`;

@@ -14,7 +14,7 @@ export interface HubStreamEntry {
 export type HubEventListener = (entry: HubStreamEntry) => void;
 
 /** How many events a reconnecting client can catch up on. */
-export const HUB_RING_SIZE = 1000;
+const HUB_RING_SIZE = 1000;
 
 /**
  * The hub stream's events: every registry change gets an id `<boot>.<seq>` (boot is random per hub
@@ -34,11 +34,7 @@ export class HubEventLog {
     this.unsubscribe = registry.subscribe((event) => this.push(event));
   }
 
-  /** The id of the latest event (`<boot>.0` before any). */
-  get lastId(): string {
-    return `${this.boot}.${this.seq}`;
-  }
-
+  /** The seq of the latest event (0 before any). */
   get lastSeq(): number {
     return this.seq;
   }

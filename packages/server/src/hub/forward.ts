@@ -82,14 +82,17 @@ export function decodeId(rawId: string): string | null {
   }
 }
 
-/** Hands the request to `app` with the `/repos/<id>` prefix stripped (body, signal and env kept). */
+/**
+ * Hands the request to `app` with the `/repos/<id>` prefix stripped (body, signal and env kept).
+ * `rest` is appended to the origin, never resolved against it: a `//host/…` rest stays a path.
+ */
 export function forward(
   c: Context,
   app: { fetch: CarApp["fetch"] },
   rest: string,
 ): Response | Promise<Response> {
   const url = new URL(c.req.url);
-  const target = new URL(`${rest}${url.search}`, url.origin);
+  const target = new URL(`${url.origin}${rest}${url.search}`);
   const raw = c.req.raw;
   const hasBody = raw.method !== "GET" && raw.method !== "HEAD";
   const init: RequestInit & { duplex?: "half" } = {

@@ -247,9 +247,19 @@ describe("hub: repos", () => {
     });
     expect(readFileSync(join(root, "hub.yml"), "utf8")).toContain("delta");
     expect((await api("/repos/delta/api/state")).status).toBe(200);
+    const deltaLogs = await sse("/repos/delta/api/logs/stream");
+    expect(deltaLogs.status).toBe(200);
+    let deltaEnded = false;
+    void deltaLogs.closed.then(() => {
+      deltaEnded = true;
+    });
+    const appsBefore = hub.stats().repoApps;
 
     const removed = await api("/hub/repos/delta", "DELETE");
     contract("hubRemoveRepo", removed);
+    // Its app is dropped: the open stream is ended by the server, the hub keeps no app for it.
+    await waitFor("delta's log stream ended by the hub", () => deltaEnded, 5000);
+    expect(hub.stats().repoApps).toBe(appsBefore - 1);
     // `--init` made it discoverable, so forgetting it puts it into `exclude:` (else it would come back).
     expect(removed.body).toEqual({ removed: true, id: "delta", path: join(root, "delta"), excluded: true });
     expect(readFileSync(join(root, "hub.yml"), "utf8")).toMatch(/exclude:\n\s+- delta/);
@@ -288,6 +298,45 @@ describe("hub: ids never reach outside the registered repos", () => {
       expect(r.status, id).toBe(404);
       expect(r.body.code, id).toBe("HUB_REPO_NOT_FOUND");
     }
+  });
+
+  // Another path smuggled past the prefix: encoded slashes, `//`, an encoded "api".
+  const smuggled = [
+    "/repos/alpha/api/..%2f..%2fbeta%2fapi%2fstate",
+    "/repos/alpha/..%2f..%2fapi/state",
+    "/repos/alpha/%61pi/state",
+    "/repos/alpha//api/state",
+    "/repos/alpha//hub/repos",
+    "/repos/alpha%2fapi/state",
+    "/repos//repos/alpha/api/state",
+    "//repos/alpha/api/state",
+    "//hub/repos",
+  ];
+  it.each(smuggled)("%s: no repo's state nor the hub's list, with the token or without", async (path) => {
+    for (const headers of [auth, {}]) {
+      const r = await raw(path, { headers });
+      expect(r.body.root, r.text.slice(0, 200)).toBeUndefined();
+      expect(r.body.repos).toBeUndefined();
+      expect(r.text).not.toContain(root);
+    }
+  });
+
+  // Dot segments (plain or %2e) are resolved once, before routing, as a browser would: the guards
+  // apply to the path they resolve to, and nothing resolves above `/`.
+  const dotted: Array<[string, string]> = [
+    ["/repos/alpha/api/%2e%2e/%2e%2e/beta/api/state", "/repos/beta/api/state"],
+    ["/repos/alpha/x/%2e%2e/api/state", "/repos/alpha/api/state"],
+    ["/repos/alpha/api/x/%2e%2e/%2e%2e/%2e%2e/hub/repos", "/repos/hub/repos"],
+    ["/repos/alpha/api/../../../../hub/repos", "/hub/repos"],
+  ];
+  it.each(dotted)("%s is %s, token and all", async (path, resolved) => {
+    const viaDots = await raw(path, { headers: auth });
+    const direct = await raw(resolved, { headers: auth });
+    expect(viaDots.status).toBe(direct.status);
+    expect(viaDots.body).toEqual(direct.body);
+    const without = await raw(path);
+    expect(without.body.root).toBeUndefined();
+    expect(without.body.repos).toBeUndefined();
   });
 
   it("a repo's UI files stay inside the web build", async () => {
@@ -535,5 +584,20 @@ describe("hub: runs through /repos/<id>/api, the cap and the stream", () => {
       const stats = hub.stats();
       return stats.sseSubscribers === 0 && !stats.sharedWatchersActive;
     });
+  });
+});
+
+describe("hub: close", () => {
+  it("ends the hub stream and every repo's streams, and drops the repo apps", async () => {
+    const hubStream = await sse("/hub/stream");
+    const logs = await sse("/repos/beta/api/logs/stream");
+    expect([hubStream.status, logs.status]).toEqual([200, 200]);
+    await hubStream.waitFor("the repos snapshot", (e) => e.some((x) => x.event === "repos"));
+    expect(hub.stats().repoApps).toBeGreaterThan(0);
+    let ended = 0;
+    for (const c of [hubStream, logs]) void c.closed.then(() => ended++);
+    await hub.close();
+    await waitFor("both streams ended by the server", () => ended === 2, 5000);
+    expect(hub.stats()).toEqual({ sseSubscribers: 0, sharedWatchersActive: false, repoApps: 0 });
   });
 });

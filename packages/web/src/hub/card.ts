@@ -29,10 +29,11 @@ const UNUSABLE = new Set<HubRepo["status"]>(["missing", "uninitialised", "config
 export function cardView(repo: HubRepo, root = ""): CardView {
   const queued = repo.queued !== null && !repo.running;
   const base = root.endsWith("/") ? root : `${root}/`;
+  const badge = hubRepoStatus(repo);
   return {
     title: root && repo.path.startsWith(base) ? repo.path.slice(base.length) : repo.name,
-    badge: hubRepoStatus(repo),
-    detail: detail(repo),
+    badge,
+    detail: detail(repo, badge),
     progress: progress(repo.done_count, repo.outstanding_count),
     lastRun: lastRun(repo.last_run, repo.running),
     tokens: repo.tokens.total ? `${formatCount(repo.tokens.total.total_tokens)} tokens` : null,
@@ -42,11 +43,11 @@ export function cardView(repo: HubRepo, root = ""): CardView {
   };
 }
 
-function detail(repo: HubRepo): CardView["detail"] {
+function detail(repo: HubRepo, badge: StatusView): CardView["detail"] {
   if (UNUSABLE.has(repo.status) || (repo.status === "error" && repo.error)) {
     // Not set up yet is a next step, not a failure.
     const tone = repo.status === "uninitialised" ? "warn" : "error";
-    return { text: repo.error ?? hubRepoStatus(repo).title, tone };
+    return { text: repo.error ?? badge.title, tone };
   }
   if (repo.queued && !repo.running)
     return {

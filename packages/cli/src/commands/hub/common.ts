@@ -21,7 +21,9 @@ export async function hubRoot(argv: HubArgs): Promise<string> {
   const st = await fsp.stat(root).catch(() => null);
   if (!st?.isDirectory()) {
     const { CarError } = await loadCore();
-    throw new CarError("INVALID_ARGUMENT", `--root ${argv.root ?? "."}: no such folder (${root})`, {
+    const why = st ? "not a folder" : "no such folder";
+    throw new CarError("INVALID_ARGUMENT", `--root ${argv.root ?? "."}: ${why} (${root})`, {
+      expected: "a folder",
       found: root,
     });
   }

@@ -153,7 +153,11 @@ describe("car hub serve", () => {
     const file = join(root, ".car-hub", "server-token");
     expect(readFileSync(file, "utf8").trim()).toBe(token);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(readFileSync(join(root, ".car-hub", ".gitignore"), "utf8")).toMatch(/^\*$/m);
+    // The folder ignores itself: its .gitignore is left as written, and the banner says nothing of it.
+    const ignore = readFileSync(join(root, ".car-hub", ".gitignore"), "utf8");
+    expect(ignore).toMatch(/^\*$/m);
+    expect(ignore).not.toContain("server-token");
+    expect(car.stdout()).not.toContain(".gitignore");
     expect(car.stdout()).toContain("repos: 4; max concurrent runs: no cap");
     expect((await fetch(`${url}/hub/repos`)).status).toBe(401);
     const res = await fetch(`${url}/hub/repos`, { headers: { Authorization: `Bearer ${token}` } });
@@ -178,6 +182,9 @@ describe("car hub serve", () => {
     const missing = await runCar(["hub", "list", "--root", join(root, "nope")]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("no such folder");
+    const file = await runCar(["hub", "list", "--root", join(root, "hub.yml")]);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain(`--root ${join(root, "hub.yml")}: not a folder`);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { CommandModule } from "yargs";
 import { err, out } from "../common.js";
-import { serveBanner, serveUntilSignal } from "../serve.js";
+import { checkListenOptions, serveBanner, serveUntilSignal } from "../serve.js";
 import { type HubArgs, hubRoot, withRoot } from "./common.js";
 
 interface HubServeArgs extends HubArgs {
@@ -35,16 +35,11 @@ export const hubServeCommand: CommandModule<object, HubServeArgs> = {
           "No token at all (loopback addresses only): any local program or user can control the runners",
       })
       .check((a) => {
-        const p = a.port;
-        if (p !== undefined && (!Number.isInteger(p) || p < 0 || p > 65535)) {
-          throw new Error("--port must be an integer from 0 to 65535");
-        }
         const n = a["max-concurrent-runs"];
         if (n !== undefined && (!Number.isInteger(n) || n < 1)) {
           throw new Error("--max-concurrent-runs must be an integer ≥ 1");
         }
-        if (a.host !== undefined && a.host.trim() === "") throw new Error("--host must not be empty");
-        return true;
+        return checkListenOptions(a);
       })
       .example("car hub serve --root ~/src", "every repo under ~/src at http://127.0.0.1:4180/?token=…")
       .example(

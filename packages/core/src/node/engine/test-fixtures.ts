@@ -12,6 +12,8 @@ import type { AgentBackend } from "../agent/backend.js";
 import { plainBackend } from "../agent/plain.js";
 import { initRepo } from "../init.js";
 import { type CarPaths, carPaths } from "../paths.js";
+import { endRunProcesses } from "../proc/end.js";
+import { processArgv, readProcTable } from "../proc/procfs.js";
 
 export interface TestRepo {
   root: string;
@@ -97,26 +99,49 @@ export async function makeTestRepo(options: RepoOptions = {}): Promise<TestRepo>
   const side = join(base, "side");
   await fsp.mkdir(root);
   await fsp.mkdir(side);
+  const agent = join(side, "agent.mjs");
+  await fsp.writeFile(agent, STAND_IN_AGENT);
+  gitInitTestRepo(root);
+  await fillTestRepo(root, agent, {
+    todo: "# TODO\n\n- [ ] first item\n- [ ] second item\n- [ ] third item\n",
+    ...options,
+  });
+  return { root, side, agent, cleanup: () => removeTestDir(base) };
+}
+
+/** `git init` with a test identity. */
+export function gitInitTestRepo(root: string): void {
   execFileSync("git", ["init", "--quiet"], { cwd: root });
   execFileSync("git", ["config", "user.email", "t@example.com"], { cwd: root });
   execFileSync("git", ["config", "user.name", "Test"], { cwd: root });
+}
+
+/** In a git repo: initRepo, the config for the stand-in `agent`, the TODO and a README, committed. */
+export async function fillTestRepo(root: string, agent: string, options: RepoOptions): Promise<void> {
   await initRepo(root);
-  const agent = join(side, "agent.mjs");
-  await fsp.writeFile(agent, STAND_IN_AGENT);
   await writeConfig(root, agent, options);
-  await fsp.writeFile(
-    join(root, ".codex-autorunner/TODO.md"),
-    options.todo ?? "# TODO\n\n- [ ] first item\n- [ ] second item\n- [ ] third item\n",
-  );
+  await fsp.writeFile(join(root, ".codex-autorunner/TODO.md"), options.todo ?? "");
   await fsp.writeFile(join(root, "README.md"), "test repo\n");
   execFileSync("git", ["add", "-A"], { cwd: root });
   execFileSync("git", ["commit", "--quiet", "-m", "init"], { cwd: root });
-  return {
-    root,
-    side,
-    agent,
-    cleanup: () => fsp.rm(base, { recursive: true, force: true }),
-  };
+}
+
+/**
+ * Ends every detached runner (startDetachedRunner's `--repo <root>`) in a repo under `base`, with all
+ * it started, then removes `base`. A runner outlives the test that started it; left alive, it would
+ * write into the folder again as it is removed (state.json, runs/, git objects).
+ */
+export async function removeTestDir(base: string): Promise<void> {
+  const under = `${base}/`;
+  const runners = readProcTable()
+    .map((p) => p.pid)
+    .filter((pid) => {
+      const argv = processArgv(pid) ?? [];
+      const at = argv.indexOf("--repo");
+      return at >= 0 && (argv[at + 1] ?? "").startsWith(under);
+    });
+  if (runners.length > 0) await endRunProcesses({ pids: runners }, { graceMs: 2_000 });
+  await fsp.rm(base, { recursive: true, force: true });
 }
 
 /**

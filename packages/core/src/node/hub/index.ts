@@ -10,7 +10,6 @@ export {
 } from "./manifest-io.js";
 export { ensureHubDir, HUB_DIR, HUB_MANIFEST, type HubPaths, hubPaths } from "./paths.js";
 export {
-  cancelQueuedStart,
   clearQueuedStart,
   type QueuedStart,
   queuedStartPath,

@@ -8,7 +8,6 @@ import { runLoop } from "../engine/loop.js";
 import { agentEnv, useTestRepos } from "../engine/test-fixtures.js";
 import { getStatus } from "../status.js";
 import {
-  cancelQueuedStart,
   clearQueuedStart,
   queuedStartPath,
   readQueuedStart,
@@ -78,8 +77,8 @@ describe("queued starts", () => {
     const err = await requestStop(repo.root).catch((e: unknown) => e);
     expect(isCarError(err, "NOT_RUNNING")).toBe(true);
     await writeQueuedStart(paths, START);
-    expect(await cancelQueuedStart(repo.root)).toBe(true);
-    expect(await cancelQueuedStart(repo.root)).toBe(false);
+    expect(await clearQueuedStart(paths)).toBe(true);
+    expect(await clearQueuedStart(paths)).toBe(false);
   });
 
   it("any runner satisfies it: the loop removes it once it holds the lock", async () => {

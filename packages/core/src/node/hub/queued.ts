@@ -1,11 +1,10 @@
 import { promises as fsp } from "node:fs";
-import { join, resolve } from "node:path";
-import { CarError } from "../../errors.js";
+import { join } from "node:path";
 import { isErrno, writeFileAtomic } from "../fs/atomic.js";
 import { readBoundedFile } from "../fs/bounded-read.js";
 import { fsError } from "../fs/errors.js";
-import { ensureSelfIgnoredDir } from "../fs/self-ignored.js";
-import { type CarPaths, carPaths } from "../paths.js";
+import { ensureSelfIgnoredDir, refuseSymlinkedDir } from "../fs/self-ignored.js";
+import type { CarPaths } from "../paths.js";
 
 /**
  * A start a hub queued behind its `max_concurrent_runs` cap lives in the repo itself
@@ -49,21 +48,7 @@ export async function readQueuedStart(paths: CarPaths): Promise<QueuedStart | nu
 /** Queue a start (the folder ignores itself in git first). A symlinked `hub/` folder is refused. */
 export async function writeQueuedStart(paths: CarPaths, start: QueuedStart): Promise<void> {
   const dir = repoHubDir(paths);
-  const st = await fsp.lstat(dir).catch((err: unknown) => {
-    if (isErrno(err, "ENOENT")) return null;
-    throw fsError(err, dir, "inspect");
-  });
-  if (st?.isSymbolicLink()) {
-    throw new CarError(
-      "IO_ERROR",
-      `${dir} is a symbolic link; the hub's folder must be a real folder (remove the link)`,
-      {
-        file: dir,
-        expected: "a folder",
-        found: "a symbolic link",
-      },
-    );
-  }
+  await refuseSymlinkedDir(dir, "the hub's folder must be a real folder");
   await ensureSelfIgnoredDir(dir, "a hub's queued start stays out of git.");
   const file = queuedStartPath(paths);
   await writeFileAtomic(file, `${JSON.stringify({ since: start.since, once: start.once })}\n`).catch(
@@ -83,9 +68,4 @@ export async function clearQueuedStart(paths: CarPaths): Promise<boolean> {
     if (isErrno(err, "ENOENT")) return false;
     throw fsError(err, file, "remove");
   }
-}
-
-/** Cancel the repo's queued start (what `car stop` and the API's stop do when no runner is alive). */
-export async function cancelQueuedStart(root: string): Promise<boolean> {
-  return clearQueuedStart(carPaths(resolve(root)));
 }

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, promises as fsp } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { hubRepoSchema, hubReposBodySchema } from "../../contract/hub.js";
 import { type CarError, isCarError } from "../../errors.js";
 import { waitFor } from "../engine/test-fixtures.js";
@@ -11,21 +11,16 @@ import { isProcessAlive } from "../proc/procfs.js";
 import { readRunRecord } from "../runs-store.js";
 import { readState } from "../state-store.js";
 import { queuedStartPath, writeQueuedStart } from "./queued.js";
-import { type HubRegistry, type OpenHubOptions, openHub } from "./registry.js";
+import { openHub } from "./registry.js";
 import { useTestHubs } from "./test-fixtures.js";
 import type { HubRegistryEvent } from "./types.js";
 
 // Starts run the built dist/node/runner-main.js: `pnpm --filter @codex-autorunner/core build` first.
 const makeHub = useTestHubs();
-const hubs: HubRegistry[] = [];
 const pids: number[] = [];
 const savedEnv = { SIDE: process.env.SIDE, AGENT_MODE: process.env.AGENT_MODE };
 
-beforeEach(() => {
-  hubs.length = 0;
-});
 afterEach(() => {
-  for (const hub of hubs.splice(0)) hub.close();
   for (const pid of pids.splice(0)) {
     try {
       process.kill(pid, "SIGKILL");
@@ -38,12 +33,6 @@ afterEach(() => {
     else process.env[k] = v;
   }
 });
-
-async function open(root: string, options: OpenHubOptions = {}): Promise<HubRegistry> {
-  const hub = await openHub(root, options);
-  hubs.push(hub);
-  return hub;
-}
 
 async function failure(p: Promise<unknown>): Promise<CarError> {
   const err = await p.then(
@@ -63,7 +52,7 @@ describe("the hub registry", () => {
     const broken = await t.repo("broken");
     await fsp.writeFile(join(broken, ".codex-autorunner/config.yml"), "runner:\n  sleep_seconds: soon\n");
     await fsp.writeFile(join(t.root, "hub.yml"), "repos: [plain, gone, broken]\n");
-    const hub = await open(t.root);
+    const hub = await t.open();
     const body = hubReposBodySchema.parse(await hub.list());
     expect(body).toMatchObject({ root: t.root, max_concurrent_runs: null, active_runs: 0 });
     const byId = Object.fromEntries(body.repos.map((r) => [r.id, r]));
@@ -90,7 +79,7 @@ describe("the hub registry", () => {
   it("a change in a repo reaches a subscriber within a few seconds", async () => {
     const t = await makeHub();
     const dir = await t.repo("a");
-    const hub = await open(t.root);
+    const hub = await t.open();
     const events: HubRegistryEvent[] = [];
     hub.subscribe((e) => events.push(e));
     await fsp.writeFile(join(dir, ".codex-autorunner/TODO.md"), "- [x] one\n- [ ] two\n- [ ] three\n");
@@ -119,7 +108,7 @@ describe("the hub registry", () => {
     const t = await makeHub();
     const plain = await t.repo("plain", { init: false });
     await fsp.writeFile(join(t.root, "hub.yml"), "repos: [plain]\n");
-    const hub = await open(t.root);
+    const hub = await t.open();
     expect((await hub.summary("plain"))?.status).toBe("uninitialised");
     const events: HubRegistryEvent[] = [];
     hub.subscribe((e) => events.push(e));
@@ -134,7 +123,7 @@ describe("the hub registry", () => {
     const sleeper = spawn("sleep", ["30"], { stdio: "ignore" });
     pids.push(sleeper.pid as number);
     await fsp.writeFile(carPaths(dir).lock, `${sleeper.pid}\n`);
-    const hub = await open(t.root);
+    const hub = await t.open();
     expect((await hub.summary("a"))?.running).toBe(true);
     const events: HubRegistryEvent[] = [];
     hub.subscribe((e) => events.push(e));
@@ -154,7 +143,7 @@ describe("the hub registry", () => {
     process.env.SIDE = t.side;
     process.env.AGENT_MODE = "tick";
     await writeQueuedStart(carPaths(dir), { since: new Date().toISOString(), once: true });
-    const hub = await open(t.root, { maxConcurrentRuns: 1 });
+    const hub = await t.open({ maxConcurrentRuns: 1 });
     await waitFor(
       async () => (await readState(carPaths(dir))).last_exit_code === 0,
       "the queued run",
@@ -170,7 +159,7 @@ describe("the hub registry", () => {
     process.env.SIDE = t.side;
     process.env.AGENT_MODE = "tick";
     await writeQueuedStart(carPaths(dir), { since: new Date().toISOString(), once: true });
-    const hub = await open(t.root, { maxConcurrentRuns: 1, passive: true });
+    const hub = await t.open({ maxConcurrentRuns: 1, passive: true });
     const listed = (await hub.list()).repos.find((r) => r.id === "a");
     expect(listed?.status).toBe("queued");
     expect(listed?.queued?.position).toBe(1);
@@ -189,7 +178,7 @@ describe("the hub registry", () => {
     process.env.SIDE = t.side;
     process.env.AGENT_MODE = "wait-tick";
     await fsp.writeFile(join(t.root, "hub.yml"), "max_concurrent_runs: 1\n");
-    const hub = await open(t.root);
+    const hub = await t.open();
     expect(hub.maxConcurrentRuns).toBe(1);
     let maxRunning = 0;
     const running = new Set<string>();
@@ -202,7 +191,6 @@ describe("the hub registry", () => {
 
     const first = await hub.start("a", { once: true });
     expect(first).toMatchObject({ running: true, queued: null });
-    if (first.running) pids.push(first.pid);
     const second = await hub.start("b", { once: true });
     expect(second).toMatchObject({ running: false, pid: null, queued: { position: 1 } });
     const third = await hub.start("c", { once: true });
@@ -246,7 +234,7 @@ describe("the hub registry", () => {
     await t.repo("plain", { init: false });
     await fsp.writeFile(join(t.root, "hub.yml"), "repos: [plain]\n");
     await fsp.writeFile(carPaths(a).lock, `${process.pid}\n`);
-    const hub = await open(t.root, { maxConcurrentRuns: 1 });
+    const hub = await t.open({ maxConcurrentRuns: 1 });
     expect((await failure(hub.start("a", { once: true }))).code).toBe("LOCK_HELD");
     expect((await failure(hub.start("plain", { once: true }))).code).toBe("CONFIG_NOT_FOUND");
     const unknown = await failure(hub.start("..", { once: true }));
@@ -259,7 +247,7 @@ describe("the hub registry", () => {
     const fresh = await t.repo("fresh", { init: false });
     const raw = await t.repo("deep/er/raw", { init: false });
     await t.repo("../outside", { init: false });
-    const hub = await open(t.root);
+    const hub = await t.open();
     expect((await hub.list()).repos.map((r) => r.id)).toEqual(["found"]);
     const events: HubRegistryEvent[] = [];
     hub.subscribe((e) => events.push(e));
@@ -298,7 +286,7 @@ describe("the hub registry", () => {
   it("an edit of hub.yml is picked up by the watch", async () => {
     const t = await makeHub();
     await t.repo("a");
-    const hub = await open(t.root);
+    const hub = await t.open();
     const events: HubRegistryEvent[] = [];
     hub.subscribe((e) => events.push(e));
     await fsp.writeFile(join(t.root, "hub.yml"), "exclude: [a]\nmax_concurrent_runs: 2\n");

@@ -198,6 +198,14 @@ export class HubRegistry implements HubRegistryApi {
     this.listeners.clear();
   }
 
+  /**
+   * Resolves when the start or queue drain in progress (if any) has finished: after close(), no runner
+   * is being launched any more (a clean shutdown; tests remove the repos next).
+   */
+  settled(): Promise<void> {
+    return this.startChain.then(() => {});
+  }
+
   /** hub.yml changes (watching the root folder for its name) → re-read and re-discover. */
   watchManifest(): void {
     if (this.closed || this.manifestWatcher) return;

@@ -1,14 +1,13 @@
 /**
- * Test-only: a hub root in a temp folder with real git repos in it, initialised by initRepo and driven
- * by the engine tests' stand-in agent. Not exported from the package.
+ * Test-only: a hub root in a temp folder with real git repos in it, set up like the engine tests'
+ * repos (initRepo, their stand-in agent). Not exported from the package.
  */
-import { execFileSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
-import { STAND_IN_AGENT, writeConfig } from "../engine/test-fixtures.js";
-import { initRepo } from "../init.js";
+import { fillTestRepo, gitInitTestRepo, removeTestDir, STAND_IN_AGENT } from "../engine/test-fixtures.js";
+import { type HubRegistry, type OpenHubOptions, openHub } from "./registry.js";
 
 export interface TestHub {
   root: string;
@@ -17,12 +16,22 @@ export interface TestHub {
   agent: string;
   /** A git repo at `rel` under the root; initialised for the stand-in agent unless `init: false`. */
   repo(rel: string, options?: { init?: boolean; git?: boolean; todo?: string }): Promise<string>;
+  /** openHub over the root, closed after the test. */
+  open(options?: OpenHubOptions): Promise<HubRegistry>;
 }
 
+/**
+ * For a test file: after each test, closes the hubs it opened (waiting for a start in progress), ends
+ * the runners started in its repos and removes its folders.
+ */
 export function useTestHubs(): () => Promise<TestHub> {
   const bases: string[] = [];
+  const hubs: HubRegistry[] = [];
   afterEach(async () => {
-    await Promise.all(bases.splice(0).map((b) => fsp.rm(b, { recursive: true, force: true })));
+    const open = hubs.splice(0);
+    for (const hub of open) hub.close();
+    await Promise.all(open.map((hub) => hub.settled()));
+    await Promise.all(bases.splice(0).map(removeTestDir));
   });
   return async () => {
     const base = await fsp.mkdtemp(join(tmpdir(), "car-hub-"));
@@ -41,20 +50,15 @@ export function useTestHubs(): () => Promise<TestHub> {
         const dir = join(root, rel);
         await fsp.mkdir(dir, { recursive: true });
         if (options.git === false) return dir;
-        const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "pipe" });
-        git("init", "--quiet");
-        git("config", "user.email", "t@example.com");
-        git("config", "user.name", "Test");
+        gitInitTestRepo(dir);
         if (options.init === false) return dir;
-        await initRepo(dir);
-        await writeConfig(dir, agent);
-        await fsp.writeFile(
-          join(dir, ".codex-autorunner/TODO.md"),
-          options.todo ?? "# TODO\n\n- [ ] one\n- [ ] two\n",
-        );
-        git("add", "-A");
-        git("commit", "--quiet", "-m", "init");
+        await fillTestRepo(dir, agent, { todo: options.todo ?? "# TODO\n\n- [ ] one\n- [ ] two\n" });
         return dir;
+      },
+      async open(options = {}) {
+        const hub = await openHub(root, options);
+        hubs.push(hub);
+        return hub;
       },
     };
   };

@@ -1,6 +1,5 @@
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
-import { CarError } from "../../errors.js";
 import {
   parseSteerFile,
   parseSteerFileName,
@@ -11,6 +10,7 @@ import {
 import { isErrno } from "../fs/atomic.js";
 import { readBoundedFile } from "../fs/bounded-read.js";
 import { fsError } from "../fs/errors.js";
+import { refuseSymlinkedDir } from "../fs/self-ignored.js";
 
 /** A steer file name with what its name says. */
 export interface SteerEntry {
@@ -25,17 +25,7 @@ export interface SteerEntry {
  * messages would then be written, read and pruned there. A missing folder is fine.
  */
 export async function checkSteerDir(dir: string): Promise<void> {
-  const st = await fsp.lstat(dir).catch((err: unknown) => {
-    if (isErrno(err, "ENOENT")) return null;
-    throw fsError(err, dir, "inspect");
-  });
-  if (st?.isSymbolicLink()) {
-    throw new CarError(
-      "IO_ERROR",
-      `${dir} is a symbolic link; the steering folder must be a real folder inside the repo (remove the link)`,
-      { file: dir, expected: "a folder", found: "a symbolic link" },
-    );
-  }
+  await refuseSymlinkedDir(dir, "the steering folder must be a real folder inside the repo");
 }
 
 /** The steer files in `dir` (none when it does not exist), by name only; strays and temp files skipped. */
