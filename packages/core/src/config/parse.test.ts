@@ -250,4 +250,80 @@ describe("parseConfig and YAML aliases", () => {
     expect(bomb.i?.[0]).toBe(bomb.i?.[8]);
     expect(bomb.i?.[0]).toBe(bomb.h);
   });
+
+  it("setConfigValue rewrites a file holding an alias bomb without expanding it", () => {
+    const text = `version: 1\n${aliasBomb(9)}`;
+    const out = setConfigValue(text, "runner.sleep_seconds", 5, FILE);
+    expect(out.length).toBeLessThan(4 * text.length); // expanded: gigabytes
+    const { config } = parseConfig(out, FILE);
+    expect(config.runner.sleep_seconds).toBe(5);
+    const bomb = (config as Record<string, unknown>).bomb as Record<string, unknown[]>;
+    expect(bomb.l8?.[0]).toBe(bomb.l7);
+  });
+});
+
+/** YAML whose `levels`-deep list of nine aliases per level expands to 9^levels leaves. */
+function aliasBomb(levels: number): string {
+  let text = 'bomb:\n  l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
+  for (let i = 1; i < levels; i++)
+    text += `  l${i}: &l${i} [${Array(9)
+      .fill(`*l${i - 1}`)
+      .join(",")}]\n`;
+  return text;
+}
+
+describe("config errors and YAML aliases", () => {
+  it("an alias bomb where a scalar belongs is described from its first characters, not expanded", () => {
+    // 9^9 leaves: serialising it whole ends in "Invalid string length" or an exhausted heap.
+    const text = `${aliasBomb(9)}runner:\n  sleep_seconds: *l8\n`;
+    const err = catchCar(() => parseConfig(text, FILE));
+    expect(err.code).toBe("CONFIG_INVALID");
+    expect(err.details).toMatchObject({ key: "runner.sleep_seconds" });
+    expect(String(err.details.found)).toBe(
+      `a list (${"[".repeat(9)}${'"lol",'.repeat(9)}`.slice(0, 68) + ")",
+    );
+    const version = catchCar(() => parseConfig(`${aliasBomb(9)}version: *l8\n`, FILE));
+    expect(version.code).toBe("CONFIG_VERSION");
+    expect(version.message.length).toBeLessThan(200);
+  });
+
+  it("a small list is still shown as JSON", () => {
+    const err = catchCar(() => parseConfig("runner:\n  sleep_seconds: [1, a]\n", FILE));
+    expect(err.details.found).toBe('a list ([1,"a"])');
+  });
+});
+
+describe("config errors never echo a secret, whatever its type", () => {
+  const TOKEN = "hunter2secretXXXXXXXXXXX";
+  const cases: Array<[string, string, string]> = [
+    [`server:\n  auth_token: ["${TOKEN}"]\n`, "server.auth_token", "a list (1 item)"],
+    [`server:\n  auth_token: {t: "${TOKEN}"}\n`, "server.auth_token", "a mapping"],
+    [`server:\n  auth_token: 12345678901234567890123\n`, "server.auth_token", "a number"],
+    [`server: "${TOKEN}"\n`, "server", "24 characters"],
+    [`server: ["${TOKEN}"]\n`, "server", "a list (1 item)"],
+    [`notify: "${TOKEN}"\n`, "notify", "24 characters"],
+    [
+      `notify:\n  targets: ["https://hooks.slack.com/services/${TOKEN}"]\n`,
+      "notify.targets[0]",
+      "57 characters",
+    ],
+    [
+      `notify:\n  targets:\n    - type: slack\n      url: ["https://hooks.slack.com/${TOKEN}"]\n`,
+      "notify.targets[0].url",
+      "a list (1 item)",
+    ],
+  ];
+  for (const [text, key, found] of cases) {
+    it(`${JSON.stringify(text)}: ${key} described as ${found}`, () => {
+      const err = catchCar(() => parseConfig(text, FILE));
+      expect(err.code).toBe("CONFIG_INVALID");
+      expect(err.details).toMatchObject({ key, found });
+      expect(JSON.stringify({ message: err.message, details: err.details })).not.toContain("hunter2");
+    });
+  }
+
+  it("keys that are no secret are still shown", () => {
+    const err = catchCar(() => parseConfig("runner:\n  max_total_tokens: [5]\n", FILE));
+    expect(err.details).toMatchObject({ key: "runner.max_total_tokens", found: "a list ([5])" });
+  });
 });

@@ -6,6 +6,7 @@ import { clone, deepMerge, isPlainObject } from "./merge.js";
 import { type Config, configSchema, DEFAULT_CONFIG } from "./schema.js";
 import { CONFIG_SPEC } from "./spec.js";
 import { formatKeyPath, specAt, unknownKeys } from "./spec-read.js";
+import type { KeySpec } from "./spec-types.js";
 import { describeTokenProblem } from "./token.js";
 
 export { deepMerge, formatKeyPath, isPlainObject };
@@ -56,11 +57,88 @@ export function loadYaml(text: string, file: string): unknown {
 function describeFound(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
-  if (Array.isArray(value)) return `a list (${JSON.stringify(value).slice(0, 60)})`;
+  if (Array.isArray(value)) return `a list (${previewJson(value, PREVIEW_CHARS)})`;
   if (value instanceof Date) return `a date (${value.toISOString()})`;
   if (typeof value === "object") return "a mapping";
-  const text = typeof value === "string" ? JSON.stringify(value) : String(value);
+  const text = typeof value === "string" ? JSON.stringify(value.slice(0, 80)) : String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+const PREVIEW_CHARS = 60;
+
+/**
+ * The first `max` characters of `JSON.stringify(value)`, computed without serialising the rest: a YAML
+ * alias bomb shares nodes, so the whole value can expand to billions of them. Every node visited adds
+ * at least one character, so the walk stops after about `max` nodes.
+ */
+function previewJson(value: unknown, max: number): string {
+  let out = "";
+  const walk = (v: unknown): void => {
+    if (out.length >= max) return;
+    if (Array.isArray(v)) {
+      out += "[";
+      v.some((item, i) => {
+        if (i > 0) out += ",";
+        walk(item === undefined ? null : item);
+        return out.length >= max;
+      });
+      out += "]";
+    } else if (v instanceof Date) out += JSON.stringify(v.toISOString());
+    else if (v !== null && typeof v === "object") {
+      out += "{";
+      Object.keys(v).some((k, i) => {
+        out += `${i > 0 ? "," : ""}${JSON.stringify(k.slice(0, max))}:`;
+        walk((v as Record<string, unknown>)[k]);
+        return out.length >= max;
+      });
+      out += "}";
+    } else if (typeof v === "string") out += JSON.stringify(v.slice(0, max));
+    else out += typeof v === "number" && !Number.isFinite(v) ? "null" : String(JSON.stringify(v) ?? "null");
+  };
+  walk(value);
+  return out.slice(0, max);
+}
+
+/**
+ * What is said of a value that may be a secret (a token pasted into the wrong place): its shape,
+ * never its text or any part of it.
+ */
+function describeHidden(value: unknown): string {
+  if (typeof value === "string") return describeTokenProblem(value);
+  if (typeof value === "number") return "a number";
+  if (Array.isArray(value)) return `a list (${value.length} ${value.length === 1 ? "item" : "items"})`;
+  return describeFound(value); // null, booleans, dates, mappings: nothing of a secret in them
+}
+
+/** Names that say "this is a credential" (`auth_tokn`, `password`, `client_secret`). */
+const SECRET_NAME = /token|secret|passw/i;
+
+/** Whether a key path names a credential by a key's name (for keys no spec marks). */
+export function secretByName(path: ReadonlyArray<PropertyKey>): boolean {
+  return path.some((seg) => typeof seg === "string" && SECRET_NAME.test(seg));
+}
+
+/**
+ * config.yml's secrets: a key the spec marks `secret`, a container holding one (`server: "<token>"`
+ * is a token in the wrong place), and a key the spec does not know whose name says it is a credential.
+ */
+function configSecret(path: ReadonlyArray<PropertyKey>, merged: unknown): boolean {
+  const key = specAt(CONFIG_SPEC, path, merged);
+  if (key !== undefined) return holdsSecret(key);
+  if (secretByName(path)) return true;
+  const [section, name] = path;
+  if (typeof section !== "string" || !Object.hasOwn(CONFIG_SPEC, section)) return false;
+  const keys = CONFIG_SPEC[section as keyof typeof CONFIG_SPEC].keys as Record<string, KeySpec>;
+  // The section itself, or an item of one of its lists (`notify.targets[0]: "https://hooks…"`).
+  if (name === undefined) return Object.values(keys).some(holdsSecret);
+  return typeof name === "string" && Object.hasOwn(keys, name) && holdsSecret(keys[name]!);
+}
+
+function holdsSecret(key: KeySpec): boolean {
+  if (key.secret === true) return true;
+  if (key.type !== "object-list") return false;
+  const itemSpecs = [key.item ?? {}, ...Object.values(key.variants ?? {})];
+  return itemSpecs.some((keys) => Object.values(keys).some(holdsSecret));
 }
 
 function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
@@ -80,14 +158,13 @@ export function invalidConfig(
   file: string,
   merged: unknown,
   issues: z.core.$ZodIssue[],
-  isSecret: (path: PropertyKey[]) => boolean = (path) => specAt(CONFIG_SPEC, path, merged)?.secret === true,
+  isSecret: (path: PropertyKey[]) => boolean = (path) => configSecret(path, merged),
 ): CarError {
   const described = issues.map((issue) => {
     const key = formatKeyPath(issue.path);
     const value = valueAt(merged, issue.path);
     // A rejected secret (a token) may still be someone's real one: describe it, never echo it.
-    const found =
-      isSecret(issue.path) && typeof value === "string" ? describeTokenProblem(value) : describeFound(value);
+    const found = isSecret(issue.path) ? describeHidden(value) : describeFound(value);
     return { key, expected: issue.message, found };
   });
   const lines = described.map((d) => `${file}: ${d.key}: expected ${d.expected}, found ${d.found}`);
@@ -221,7 +298,9 @@ export function setConfigValue(
  */
 export function dumpKeepingHeader(text: string, raw: Record<string, unknown>): string {
   const header = /^(?:[ \t]*#[^\n]*\n)+/.exec(text.replace(/\r\n/g, "\n"))?.[0] ?? "";
-  return header + dump(raw, { lineWidth: -1, noRefs: true });
+  // Nodes the file shared through aliases stay shared (`&ref_0`/`*ref_0`): expanding them would turn
+  // an alias bomb into gigabytes. Files without aliases have no shared nodes, so nothing changes there.
+  return header + dump(raw, { lineWidth: -1, noRefs: false });
 }
 
 /** `version` first, so rewritten files look like the ones `init` writes. */

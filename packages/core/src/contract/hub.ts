@@ -62,9 +62,18 @@ export const hubReposBodySchema = z.strictObject({
 });
 export type HubReposBody = z.output<typeof hubReposBodySchema>;
 
+/** What a hub path must be beyond text: no NUL, which would be cut or resolved away (`zz\0/../x` → x). */
+export const HUB_PATH_NO_NUL = "a path without NUL characters";
+
+/** A path as hub.yml's `repos:`/`exclude:` and `POST /hub/repos` take it. */
+export const hubPathSchema = z
+  .string()
+  .min(1)
+  .refine((s) => !s.includes("\0"), HUB_PATH_NO_NUL);
+
 /** `POST /hub/repos`: a path (absolute, or relative to the hub's root); `init` runs `car init` there first. */
 export const hubAddRepoBodySchema = z.strictObject({
-  path: z.string().min(1).max(4096),
+  path: hubPathSchema.max(4096),
   init: z.boolean().optional(),
 });
 

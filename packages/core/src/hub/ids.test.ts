@@ -36,13 +36,13 @@ describe("hub repo ids", () => {
     for (const path of odd) {
       const id = hubRepoId(ROOT, path, sha);
       expect(id, path).toMatch(HUB_REPO_ID_PATTERN);
-      expect(id).toMatch(/-[0-9a-f]{8}$/);
+      expect(id).toMatch(/^~.*-[0-9a-f]{8}$/);
       expect([".", ".."]).not.toContain(id);
       expect(encodeURIComponent(id)).toBe(id);
     }
-    expect(hubRepoId(ROOT, "/srv/hub/a b", sha)).toMatch(/^a-b-[0-9a-f]{8}$/);
-    expect(hubRepoId(ROOT, "/srv/hub/%2e", sha)).toMatch(/^2e-[0-9a-f]{8}$/);
-    expect(hubRepoId(ROOT, "/srv/hub", sha)).toMatch(/^hub-[0-9a-f]{8}$/);
+    expect(hubRepoId(ROOT, "/srv/hub/a b", sha)).toMatch(/^~a-b-[0-9a-f]{8}$/);
+    expect(hubRepoId(ROOT, "/srv/hub/%2e", sha)).toMatch(/^~2e-[0-9a-f]{8}$/);
+    expect(hubRepoId(ROOT, "/srv/hub", sha)).toMatch(/^~hub-[0-9a-f]{8}$/);
     // Different odd paths with the same slug differ by their hash.
     expect(hubRepoId(ROOT, "/srv/hub/a b", sha)).not.toBe(hubRepoId(ROOT, "/srv/hub/a  b", sha));
   });
@@ -51,16 +51,30 @@ describe("hub repo ids", () => {
     expect(pathUnderRoot(ROOT, "/srv/hubby/x")).toBeNull();
     expect(pathUnderRoot(ROOT, "/srv/hub/x")).toBe("x");
     expect(pathUnderRoot(ROOT, ROOT)).toBe("");
-    expect(hubRepoId(ROOT, "/srv/hubby/x", sha)).toMatch(/^x-[0-9a-f]{8}$/);
+    expect(hubRepoId(ROOT, "/srv/hubby/x", sha)).toMatch(/^~x-[0-9a-f]{8}$/);
   });
 
-  it("assigns unique ids; a taken id makes the later path use the hash form", () => {
-    const folderLikeHash = `a-b-${sha("a b").slice(0, 8)}`;
-    const ids = assignHubRepoIds(ROOT, [`/srv/hub/${folderLikeHash}`, "/srv/hub/a b", "/srv/hub/c"], sha);
-    expect(ids[0]).toBe(folderLikeHash);
-    expect(ids[1]).not.toBe(folderLikeHash);
-    expect(ids[1]).toMatch(/^a-b-[0-9a-f]{16}$/);
-    expect(ids[2]).toBe("c");
-    expect(new Set(ids).size).toBe(3);
+  it("a hashed id is a form no plain id takes: a folder named like one never moves it", () => {
+    const hashed = hubRepoId(ROOT, "/srv/hub/x~y", sha);
+    expect(hashed).toBe(`~x-y-${sha("x~y").slice(0, 8)}`);
+    // A folder literally named like the hashed id (without its ~) keeps a plain id of its own.
+    const lookalike = `/srv/hub/${hashed.slice(1)}`;
+    for (const order of [
+      ["/srv/hub/x~y", lookalike],
+      [lookalike, "/srv/hub/x~y"],
+    ]) {
+      const ids = assignHubRepoIds(ROOT, order, sha);
+      expect(ids[order.indexOf("/srv/hub/x~y")]).toBe(hashed);
+      expect(ids[order.indexOf(lookalike)]).toBe(hashed.slice(1));
+    }
+  });
+
+  it("assigns unique ids; a taken plain id makes the later path use the hash form, then longer hashes", () => {
+    const ids = assignHubRepoIds(ROOT, ["/srv/hub/a", "/srv/hub/a", "/srv/hub/a", "/srv/hub/c"], sha);
+    expect(ids[0]).toBe("a");
+    expect(ids[1]).toBe(`~a-${sha("a").slice(0, 8)}`);
+    expect(ids[2]).toBe(`~a-${sha("a").slice(0, 16)}`);
+    expect(ids[3]).toBe("c");
+    expect(new Set(ids).size).toBe(4);
   });
 });

@@ -35,8 +35,8 @@ function slug(name: string): string {
 
 /**
  * A repo's id: its path under the root with `/` as `~` (`services~api`) when that path is plain and
- * short; otherwise (other characters, the root itself, outside the root) `slug(folder name)-<8 hex of
- * hash(relative or absolute path)>`. `hexChars` lengthens the hash (collisions). Always URL-safe and
+ * short; otherwise (other characters, the root itself, outside the root) `~slug(folder name)-<8 hex of
+ * hash(relative or absolute path)>`, a form no plain id has (those never start with `~`). `hexChars` lengthens the hash (collisions). Always URL-safe and
  * matching HUB_REPO_ID_PATTERN; never `.`/`..`.
  */
 export function hubRepoId(root: string, path: string, hash: HexHash, hexChars = 8): string {
@@ -49,7 +49,8 @@ export function hubRepoId(root: string, path: string, hash: HexHash, hexChars = 
 
 function hashedId(path: string, rel: string | null, hash: HexHash, hexChars: number): string {
   const digest = hash(rel === null || rel === "" ? path : rel).slice(0, hexChars);
-  return `${slug(baseName(path))}-${digest}`;
+  // `~` first: a plain id never starts with it, so no folder's name can take a hashed id.
+  return `~${slug(baseName(path))}-${digest}`;
 }
 
 /**

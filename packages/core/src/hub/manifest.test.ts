@@ -78,6 +78,47 @@ describe("parseHubManifest", () => {
     const ok = parseHubManifest(`server:\n  auth_token: ${secret}\n`, FILE);
     expect(ok.server.auth_token).toBe(secret);
   });
+
+  it("nothing under server but host and port is ever echoed, nor a key named like a credential", () => {
+    const token = "hunter2secretXXXXXXXXX";
+    const cases: Array<[string, string, string]> = [
+      [`server:\n  auth_token: ["${token}"]\n`, "server.auth_token", "a list (1 item)"],
+      [`server:\n  auth_tokn: "${token}"\n`, "server.auth_tokn", "22 characters"],
+      [`server: "${token}"\n`, "server", "22 characters"],
+      [`server:\n  tls: {key: "${token}"}\n`, "server.tls", "a mapping"],
+      [`auth_token: "${token}"\n`, "auth_token", "22 characters"],
+      [`password: ["${token}"]\n`, "password", "a list (1 item)"],
+    ];
+    for (const [text, key, found] of cases) {
+      const err = carError(() => parseHubManifest(text, FILE));
+      expect(err.code, text).toBe("CONFIG_INVALID");
+      expect(err.details, text).toMatchObject({ key, found });
+      expect(JSON.stringify({ m: err.message, d: err.details }), text).not.toContain("hunter2");
+    }
+    // host and port are no secrets: shown as usual.
+    const port = carError(() => parseHubManifest("server:\n  port: [80]\n", FILE));
+    expect(port.details).toMatchObject({ key: "server.port", found: "a list ([80])" });
+  });
+
+  it("a path with a NUL character is refused with its own error", () => {
+    for (const key of ["repos", "exclude"]) {
+      const err = carError(() => parseHubManifest(`${key}: ["zz\\0/../delta"]\n`, FILE));
+      expect(err.code).toBe("CONFIG_INVALID");
+      expect(err.details).toMatchObject({ key: `${key}[0]`, expected: "a path without NUL characters" });
+    }
+    expect(parseHubManifest('repos: ["zz/../delta"]\n', FILE).repos).toEqual(["zz/../delta"]);
+  });
+
+  it("an alias bomb in hub.yml is described, not expanded", () => {
+    let text = 'x0: &x0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
+    for (let i = 1; i < 9; i++)
+      text += `x${i}: &x${i} [${Array(9)
+        .fill(`*x${i - 1}`)
+        .join(",")}]\n`;
+    const err = carError(() => parseHubManifest(`${text}discover_depth: *x8\n`, FILE));
+    expect(err.details).toMatchObject({ key: "discover_depth" });
+    expect(err.message.length).toBeLessThan(4000);
+  });
 });
 
 describe("setHubLists", () => {

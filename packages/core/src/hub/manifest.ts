@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { isPlainObject } from "../config/merge.js";
-import { dumpKeepingHeader, invalidConfig, loadYaml } from "../config/parse.js";
+import { dumpKeepingHeader, invalidConfig, loadYaml, secretByName } from "../config/parse.js";
 import { MIN_TOKEN_LENGTH, TOKEN_EXPECTED, TOKEN_PATTERN } from "../config/token.js";
+import { HUB_PATH_NO_NUL, hubPathSchema } from "../contract/hub.js";
 
 /** Where the hub serves by default (`car hub serve`); `car serve` keeps its own. */
 export const HUB_DEFAULT_HOST = "127.0.0.1";
@@ -24,7 +25,7 @@ const EXPECTED: Record<string, string> = {
   "server.auth_token": `${TOKEN_EXPECTED}, or null`,
 };
 
-const path = z.string().min(1);
+const path = hubPathSchema;
 
 /** hub.yml: every key optional; a missing file means these defaults. Unknown keys are errors. */
 export const hubManifestSchema = z.strictObject({
@@ -73,10 +74,21 @@ export function parseHubManifest(text: string, file: string): HubManifest {
           message: `a known key (${(KEYS[issue.path.join(".")] ?? []).join(", ")})`,
           input: undefined,
         }))
-      : [{ ...issue, message: EXPECTED[keyPattern(issue.path)] ?? issue.message }],
+      : issue.message === HUB_PATH_NO_NUL
+        ? [issue]
+        : [{ ...issue, message: EXPECTED[keyPattern(issue.path)] ?? issue.message }],
   );
   // A rejected token may still be someone's real one: described, never echoed.
-  throw invalidConfig(file, raw, issues, (p) => p.join(".") === "server.auth_token");
+  throw invalidConfig(file, raw, issues, isHubSecret);
+}
+
+/**
+ * What hub.yml's errors never echo: everything under `server` but host and port (`server: "<token>"`,
+ * `auth_token: [<token>]`, a typo'd `auth_tokn:`), and any key named like a credential.
+ */
+function isHubSecret(path: readonly PropertyKey[]): boolean {
+  if (path[0] === "server" && !(path.length === 2 && (path[1] === "host" || path[1] === "port"))) return true;
+  return secretByName(path);
 }
 
 /** `repos[]` for `["repos", 2]`: the EXPECTED entry of a path. */

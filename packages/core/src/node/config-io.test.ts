@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,6 +42,41 @@ describe("loadConfig", () => {
     expect(isCarError(err, "CONFIG_INVALID")).toBe(true);
     expect((err as Error).message).toContain(".codex-autorunner/config.yml");
     expect((err as { details: { key: string } }).details.key).toBe("runner.sleep_seconds");
+  });
+});
+
+describe("loadConfig reads config.yml bounded and without blocking", () => {
+  async function refusedWith(found: string): Promise<void> {
+    const err = await loadConfig(root).catch((e: unknown) => e);
+    expect(isCarError(err, "CONFIG_INVALID")).toBe(true);
+    expect((err as Error).message).toBe(
+      `.codex-autorunner/config.yml: expected a regular file of at most 1 MiB, found ${found}`,
+    );
+    expect((err as { details: Record<string, unknown> }).details).toMatchObject({
+      file: ".codex-autorunner/config.yml",
+      path: file,
+    });
+  }
+
+  it("refuses a FIFO (no hang), a device (no endless read), a folder and a huge file", async () => {
+    execFileSync("mkfifo", [file]);
+    await refusedWith("a FIFO (named pipe)");
+    await fsp.rm(file);
+    await fsp.symlink("/dev/zero", file);
+    await refusedWith("a device");
+    await fsp.rm(file);
+    await fsp.mkdir(file);
+    await refusedWith("a folder");
+    await fsp.rmdir(file);
+    await fsp.writeFile(file, `version: 1\n#${"x".repeat(1_048_576)}\n`);
+    await refusedWith("1048589 bytes");
+  });
+
+  it("follows a symlink to a regular file (config.yml kept in a dotfiles repo)", async () => {
+    const real = join(root, "dotfiles-config.yml");
+    await fsp.writeFile(real, "version: 1\nrunner:\n  sleep_seconds: 7\n");
+    await fsp.symlink(real, file);
+    expect((await loadConfig(root)).config.runner.sleep_seconds).toBe(7);
   });
 });
 

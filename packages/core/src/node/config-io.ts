@@ -3,11 +3,15 @@ import { join } from "node:path";
 import type { Config } from "../config/schema.js";
 import { CarError } from "../errors.js";
 import { parseConfigFast } from "./config-fast.js";
-import { readTextIfExists, writeFileAtomic } from "./fs/atomic.js";
+import { writeFileAtomic } from "./fs/atomic.js";
+import { readSettingsFile } from "./fs/bounded-read.js";
 import { CAR_DIR } from "./paths.js";
 
 /** Repo-relative name used in error messages, as the user would type it. */
 export const CONFIG_FILE = `${CAR_DIR}/config.yml`;
+
+/** Far above any real config.yml; a bigger file (or /dev/zero linked in its place) is refused. */
+export const CONFIG_MAX_BYTES = 1_048_576;
 
 export interface LoadedConfig {
   config: Config;
@@ -93,7 +97,8 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
 
 async function readConfig(root: string): Promise<LoadedConfig> {
   const file = join(root, CONFIG_FILE);
-  const text = await readTextIfExists(file);
+  // Followed if a link (config.yml may live in a dotfiles repo), but never a FIFO, device or huge file.
+  const text = await readSettingsFile(file, CONFIG_FILE, { maxBytes: CONFIG_MAX_BYTES, followLinks: true });
   if (text === null) {
     throw new CarError("CONFIG_NOT_FOUND", `${CONFIG_FILE} not found in ${root}; run \`car init\` first.`, {
       file: CONFIG_FILE,

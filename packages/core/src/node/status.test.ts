@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunnerState } from "../types.js";
@@ -100,6 +101,17 @@ describe("getStatus", () => {
     const lenient = await loadConfigLenient(repo.root);
     expect(lenient.config).toBeNull();
     expect(lenient.error?.code).toBe("CONFIG_YAML");
+  });
+
+  it("a FIFO as config.yml is a config error, not a hang", async () => {
+    repo = await makeTestRepo();
+    const paths = carPaths(repo.root);
+    await fsp.rm(paths.config);
+    execFileSync("mkfifo", [paths.config]);
+    const s = await getStatus(repo.root, { tolerateConfigError: true });
+    expect(s.config_error).toBe(
+      ".codex-autorunner/config.yml: expected a regular file of at most 1 MiB, found a FIFO (named pipe)",
+    );
   });
 
   it("a missing config.yml still fails (not initialised), tolerant or not; a good one has config_error null", async () => {

@@ -25,6 +25,7 @@ let hub: RunningHubServer;
 const release = () => join(root, "release");
 const runners = new Set<number>();
 const clients: SseClient[] = [];
+const logLines: string[] = [];
 
 function alive(pid: number): boolean {
   try {
@@ -162,7 +163,7 @@ beforeAll(async () => {
     maxConcurrentRuns: 1,
     webRoot,
     sseHeartbeatMs: 500,
-    log: () => {},
+    log: (line) => logLines.push(line),
   });
 });
 
@@ -184,6 +185,21 @@ afterAll(async () => {
 });
 
 describe("hub: repos", () => {
+  it("a hub.yml broken while serving is reported once on the log; the last good list stays", async () => {
+    const before = (await repos()).repos.map((r) => r.id);
+    const manifest = join(root, "hub.yml");
+    const good = readFileSync(manifest, "utf8");
+    writeFileSync(manifest, "repos: [gamma\n");
+    try {
+      await waitFor("the log line", () => logLines.some((l) => l.includes("hub.yml")));
+      const line = logLines.find((l) => l.includes("hub.yml")) ?? "";
+      expect(line).toMatch(/^codex-autorunner hub: .*hub\.yml.*keeping the last good list$/);
+      expect((await repos()).repos.map((r) => r.id)).toEqual(before);
+    } finally {
+      writeFileSync(manifest, good);
+    }
+  });
+
   it("lists every repo with its status, the unusable ones with their error", async () => {
     contract("hubRepos", await api("/hub/repos"));
     const body = await repos();

@@ -73,13 +73,17 @@ export async function startHubServer(options: StartHubServerOptions): Promise<Ru
   });
 
   // Without the option the registry follows hub.yml's max_concurrent_runs (edits apply live).
-  const registry = await openHub(paths.root, cap === undefined ? {} : { maxConcurrentRuns: cap });
+  const log = options.log ?? ((line: string) => console.error(line));
+  const registry = await openHub(paths.root, {
+    log,
+    ...(cap === undefined ? {} : { maxConcurrentRuns: cap }),
+  });
   const app = createHubApp({
     registry,
     version: serverVersion(),
     token,
     allowedHosts: hostsFor(host),
-    log: options.log,
+    log,
     webRoot: options.webRoot,
     sseHeartbeatMs: options.sseHeartbeatMs,
     sseMaxQueuedBytes: options.sseMaxQueuedBytes,

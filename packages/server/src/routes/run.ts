@@ -41,12 +41,10 @@ export function runRoutes(ctx: AppContext): Hono {
     .post(ROUTES.runStop.path, async (c) => {
       const status = await getStatus(ctx.root);
       const hub = ctx.hub;
-      if (hub && !status.running) {
-        // Through the hub, so its list shows the cancelled start at once.
-        if (!(await hub.cancelQueued()))
-          throw new CarError("NOT_RUNNING", "No runner is running and no start is queued: nothing to stop");
+      // Through the hub, so its list shows the cancelled start at once. When the hub launched it
+      // meanwhile, that runner is stopped below instead.
+      if (hub && !status.running && (await hub.cancelQueued()))
         return reply(c, "runStop", { stop_requested: false, runner_pid: null, queue_cancelled: true });
-      }
       // The stop file for a live runner; a start a hub queued is cancelled (NOT_RUNNING with neither).
       const result = await requestStop(ctx.root);
       return reply(c, "runStop", {

@@ -7,8 +7,12 @@ interface HubListArgs extends HubArgs {
   json?: boolean;
 }
 
-/** One repo as a line (plus its error on the next), terminal-safe. */
-function formatHubRepo(repo: HubRepo, safe: (text: string) => string): string[] {
+/**
+ * One repo as a line (plus its error, indented, below), terminal-safe. A folder name may hold a
+ * newline: shown as `\n`, so no name can forge a line of the list.
+ */
+function formatHubRepo(repo: HubRepo, terminalSafe: (text: string) => string): string[] {
+  const safe = (text: string) => terminalSafe(text).replace(/\n/g, "\\n");
   const parts = [safe(repo.id), repo.status];
   if (repo.queued) parts.push(`(queue #${repo.queued.position}${repo.queued.once ? ", once" : ""})`);
   if (repo.done_count !== null && repo.outstanding_count !== null)
@@ -20,11 +24,11 @@ function formatHubRepo(repo: HubRepo, safe: (text: string) => string): string[] 
     );
   parts.push(safe(repo.path));
   const lines = [parts.join("  ")];
-  if (repo.error) lines.push(`    ${safe(repo.error)}`);
+  if (repo.error) for (const line of terminalSafe(repo.error).split("\n")) lines.push(`    ${line}`);
   return lines;
 }
 
-function formatHubList(body: HubReposBody, safe: (text: string) => string): string[] {
+export function formatHubList(body: HubReposBody, safe: (text: string) => string): string[] {
   const cap = body.max_concurrent_runs === null ? "no cap" : `cap ${body.max_concurrent_runs}`;
   const head = `hub ${safe(body.root)}: ${body.repos.length} repo${body.repos.length === 1 ? "" : "s"}, ${body.active_runs} running (${cap})`;
   return [head, ...body.repos.flatMap((r) => formatHubRepo(r, safe))];

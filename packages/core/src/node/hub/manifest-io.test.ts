@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -28,6 +29,25 @@ describe("hub.yml on disk", () => {
     const err = await refused(readHubManifest(paths));
     expect(err.code).toBe("CONFIG_INVALID");
     expect(err.message).toContain(`${paths.manifest}: discover_depth: expected`);
+  });
+
+  it("hub.yml must be a small regular file: a FIFO, a link (to /dev/zero) or a huge file is refused", async () => {
+    const hub = await makeHub();
+    const paths = hubPaths(hub.root);
+    const expectRefused = async (found: string) => {
+      const err = await refused(readHubManifest(paths));
+      expect(err.code).toBe("CONFIG_INVALID");
+      expect(err.message).toBe(`${paths.manifest}: expected a regular file of at most 1 MiB, found ${found}`);
+      expect(err.details).toMatchObject({ file: paths.manifest });
+    };
+    execFileSync("mkfifo", [paths.manifest]);
+    await expectRefused("a FIFO (named pipe)");
+    await fsp.rm(paths.manifest);
+    await fsp.symlink("/dev/zero", paths.manifest);
+    await expectRefused("a symbolic link");
+    await fsp.rm(paths.manifest);
+    await fsp.writeFile(paths.manifest, `#${"x".repeat(1_048_576)}\n`);
+    await expectRefused("1048578 bytes");
   });
 
   it("a new repo must be a folder, a git repo, and inside the root unless allowed", async () => {

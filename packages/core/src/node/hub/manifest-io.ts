@@ -3,7 +3,8 @@ import { isAbsolute, join, resolve } from "node:path";
 import { CarError } from "../../errors.js";
 import { pathUnderRoot } from "../../hub/ids.js";
 import { type HubManifest, parseHubManifest, setHubLists } from "../../hub/manifest.js";
-import { readTextIfExists, writeFileAtomic } from "../fs/atomic.js";
+import { writeFileAtomic } from "../fs/atomic.js";
+import { readSettingsFile } from "../fs/bounded-read.js";
 import { fsError } from "../fs/errors.js";
 import { initRepo } from "../init.js";
 import { CAR_DIR } from "../paths.js";
@@ -15,10 +16,15 @@ export interface LoadedHubManifest {
   text: string | null;
 }
 
+/** Far above any real hub.yml. */
+const HUB_MANIFEST_MAX_BYTES = 1_048_576;
+
 /** hub.yml, or the defaults when it does not exist. CONFIG_YAML / CONFIG_INVALID name the file. */
 export async function readHubManifest(paths: HubPaths): Promise<LoadedHubManifest> {
-  const text = await readTextIfExists(paths.manifest).catch((err: unknown) => {
-    throw fsError(err, paths.manifest, "read");
+  // Not followed if a link, never a FIFO, device or huge file: `car hub list` must not hang on one.
+  const text = await readSettingsFile(paths.manifest, paths.manifest, {
+    maxBytes: HUB_MANIFEST_MAX_BYTES,
+    followLinks: false,
   });
   return { manifest: parseHubManifest(text ?? "", paths.manifest), text };
 }
@@ -26,6 +32,11 @@ export async function readHubManifest(paths: HubPaths): Promise<LoadedHubManifes
 /** A `repos:`/`exclude:` entry as an absolute path (relative entries are under the root). */
 export function manifestEntryPath(root: string, entry: string): string {
   return resolve(root, entry);
+}
+
+/** The path with every symlink resolved; the path itself when it cannot be (gone, unreadable). */
+export function realPathOf(path: string): Promise<string> {
+  return fsp.realpath(path).catch(() => path);
 }
 
 /** How a path is written into hub.yml: relative to the root when inside it, else absolute. */
@@ -59,8 +70,8 @@ export async function checkNewRepoPath(
   const st = await fsp.stat(abs).catch(() => null);
   if (!st?.isDirectory()) throw invalid(`${abs} is not a folder.`, abs, { expected: "a folder" });
   if (!manifest.allow_outside_root) {
-    const realRoot = await fsp.realpath(paths.root).catch(() => paths.root);
-    const real = await fsp.realpath(abs).catch(() => abs);
+    const realRoot = await realPathOf(paths.root);
+    const real = await realPathOf(abs);
     if (pathUnderRoot(paths.root, abs) === null || pathUnderRoot(realRoot, real) === null) {
       throw invalid(
         `${abs} is outside the hub's root ${paths.root}; set allow_outside_root: true in ${paths.manifest} to add it.`,

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, promises as fsp } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { hubRepoSchema, hubReposBodySchema } from "../../contract/hub.js";
 import { type CarError, isCarError } from "../../errors.js";
 import { waitFor } from "../engine/test-fixtures.js";
@@ -13,7 +13,20 @@ import { readState } from "../state-store.js";
 import { queuedStartPath, writeQueuedStart } from "./queued.js";
 import { openHub } from "./registry.js";
 import { useTestHubs } from "./test-fixtures.js";
-import type { HubRegistryEvent } from "./types.js";
+import type { HubRegistryEvent, HubRepoRef } from "./types.js";
+
+// Reads are real; a test may hold one repo's read to force an interleaving that load produces.
+const reads = vi.hoisted(() => ({ hold: null as null | ((ref: HubRepoRef) => Promise<void> | undefined) }));
+vi.mock("./summary.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("./summary.js")>();
+  return {
+    ...real,
+    summariseRepo: async (ref: HubRepoRef) => {
+      await reads.hold?.(ref);
+      return real.summariseRepo(ref);
+    },
+  };
+});
 
 // Starts run the built dist/node/runner-main.js: `pnpm --filter @codex-autorunner/core build` first.
 const makeHub = useTestHubs();
@@ -21,6 +34,7 @@ const pids: number[] = [];
 const savedEnv = { SIDE: process.env.SIDE, AGENT_MODE: process.env.AGENT_MODE };
 
 afterEach(() => {
+  reads.hold = null;
   for (const pid of pids.splice(0)) {
     try {
       process.kill(pid, "SIGKILL");
@@ -231,12 +245,24 @@ describe("the hub registry", () => {
   it("a start in a repo with a live runner is LOCK_HELD; unknown ids and unusable repos are refused", async () => {
     const t = await makeHub();
     const a = await t.repo("a");
-    await t.repo("plain", { init: false });
-    await fsp.writeFile(join(t.root, "hub.yml"), "repos: [plain]\n");
+    const plain = await t.repo("plain", { init: false });
+    const broken = await t.repo("broken");
+    await fsp.writeFile(join(broken, ".codex-autorunner/config.yml"), "runner:\n  sleep_seconds: soon\n");
+    await fsp.writeFile(join(t.root, "hub.yml"), "repos: [plain, gone]\n");
     await fsp.writeFile(carPaths(a).lock, `${process.pid}\n`);
     const hub = await t.open({ maxConcurrentRuns: 1 });
     expect((await failure(hub.start("a", { once: true }))).code).toBe("LOCK_HELD");
-    expect((await failure(hub.start("plain", { once: true }))).code).toBe("CONFIG_NOT_FOUND");
+    // A bad request (400) with the hub's reason, not a server error.
+    const unusable = [
+      ["plain", plain, "uninitialised", "config.yml"],
+      ["gone", join(t.root, "gone"), "missing", "does not exist"],
+      ["broken", broken, "config_error", "sleep_seconds"],
+    ] as const;
+    for (const [id, path, status, reason] of unusable) {
+      const err = await failure(hub.start(id, { once: true }));
+      expect(err).toMatchObject({ code: "INVALID_ARGUMENT", details: { id, path, status } });
+      expect(err.message).toContain(reason);
+    }
     const unknown = await failure(hub.start("..", { once: true }));
     expect(unknown).toMatchObject({ code: "HUB_REPO_NOT_FOUND", details: { id: ".." } });
   });
@@ -292,6 +318,122 @@ describe("the hub registry", () => {
     await fsp.writeFile(join(t.root, "hub.yml"), "exclude: [a]\nmax_concurrent_runs: 2\n");
     await waitFor(() => events.some((e) => e.type === "removed" && e.id === "a"), "the removal", 5_000);
     expect(hub.maxConcurrentRuns).toBe(2);
+  });
+
+  it("a cancel queued behind a drain that picked the start answers false: that runner is launched", async () => {
+    const t = await makeHub();
+    const a = await t.repo("a");
+    const b = await t.repo("b");
+    process.env.SIDE = t.side;
+    process.env.AGENT_MODE = "tick";
+    await fsp.writeFile(carPaths(a).lock, `${process.pid}\n`); // a live runner fills the one slot
+    await writeQueuedStart(carPaths(b), { since: new Date().toISOString(), once: true });
+    const hub = await t.open({ maxConcurrentRuns: 1 });
+    expect((await hub.summary("b"))?.status).toBe("queued");
+    // a's runner is gone: this list notices it and puts a drain in line; the cancel comes after it.
+    await fsp.rm(carPaths(a).lock);
+    await hub.list();
+    // Never "cancelled" while the drain launches b anyway: the caller (the stop route) stops it.
+    expect(await hub.cancelQueued("b")).toBe(false);
+    await waitFor(
+      async () => (await readState(carPaths(b))).last_exit_code === 0,
+      "b's launched run",
+      20_000,
+    );
+    expect(existsSync(queuedStartPath(carPaths(b)))).toBe(false);
+  });
+
+  it("a queued start answers its true place even when a newer read of the repo overtakes the hub's", async () => {
+    const t = await makeHub();
+    const a = await t.repo("a");
+    await t.repo("b");
+    await t.repo("c");
+    await fsp.writeFile(carPaths(a).lock, `${process.pid}\n`); // a live runner fills the one slot
+    const hub = await t.open({ maxConcurrentRuns: 1 });
+    expect(await hub.start("b", { once: true })).toMatchObject({ queued: { position: 1 } });
+    // c's read right after its queued.json is written (its 2nd read here) is held until the watch's
+    // read of c (the file appeared) has begun, so the hub's own read is superseded, as under load.
+    let readsOfC = 0;
+    let release = () => {};
+    const overtaken = new Promise<void>((r) => {
+      release = r;
+    });
+    reads.hold = (ref) => {
+      if (ref.id !== "c") return undefined;
+      readsOfC++;
+      if (readsOfC === 2) return overtaken;
+      if (readsOfC === 3) release();
+      return undefined;
+    };
+    const third = await hub.start("c", { once: true });
+    expect(readsOfC).toBeGreaterThanOrEqual(3);
+    expect(third).toMatchObject({ running: false, queued: { position: 2 } });
+    const listed = await hub.list();
+    expect(listed.repos.map((r) => [r.id, r.queued?.position ?? null])).toEqual([
+      ["a", null],
+      ["b", 1],
+      ["c", 2],
+    ]);
+  });
+
+  it("symlinked aliases of one repo are one repo: listed once, counted once, not added again", async () => {
+    const t = await makeHub();
+    const alpha = await t.repo("alpha");
+    const beta = await t.repo("beta");
+    await fsp.symlink(alpha, join(t.root, "linkalpha"));
+    await fsp.symlink(beta, join(t.root, "linkbeta"));
+    await fsp.writeFile(join(t.root, "hub.yml"), "repos: [alpha, linkalpha]\n");
+    await fsp.writeFile(carPaths(alpha).lock, `${process.pid}\n`);
+    const hub = await t.open({ maxConcurrentRuns: 2 });
+    const body = await hub.list();
+    expect(body.repos.map((r) => r.id)).toEqual(["alpha", "beta"]);
+    expect(body.active_runs).toBe(1);
+    const dup = await failure(hub.add("linkbeta"));
+    expect(dup).toMatchObject({ code: "HUB_REPO_EXISTS", details: { id: "beta" } });
+    expect(await fsp.readFile(join(t.root, "hub.yml"), "utf8")).toBe("repos: [alpha, linkalpha]\n");
+  });
+
+  it("remove refuses a repo whose runner is alive and drops a removed repo's queued start", async () => {
+    const t = await makeHub();
+    const a = await t.repo("a");
+    const b = await t.repo("b");
+    await fsp.writeFile(carPaths(a).lock, `${process.pid}\n`); // a live runner fills the one slot
+    const hub = await t.open({ maxConcurrentRuns: 1 });
+    expect(await hub.start("b", { once: true })).toMatchObject({ queued: { position: 1 } });
+    const held = await failure(hub.remove("a"));
+    expect(held).toMatchObject({ code: "LOCK_HELD", details: { pid: process.pid, id: "a", path: a } });
+    expect(held.message).toContain("stop it first");
+    expect(hub.get("a")).toBeDefined();
+    expect(await hub.remove("b")).toMatchObject({ excluded: true });
+    expect(existsSync(queuedStartPath(carPaths(b)))).toBe(false);
+    expect(hub.get("b")).toBeUndefined();
+  });
+
+  it("a broken hub.yml seen by the watch is logged once per distinct error; the last good list stays", async () => {
+    const t = await makeHub();
+    await t.repo("a");
+    const lines: string[] = [];
+    const hub = await t.open({ log: (line) => lines.push(line) });
+    const manifest = join(t.root, "hub.yml");
+    await fsp.writeFile(manifest, "discover_depth: deep\n");
+    await waitFor(() => lines.length > 0, "the error", 5_000);
+    expect(lines[0]).toMatch(
+      /^codex-autorunner hub: .*hub\.yml.*discover_depth.*; keeping the last good list$/,
+    );
+    // The same error again is not logged again.
+    await fsp.writeFile(manifest, "discover_depth: deep\n");
+    await new Promise((r) => setTimeout(r, 500)); // the watch's re-read (debounced 100 ms) has run
+    await fsp.writeFile(manifest, "max_concurrent_runs: zero\n");
+    await waitFor(() => lines.length > 1, "the second error", 5_000);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain("max_concurrent_runs");
+    expect((await hub.list()).repos.map((r) => r.id)).toEqual(["a"]);
+    // After a good hub.yml, the first error is news again.
+    await fsp.writeFile(manifest, "max_concurrent_runs: 2\n");
+    await waitFor(() => hub.maxConcurrentRuns === 2, "the good hub.yml", 5_000);
+    await fsp.writeFile(manifest, "discover_depth: deep\n");
+    await waitFor(() => lines.length > 2, "the error after a good read", 5_000);
+    expect(lines[2]).toBe(lines[0]);
   });
 
   it("close() leaves no watchers or timers behind", async () => {

@@ -7,7 +7,13 @@ import { queueOrder, queuePositions, startsAllowed } from "../../hub/queue.js";
 import { startDetachedRunner } from "../control.js";
 import { lockStatus } from "../lock.js";
 import { carPaths } from "../paths.js";
-import { addToManifest, checkNewRepoPath, readHubManifest, removeFromManifest } from "./manifest-io.js";
+import {
+  addToManifest,
+  checkNewRepoPath,
+  readHubManifest,
+  realPathOf,
+  removeFromManifest,
+} from "./manifest-io.js";
 import { HUB_MANIFEST } from "./paths.js";
 import { clearQueuedStart, type QueuedStart, readQueuedStart, writeQueuedStart } from "./queued.js";
 import { LocalRepoSource } from "./source.js";
@@ -31,6 +37,8 @@ interface Entry {
   debounce: NodeJS.Timeout | null;
   /** Reads in flight are numbered; only the newest one's result is kept. */
   generation: number;
+  /** The newest read: a superseded read waits for it, so its caller still sees a fresh card. */
+  reading: Promise<void> | null;
   /** The card last handed to listeners (JSON). */
   published: string | null;
 }
@@ -43,6 +51,8 @@ export interface OpenHubOptions {
    * left for the serving hub to launch.
    */
   passive?: boolean;
+  /** Where a serving hub reports what it cannot raise to a caller (a broken hub.yml seen by the watch). */
+  log?: (line: string) => void;
 }
 
 /**
@@ -61,6 +71,9 @@ export class HubRegistry implements HubRegistryApi {
   private readonly source: LocalRepoSource;
   private readonly capOverride: number | null | undefined;
   private readonly passive: boolean;
+  private readonly log: ((line: string) => void) | undefined;
+  /** The watch's last hub.yml error (logged once until it changes or hub.yml reads well again). */
+  private manifestError: string | null = null;
   private entries = new Map<string, Entry>();
   private readonly listeners = new Set<(event: HubRegistryEvent) => void>();
   private manifestWatcher: FSWatcher | null = null;
@@ -79,6 +92,7 @@ export class HubRegistry implements HubRegistryApi {
     this.source = new LocalRepoSource(root);
     this.capOverride = options.maxConcurrentRuns;
     this.passive = options.passive ?? false;
+    this.log = options.log;
   }
 
   get maxConcurrentRuns(): number | null {
@@ -129,27 +143,45 @@ export class HubRegistry implements HubRegistryApi {
         const pid = await this.launch(entry, options);
         return { running: true, pid, queued: null };
       }
-      const since = entry.queued?.since ?? new Date().toISOString();
-      await writeQueuedStart(carPaths(entry.ref.path), { since, once: options.once });
+      const queued: QueuedStart = {
+        since: entry.queued?.since ?? new Date().toISOString(),
+        once: options.once,
+      };
+      await writeQueuedStart(carPaths(entry.ref.path), queued);
+      // What was written, not what some read in flight saw before: the position is taken from it now.
+      entry.queued = queued;
       entry.startError = null;
+      const position = this.positions().get(id);
       await this.read(entry);
-      const position = this.positions().get(id) ?? 1;
-      return { running: false, pid: null, queued: { since, position } };
+      if (position === undefined)
+        throw new CarError("INTERNAL", `The start queued in ${entry.ref.path} has no place in the queue.`, {
+          id,
+        });
+      return { running: false, pid: null, queued: { since: queued.since, position } };
     });
   }
 
-  async cancelQueued(id: string): Promise<boolean> {
+  /**
+   * In the start chain: either before a drain reads queued.json (nothing launches, true) or after it
+   * launched the runner (false: the caller stops that runner instead).
+   */
+  cancelQueued(id: string): Promise<boolean> {
     const entry = this.require(id);
-    const cancelled = await clearQueuedStart(carPaths(entry.ref.path));
-    await this.read(entry);
-    return cancelled;
+    return this.serial(async () => {
+      const cancelled = await clearQueuedStart(carPaths(entry.ref.path));
+      await this.read(entry);
+      return cancelled;
+    });
   }
 
   add(path: string, options: { init?: boolean } = {}): Promise<HubRepo> {
     return this.manifestSerial(async () => {
       const { manifest } = await readHubManifest(this.source.paths);
       const abs = await checkNewRepoPath(this.source.paths, manifest, path);
-      const existing = [...this.entries.values()].find((e) => e.ref.path === abs);
+      // A symlinked alias of a listed repo is that repo (its lock would count twice against the cap).
+      const real = await realPathOf(abs);
+      const reals = await Promise.all([...this.entries.values()].map((e) => realPathOf(e.ref.path)));
+      const existing = [...this.entries.values()].find((e, i) => e.ref.path === abs || reals[i] === real);
       if (existing) {
         throw new CarError("HUB_REPO_EXISTS", `${abs} is already in the hub (id ${existing.ref.id}).`, {
           id: existing.ref.id,
@@ -165,14 +197,30 @@ export class HubRegistry implements HubRegistryApi {
     });
   }
 
+  /**
+   * Refused (LOCK_HELD) while the repo's runner is alive: the hub would stop counting an agent that
+   * keeps running. Its queued start is dropped. In the start chain too, so no drain launches it meanwhile.
+   */
   remove(id: string): Promise<{ ref: HubRepoRef; excluded: boolean }> {
-    return this.manifestSerial(async () => {
-      const ref = this.require(id).ref;
-      const excluded = this.source.discovered.has(ref.path);
-      await removeFromManifest(this.source.paths, ref.path, excluded);
-      await this.reload();
-      return { ref, excluded };
-    });
+    return this.manifestSerial(() =>
+      this.serial(async () => {
+        const ref = this.require(id).ref;
+        const paths = carPaths(ref.path);
+        const lock = await lockStatus(paths.lock).catch(() => null);
+        if (lock?.alive && lock.info && !lock.info.purpose) {
+          throw new CarError(
+            "LOCK_HELD",
+            `A runner (PID ${lock.info.pid}) is running in ${ref.path}; stop it first (\`car stop\` there), then remove the repo.`,
+            { pid: lock.info.pid, id, path: ref.path },
+          );
+        }
+        await clearQueuedStart(paths).catch(() => false); // a repo that is gone has none
+        const excluded = this.source.discovered.has(ref.path);
+        await removeFromManifest(this.source.paths, ref.path, excluded);
+        await this.reload();
+        return { ref, excluded };
+      }),
+    );
   }
 
   refresh(): Promise<void> {
@@ -215,8 +263,14 @@ export class HubRegistry implements HubRegistryApi {
         if (this.manifestDebounce) return;
         this.manifestDebounce = setTimeout(() => {
           this.manifestDebounce = null;
-          // A broken hub.yml keeps the last good list (`list()`/`refresh()` callers see the error).
-          this.refresh().catch(() => {});
+          // A broken hub.yml keeps the last good list (`list()`/`refresh()` callers see the error);
+          // the serving hub says so once per distinct error.
+          this.refresh().then(
+            () => {
+              this.manifestError = null;
+            },
+            (err: unknown) => this.manifestFailed(err),
+          );
         }, DEBOUNCE_MS);
       });
       this.manifestWatcher.on("error", () => {
@@ -226,6 +280,15 @@ export class HubRegistry implements HubRegistryApi {
     } catch {
       this.manifestWatcher = null;
     }
+  }
+
+  private manifestFailed(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    if (message === this.manifestError) return;
+    this.manifestError = message;
+    const file = this.source.paths.manifest;
+    const named = message.includes(file) ? message : `${file}: ${message}`;
+    this.log?.(`codex-autorunner hub: ${named}; keeping the last good list`);
   }
 
   // --- repos ---------------------------------------------------------------------------------------
@@ -260,11 +323,21 @@ export class HubRegistry implements HubRegistryApi {
    * Re-read one repo and check its watches (folders come and go), then tell listeners about every
    * card that changed (queue positions of others move too) and start queued runs when a slot opened.
    */
-  private async read(entry: Entry, publish = true): Promise<void> {
-    const generation = ++entry.generation;
+  private read(entry: Entry, publish = true): Promise<void> {
+    const reading = this.readOnce(entry, ++entry.generation, publish);
+    entry.reading = reading;
+    return reading;
+  }
+
+  private async readOnce(entry: Entry, generation: number, publish: boolean): Promise<void> {
     const before = entry.repo;
     const { repo, status } = await summariseRepo(entry.ref);
-    if (generation !== entry.generation || this.entries.get(entry.ref.id) !== entry) return;
+    if (this.entries.get(entry.ref.id) !== entry) return;
+    if (generation !== entry.generation) {
+      // A newer read began after this one: its result is kept, and this caller waits for it.
+      await entry.reading?.catch(() => {});
+      return;
+    }
     entry.repo = repo;
     entry.queued = status?.queued ?? null;
     if (!this.closed && !this.passive) await this.syncWatches(entry);
@@ -455,15 +528,18 @@ export class HubRegistry implements HubRegistryApi {
   }
 }
 
-/** A repo the hub cannot start a runner in: the reason as the error its runner would give. */
+/**
+ * A repo the hub cannot start a runner in (missing, uninitialised, broken config.yml): a bad request
+ * (INVALID_ARGUMENT, 400) with the hub's reason, not the server-side error its runner would give.
+ */
 function unusable(entry: Entry): void {
   const { status, error } = entry.repo;
-  if (status === "missing")
-    throw new CarError("INVALID_ARGUMENT", error ?? "missing", { path: entry.ref.path });
-  if (status === "uninitialised")
-    throw new CarError("CONFIG_NOT_FOUND", error ?? "not initialised", { path: entry.ref.path });
-  if (status === "config_error")
-    throw new CarError("CONFIG_INVALID", error ?? "broken config.yml", { path: entry.ref.path });
+  if (status !== "missing" && status !== "uninitialised" && status !== "config_error") return;
+  throw new CarError("INVALID_ARGUMENT", error ?? `${entry.ref.path} is ${status}.`, {
+    id: entry.ref.id,
+    path: entry.ref.path,
+    status,
+  });
 }
 
 function newEntry(ref: HubRepoRef): Entry {
@@ -491,6 +567,7 @@ function newEntry(ref: HubRepoRef): Entry {
     watchKey: "",
     debounce: null,
     generation: 0,
+    reading: null,
     published: null,
   };
 }

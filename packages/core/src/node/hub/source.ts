@@ -3,7 +3,7 @@ import { basename } from "node:path";
 import { assignHubRepoIds } from "../../hub/ids.js";
 import type { HubManifest } from "../../hub/manifest.js";
 import { discoverRepos } from "./discover.js";
-import { manifestEntryPath, readHubManifest } from "./manifest-io.js";
+import { manifestEntryPath, readHubManifest, realPathOf } from "./manifest-io.js";
 import { type HubPaths, hubPaths } from "./paths.js";
 import type { HubRepoRef, RepoSource } from "./types.js";
 
@@ -32,10 +32,10 @@ export class LocalRepoSource implements RepoSource {
     const excluded = new Set(manifest.exclude.map((e) => manifestEntryPath(root, e)));
     const seen = new Set(listed);
     const discovered = found.filter((p) => !seen.has(p) && !excluded.has(p));
-    const all = [
+    const all = await uniqueRepos([
       ...listed.map((path) => ({ path, source: "manifest" as const })),
       ...discovered.map((path) => ({ path, source: "discovered" as const })),
-    ];
+    ]);
     const ids = assignHubRepoIds(
       root,
       all.map((r) => r.path),
@@ -51,6 +51,21 @@ export class LocalRepoSource implements RepoSource {
       location: { kind: "local", root: path },
     }));
   }
+}
+
+/**
+ * One entry per repo: symlinked aliases of one folder (`repos: [alpha, linkalpha]`) are one repo, or
+ * its runner would count twice against the cap. The first keeps it; later aliases are dropped.
+ */
+async function uniqueRepos<T extends { path: string }>(repos: T[]): Promise<T[]> {
+  const reals = await Promise.all(repos.map((r) => realPathOf(r.path)));
+  const seen = new Set<string>();
+  return repos.filter((_, i) => {
+    const real = reals[i] as string;
+    if (seen.has(real)) return false;
+    seen.add(real);
+    return true;
+  });
 }
 
 function unique(paths: string[]): string[] {

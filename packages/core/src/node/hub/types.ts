@@ -49,11 +49,14 @@ export interface HubRegistryApi {
   summary(id: string): Promise<HubRepo | undefined>;
   /** Start a runner now, or queue the start when the cap is reached (LOCK_HELD if one is alive). */
   start(id: string, options: { once: boolean; force?: boolean }): Promise<HubStartResult>;
-  /** Cancel a queued start; false when none was queued. */
+  /** Cancel a queued start; false when none was queued (or the queue launched it first: stop that runner). */
   cancelQueued(id: string): Promise<boolean>;
   /** Register a path (hub.yml `repos:`); `init` runs `car init` first. */
   add(path: string, options?: { init?: boolean }): Promise<HubRepo>;
-  /** Forget a repo (manifest only; a discovered repo goes into `exclude:`). */
+  /**
+   * Forget a repo (manifest only; a discovered repo goes into `exclude:`) and drop its queued start.
+   * LOCK_HELD while its runner is alive.
+   */
   remove(id: string): Promise<{ ref: HubRepoRef; excluded: boolean }>;
   /** Re-read hub.yml and re-discover (also done when hub.yml changes). */
   refresh(): Promise<void>;
