@@ -4,7 +4,7 @@ import { useLive } from "./live.js";
 import { href, hubHome, parseRoute, type Route, type View } from "./router.js";
 import { Banner } from "./ui/banner.js";
 import { ConnIndicator, StatusPill } from "./ui/status.js";
-import { TokenPanel } from "./ui/token-panel.js";
+import { TokenButton, TokenPanel } from "./ui/token-panel.js";
 import { ChatView } from "./views/chat.js";
 import { DashboardView } from "./views/dashboard.js";
 import { DocsView } from "./views/docs.js";
@@ -74,15 +74,11 @@ export function App() {
           <StatusPill state={live.state} />
           <span class="spacer" />
           <ConnIndicator status={live.conn} detail={live.connDetail} />
-          <button
-            type="button"
-            class={`btn btn-small${unauthorized ? " btn-attn" : ""}`}
-            aria-expanded={tokenOpen}
-            aria-controls="token-panel"
-            onClick={() => setTokenOpen(!tokenOpen)}
-          >
-            Token
-          </button>
+          <TokenButton
+            unauthorized={unauthorized}
+            open={tokenOpen}
+            onToggle={() => setTokenOpen(!tokenOpen)}
+          />
         </div>
         {tokenOpen && (
           <TokenPanel

@@ -3,7 +3,6 @@
  * the latest GET /api/state. Views subscribe to snapshots instead of opening their own streams.
  */
 import type { StreamEventData, StreamEventName } from "@codex-autorunner/core";
-import { useEffect, useState } from "preact/hooks";
 import { ApiError, describeError } from "./api/errors.js";
 import { api } from "./api/instance.js";
 import { onTokenChange } from "./api/token.js";
@@ -17,6 +16,7 @@ import {
   markerFromRunEvent,
 } from "./logs/classify.js";
 import { type EventStreamHandle, openEventStream, type StreamStatus } from "./sse/client.js";
+import { createStore } from "./ui/store.js";
 
 /** Lines kept for the live views; older ones are dropped from memory and the DOM. */
 export const LIVE_LINE_CAP = 2000;
@@ -42,9 +42,7 @@ export interface LiveSnapshot {
   stateVersion: number;
 }
 
-type Listener = (s: LiveSnapshot) => void;
-
-let snapshot: LiveSnapshot = {
+const store = createStore<LiveSnapshot>({
   conn: "connecting",
   connDetail: "",
   state: null,
@@ -55,8 +53,8 @@ let snapshot: LiveSnapshot = {
   resetVersion: 0,
   runsVersion: 0,
   stateVersion: 0,
-};
-const listeners = new Set<Listener>();
+});
+const publish = store.publish;
 let stream: EventStreamHandle | null = null;
 let pending: LogLine[] = [];
 let flushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -64,22 +62,7 @@ let stateTimer: ReturnType<typeof setTimeout> | null = null;
 let stateInFlight = false;
 let stateAgain = false;
 
-function publish(patch: Partial<LiveSnapshot>): void {
-  snapshot = { ...snapshot, ...patch };
-  for (const fn of listeners) fn(snapshot);
-}
-
-export function useLive(): LiveSnapshot {
-  const [value, setValue] = useState(snapshot);
-  useEffect(() => {
-    listeners.add(setValue);
-    setValue(snapshot);
-    return () => {
-      listeners.delete(setValue);
-    };
-  }, []);
-  return value;
-}
+export const useLive = store.use;
 
 /** Lines arrive in bursts: render at most ~10 times a second. */
 function queueLines(lines: LogLine[]): void {
@@ -91,10 +74,10 @@ function flushLines(): void {
   if (flushTimer) clearTimeout(flushTimer);
   flushTimer = null;
   if (pending.length === 0) return;
-  const { lines: kept, dropped } = appendCapped(snapshot.lines, pending, LIVE_LINE_CAP);
-  const received = snapshot.received + pending.length;
+  const { lines: kept, dropped } = appendCapped(store.get().lines, pending, LIVE_LINE_CAP);
+  const received = store.get().received + pending.length;
   pending = [];
-  publish({ lines: kept, dropped: snapshot.dropped + dropped, received });
+  publish({ lines: kept, dropped: store.get().dropped + dropped, received });
 }
 
 /** Refresh GET /api/state soon; coalesces bursts of events into one request. */
@@ -109,7 +92,7 @@ export function refreshState(delayMs = 150): void {
     stateInFlight = true;
     try {
       const state = await api.state();
-      publish({ state, stateError: null, stateVersion: snapshot.stateVersion + 1 });
+      publish({ state, stateError: null, stateVersion: store.get().stateVersion + 1 });
     } catch (err) {
       publish({ stateError: err instanceof ApiError ? err : new ApiError(0, "UNKNOWN", describeError(err)) });
     } finally {
@@ -127,9 +110,9 @@ async function loadInitialLines(): Promise<void> {
     const res = await api.logs({ tail: INITIAL_TAIL });
     flushLines();
     // Live lines that raced ahead of this response stay after the backlog, once.
-    const backlog = dedupeOverlap(classifyBlock(res.log, "init"), snapshot.lines);
-    const { lines, dropped } = appendCapped(backlog, snapshot.lines, LIVE_LINE_CAP);
-    publish({ lines, dropped: snapshot.dropped + dropped });
+    const backlog = dedupeOverlap(classifyBlock(res.log, "init"), store.get().lines);
+    const { lines, dropped } = appendCapped(backlog, store.get().lines, LIVE_LINE_CAP);
+    publish({ lines, dropped: store.get().dropped + dropped });
   } catch {
     // No log yet (404) or unauthorized: the stream status / state error already says so.
   }
@@ -152,7 +135,7 @@ export function startLive(): void {
     url: api.url("logStream", {}),
     headers: () => api.headers(),
     onStatus: (conn, connDetail) => {
-      const wasDown = snapshot.conn !== "open";
+      const wasDown = store.get().conn !== "open";
       publish({ conn, connDetail });
       // Anything may have changed while we were away.
       if (conn === "open" && wasDown) refreshState(0);
@@ -167,14 +150,14 @@ export function startLive(): void {
         case "run": {
           const data = eventData("run", ev.data);
           if (data) queueLines([markerFromRunEvent(data, ev.id)]);
-          publish({ runsVersion: snapshot.runsVersion + 1 });
+          publish({ runsVersion: store.get().runsVersion + 1 });
           refreshState();
           break;
         }
         case "state": {
           // The whole GET /api/state body; unreadable data: ask for it instead.
           const state = eventData("state", ev.data);
-          if (state) publish({ state, stateError: null, stateVersion: snapshot.stateVersion + 1 });
+          if (state) publish({ state, stateError: null, stateVersion: store.get().stateVersion + 1 });
           else refreshState();
           break;
         }
@@ -186,7 +169,7 @@ export function startLive(): void {
           // The log was truncated or rotated (or the server restarted and replays from the start):
           // what we show no longer matches the file, and the replay that follows would repeat it.
           pending = [];
-          publish({ lines: [], dropped: 0, resetVersion: snapshot.resetVersion + 1 });
+          publish({ lines: [], dropped: 0, resetVersion: store.get().resetVersion + 1 });
           queueLines([
             {
               key: `reset${ev.id}:${Date.now()}`,
@@ -205,7 +188,7 @@ export function startLive(): void {
   });
   onTokenChange(() => {
     refreshState(0);
-    if (snapshot.lines.length === 0) void loadInitialLines();
+    if (store.get().lines.length === 0) void loadInitialLines();
     stream?.reconnectNow();
   });
 }

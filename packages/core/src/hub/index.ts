@@ -11,4 +11,4 @@ export {
   setHubLists,
 } from "./manifest.js";
 export { type QueuedEntry, queueOrder, queuePositions, startsAllowed } from "./queue.js";
-export { type HubRepoIdentity, hubRepoFromStatus, unusableHubRepo } from "./summary.js";
+export { emptyHubRepo, type HubRepoIdentity, hubRepoFromStatus, unusableHubRepo } from "./summary.js";

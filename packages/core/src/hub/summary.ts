@@ -41,10 +41,15 @@ export function unusableHubRepo(
   status: "missing" | "uninitialised" | "config_error" | "error",
   error: string,
 ): HubRepo {
+  return { ...emptyHubRepo(repo), status, error };
+}
+
+/** A card before anything is read from the repo: idle, nothing known. */
+export function emptyHubRepo(repo: HubRepoIdentity): HubRepo {
   return {
     ...identity(repo),
-    status,
-    error,
+    status: "idle",
+    error: null,
     running: false,
     runner_pid: null,
     outstanding_count: null,

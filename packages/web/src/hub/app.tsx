@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { Banner } from "../ui/banner.js";
 import { ConnIndicator } from "../ui/status.js";
-import { TokenPanel } from "../ui/token-panel.js";
+import { TokenButton, TokenPanel } from "../ui/token-panel.js";
 import { useHub } from "./live.js";
 import { runsSummary } from "./model.js";
 import { RepoCard } from "./repo-card.js";
@@ -34,15 +34,11 @@ export function HubApp() {
           )}
           <span class="spacer" />
           <ConnIndicator status={conn} detail={connDetail} />
-          <button
-            type="button"
-            class={`btn btn-small${unauthorized ? " btn-attn" : ""}`}
-            aria-expanded={tokenOpen}
-            aria-controls="token-panel"
-            onClick={() => setTokenOpen(!tokenOpen)}
-          >
-            Token
-          </button>
+          <TokenButton
+            unauthorized={unauthorized}
+            open={tokenOpen}
+            onToggle={() => setTokenOpen(!tokenOpen)}
+          />
         </div>
         {tokenOpen && <TokenPanel unauthorized={unauthorized} onDone={() => setTokenOpen(false)} />}
       </header>

@@ -4,11 +4,11 @@
  * only source, and it replays what a reconnect missed.
  */
 import { hubRepoPath } from "@codex-autorunner/core";
-import { useEffect, useState } from "preact/hooks";
 import { createApi } from "../api/client.js";
 import { api } from "../api/instance.js";
 import { authHeaders, getToken, onTokenChange, tokenAccepted } from "../api/token.js";
 import { type EventStreamHandle, openEventStream, type StreamStatus } from "../sse/client.js";
+import { createStore } from "../ui/store.js";
 import { applyHubEvent, EMPTY_HUB, type HubModel } from "./model.js";
 
 export interface HubSnapshot {
@@ -17,26 +17,11 @@ export interface HubSnapshot {
   model: HubModel;
 }
 
-let snapshot: HubSnapshot = { conn: "connecting", connDetail: "", model: EMPTY_HUB };
-const listeners = new Set<(s: HubSnapshot) => void>();
+const store = createStore<HubSnapshot>({ conn: "connecting", connDetail: "", model: EMPTY_HUB });
+const publish = store.publish;
 let stream: EventStreamHandle | null = null;
 
-function publish(patch: Partial<HubSnapshot>): void {
-  snapshot = { ...snapshot, ...patch };
-  for (const fn of listeners) fn(snapshot);
-}
-
-export function useHub(): HubSnapshot {
-  const [value, setValue] = useState(snapshot);
-  useEffect(() => {
-    listeners.add(setValue);
-    setValue(snapshot);
-    return () => {
-      listeners.delete(setValue);
-    };
-  }, []);
-  return value;
-}
+export const useHub = store.use;
 
 export function startHubLive(): void {
   if (stream) return;
@@ -62,8 +47,8 @@ export function startHubLive(): void {
         publish({ connDetail: detail });
         return;
       }
-      const model = applyHubEvent(snapshot.model, ev.event, ev.data);
-      if (model !== snapshot.model) publish({ model });
+      const model = applyHubEvent(store.get().model, ev.event, ev.data);
+      if (model !== store.get().model) publish({ model });
     },
   });
   onTokenChange(() => stream?.reconnectNow());

@@ -60,3 +60,26 @@ export function TokenPanel({ unauthorized, onDone }: { unauthorized: boolean; on
     </form>
   );
 }
+
+/** The header's Token button that opens the panel; highlighted while the server refuses the token. */
+export function TokenButton({
+  unauthorized,
+  open,
+  onToggle,
+}: {
+  unauthorized: boolean;
+  open: boolean;
+  onToggle: () => void;
+}) {
+  return (
+    <button
+      type="button"
+      class={`btn btn-small${unauthorized ? " btn-attn" : ""}`}
+      aria-expanded={open}
+      aria-controls="token-panel"
+      onClick={onToggle}
+    >
+      Token
+    </button>
+  );
+}

@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import type { HubRepo, HubReposBody } from "../../contract/hub.js";
 import { CarError } from "../../errors.js";
 import { queueOrder, queuePositions, startsAllowed } from "../../hub/queue.js";
+import { emptyHubRepo } from "../../hub/summary.js";
 import { startDetachedRunner } from "../control.js";
 import { lockStatus } from "../lock.js";
 import { carPaths } from "../paths.js";
@@ -545,22 +546,7 @@ function unusable(entry: Entry): void {
 function newEntry(ref: HubRepoRef): Entry {
   return {
     ref,
-    repo: {
-      id: ref.id,
-      name: ref.name,
-      path: ref.path,
-      source: ref.source,
-      status: "idle",
-      error: null,
-      running: false,
-      runner_pid: null,
-      outstanding_count: null,
-      done_count: null,
-      last_run: null,
-      tokens: { last_run: null, total: null },
-      waiting: null,
-      queued: null,
-    },
+    repo: emptyHubRepo(ref),
     queued: null,
     startError: null,
     watchers: [],
