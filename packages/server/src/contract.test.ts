@@ -18,6 +18,7 @@ import type { z } from "zod";
 import { type RunningServer, startServer } from "./start.js";
 import {
   connectSse,
+  killRunners,
   makeRepo,
   type SseClient,
   type SseEvent,
@@ -137,11 +138,7 @@ beforeAll(async () => {
 afterAll(async () => {
   stream?.close();
   await server?.close();
-  for (const pid of runners) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {}
-  }
+  killRunners(runners);
   repo?.cleanup();
 });
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "./start.js";
-import { connectSse, makeRepo, standInAgent, type TestRepo, waitFor } from "./test-support.js";
+import { connectSse, killRunners, makeRepo, standInAgent, type TestRepo, waitFor } from "./test-support.js";
 
 /**
  * Run control against real detached runners (core's car-runner, built) driving a stand-in agent.
@@ -65,14 +65,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  for (const pid of started) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {}
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {}
-  }
+  killRunners(started);
   repo?.cleanup();
 });
 

@@ -105,6 +105,19 @@ export function makeRepo(
   };
 }
 
+/** SIGKILL each detached runner a test started: its process group (agent included), then itself. */
+export function killRunners(pids: Iterable<number>): void {
+  for (const pid of pids) {
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
 export function logBlock(runId: number, lines: string[], code: number | null = 0): string {
   const ts = "2026-01-01T12:00:00Z";
   return (

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { HTTP_CONTRACT, HUB_STREAM_EVENTS, type RouteName } from "@codex-autorunner/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../start.js";
-import { connectSse, makeRepo, type SseClient, standInAgent, waitFor } from "../test-support.js";
+import { connectSse, killRunners, makeRepo, type SseClient, standInAgent, waitFor } from "../test-support.js";
 import { type RunningHubServer, startHubServer } from "./start.js";
 
 /**
@@ -171,14 +171,7 @@ afterAll(async () => {
   for (const c of clients) c.close();
   await hub?.close();
   writeFileSync(release(), "go");
-  for (const pid of runners) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {}
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {}
-  }
+  killRunners(runners);
   rmSync(root, { recursive: true, force: true });
   rmSync(outside, { recursive: true, force: true });
   rmSync(webRoot, { recursive: true, force: true });

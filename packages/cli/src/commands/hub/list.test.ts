@@ -1,23 +1,12 @@
-import type { HubRepo } from "@codex-autorunner/core";
+import { emptyHubRepo, type HubRepo } from "@codex-autorunner/core";
 import { makeTerminalSafe } from "@codex-autorunner/core/node/lite";
 import { describe, expect, it } from "vitest";
 import { formatHubList } from "./list.js";
 
 const repo = (patch: Partial<HubRepo>): HubRepo => ({
-  id: "a",
-  name: "a",
-  path: "/root/a",
-  source: "discovered",
-  status: "idle",
-  error: null,
-  running: false,
-  runner_pid: null,
+  ...emptyHubRepo({ id: "a", name: "a", path: "/root/a", source: "discovered" }),
   outstanding_count: 1,
   done_count: 2,
-  last_run: null,
-  tokens: { last_run: null, total: null },
-  waiting: null,
-  queued: null,
   ...patch,
 });
 

@@ -24,9 +24,11 @@ export async function refuseSymlinkedDir(dir: string, rule: string): Promise<voi
 
 /**
  * Creates `dir` with a `.gitignore` of `*` in it, so the folder keeps itself out of git without an
- * edit of any tracked .gitignore (those are the user's). `why` is the file's comment line.
+ * edit of any tracked .gitignore (those are the user's). `why` is the file's comment line; a `dir`
+ * that is a symbolic link is refused first (refuseSymlinkedDir with `rule`).
  */
-export async function ensureSelfIgnoredDir(dir: string, why: string): Promise<void> {
+export async function ensureSelfIgnoredDir(dir: string, why: string, rule: string): Promise<void> {
+  await refuseSymlinkedDir(dir, rule);
   const file = join(dir, ".gitignore");
   await fsp.mkdir(dir, { recursive: true }).catch((err: unknown) => {
     throw fsError(err, dir, "create the folder");

@@ -21,6 +21,18 @@ async function refused(p: Promise<unknown>): Promise<CarError> {
 }
 
 describe("hub.yml on disk", () => {
+  it("a .car-hub that is a symbolic link is refused: nothing (the token) is written where it points", async () => {
+    const t = await makeHub();
+    const elsewhere = join(t.root, "..", "elsewhere");
+    await fsp.mkdir(elsewhere);
+    await fsp.symlink(elsewhere, join(t.root, ".car-hub"));
+    const err = await refused(ensureHubDir(hubPaths(t.root)));
+    expect(err.code).toBe("IO_ERROR");
+    expect(err.message).toContain(".car-hub is a symbolic link");
+    expect(err.details).toMatchObject({ expected: "a folder", found: "a symbolic link" });
+    expect(await fsp.readdir(elsewhere)).toEqual([]);
+  });
+
   it("no hub.yml: defaults; a broken one names the file", async () => {
     const hub = await makeHub();
     const paths = hubPaths(hub.root);

@@ -28,7 +28,14 @@ export function hubPaths(root: string): HubPaths {
   };
 }
 
-/** Creates `.car-hub/` with its `.gitignore` (before anything, e.g. the token, is written there). */
+/**
+ * Creates `.car-hub/` with its `.gitignore` (before anything, e.g. the token, is written there); a
+ * `.car-hub` that is a symbolic link is refused, so the token is never written where it points.
+ */
 export async function ensureHubDir(paths: HubPaths): Promise<void> {
-  await ensureSelfIgnoredDir(paths.dir, "the hub's own files stay out of git.");
+  await ensureSelfIgnoredDir(
+    paths.dir,
+    "the hub's own files stay out of git.",
+    "the hub's own folder must be a real folder under its root",
+  );
 }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { isErrno, writeFileAtomic } from "../fs/atomic.js";
 import { readBoundedFile } from "../fs/bounded-read.js";
 import { fsError } from "../fs/errors.js";
-import { ensureSelfIgnoredDir, refuseSymlinkedDir } from "../fs/self-ignored.js";
+import { ensureSelfIgnoredDir } from "../fs/self-ignored.js";
 import type { CarPaths } from "../paths.js";
 
 /**
@@ -48,8 +48,11 @@ export async function readQueuedStart(paths: CarPaths): Promise<QueuedStart | nu
 /** Queue a start (the folder ignores itself in git first). A symlinked `hub/` folder is refused. */
 export async function writeQueuedStart(paths: CarPaths, start: QueuedStart): Promise<void> {
   const dir = repoHubDir(paths);
-  await refuseSymlinkedDir(dir, "the hub's folder must be a real folder");
-  await ensureSelfIgnoredDir(dir, "a hub's queued start stays out of git.");
+  await ensureSelfIgnoredDir(
+    dir,
+    "a hub's queued start stays out of git.",
+    "the hub's folder must be a real folder",
+  );
   const file = queuedStartPath(paths);
   await writeFileAtomic(file, `${JSON.stringify({ since: start.since, once: start.once })}\n`).catch(
     (err: unknown) => {

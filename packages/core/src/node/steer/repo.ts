@@ -2,7 +2,7 @@ import type { SteerMessage } from "../../steer/message.js";
 import { ensureSelfIgnoredDir } from "../fs/self-ignored.js";
 import type { CarPaths } from "../paths.js";
 import { appendSteer } from "./queue.js";
-import { checkSteerDir } from "./scan.js";
+import { STEER_DIR_RULE } from "./scan.js";
 
 /**
  * Queue a message in a repo (what `car steer` and `POST /api/steer` do): the folder is kept out of
@@ -18,6 +18,5 @@ export async function queueSteer(paths: CarPaths, text: string): Promise<SteerMe
  * existed have no `steer/` line in `.codex-autorunner/.gitignore`, and a tracked file is the user's).
  */
 export async function ensureSteerIgnored(paths: CarPaths): Promise<void> {
-  await checkSteerDir(paths.steerDir);
-  await ensureSelfIgnoredDir(paths.steerDir, "steering messages stay out of git.");
+  await ensureSelfIgnoredDir(paths.steerDir, "steering messages stay out of git.", STEER_DIR_RULE);
 }

@@ -20,12 +20,14 @@ export interface SteerEntry {
   run_id: number | null;
 }
 
+export const STEER_DIR_RULE = "the steering folder must be a real folder inside the repo";
+
 /**
  * Refuses a steer folder that is a symbolic link: a cloned repo could ship one pointing anywhere, and
  * messages would then be written, read and pruned there. A missing folder is fine.
  */
 export async function checkSteerDir(dir: string): Promise<void> {
-  await refuseSymlinkedDir(dir, "the steering folder must be a real folder inside the repo");
+  await refuseSymlinkedDir(dir, STEER_DIR_RULE);
 }
 
 /** The steer files in `dir` (none when it does not exist), by name only; strays and temp files skipped. */
