@@ -1,9 +1,10 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { newRunRecord } from "@codex-autorunner/core";
 import { makeTempRepo, runCar, spawnCar, waitFor } from "@codex-autorunner/testkit";
 import { describe, expect, it } from "vitest";
-import { readLog, todoPath } from "./test-support.js";
+import { readLog, statusJson, todoPath } from "./test-support.js";
 
 function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "car-cli-"));
@@ -28,6 +29,33 @@ describe("car init (built bin)", () => {
         expect(existsSync(join(t.dir, ".codex-autorunner", f)), f).toBe(true);
       }
       expect(ok.stdout).toContain("TODO.md");
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it("--agent claude writes runner.agent: claude; an unknown agent is a usage error naming the choices", async () => {
+    const t = tempDir();
+    try {
+      const bad = await runCar(["init", "--git-init", "--agent", "gemini", t.dir], { cwd: t.dir });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('Argument: agent, Given: "gemini", Choices: "codex", "claude"');
+      expect(existsSync(join(t.dir, ".codex-autorunner"))).toBe(false);
+
+      const ok = await runCar(["init", "--git-init", "--agent", "claude", t.dir], { cwd: t.dir });
+      expect(ok.stderr).toBe("");
+      expect(ok.code).toBe(0);
+      expect(readFileSync(join(t.dir, ".codex-autorunner", "config.yml"), "utf8")).toMatch(
+        /^ {2}agent: "claude"/m,
+      );
+      const status = await runCar(["status", "--json"], { cwd: t.dir });
+      expect(status.code).toBe(0);
+      expect(JSON.parse(status.stdout).agents).toEqual({
+        primary: "claude",
+        fallback: null,
+        next: "claude",
+        limits: [],
+      });
     } finally {
       t.cleanup();
     }
@@ -91,6 +119,57 @@ describe("car doctor (built bin)", () => {
       const r = await runCar(["doctor"], { cwd: repo.root });
       expect(r.code).toBe(1);
       expect(r.stdout).toContain("/nonexistent/codex-binary");
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
+
+describe("car status (built bin)", () => {
+  it("a run that went to the fallback: its agent, cost, the primary's limit and the next run's agent", async () => {
+    const repo = makeTempRepo({ config: { runner: { agent: "codex", fallback_agent: "claude" } } });
+    try {
+      const until = new Date(Date.now() + 2 * 86_400_000).toISOString();
+      const record = {
+        ...newRunRecord({ id: 1, todoBefore: { outstanding: 3, done: 0 }, backend: "claude-json" }),
+        agent: "claude",
+        fallback_from: "codex",
+        finished_at: new Date().toISOString(),
+        duration_ms: 12_000,
+        exit_code: 0,
+        outcome: "completed",
+        cost_usd: 0.0421,
+      };
+      mkdirSync(join(repo.dir, "runs"));
+      writeFileSync(join(repo.dir, "runs", "1.json"), JSON.stringify(record));
+      writeFileSync(
+        join(repo.dir, "state.json"),
+        JSON.stringify({
+          status: "idle",
+          last_run_id: 1,
+          last_exit_code: 0,
+          last_run_started_at: record.started_at,
+          last_run_finished_at: record.finished_at,
+          runner_pid: null,
+          agent_limits: { codex: { until, message: "usage limit reached" } },
+          cost_total_usd: 0.0421,
+        }),
+      );
+      const human = await runCar(["status"], { cwd: repo.root });
+      expect(human.stderr).toBe("");
+      expect(human.stdout).toMatch(/^agent: +claude \(fallback from codex\)$/m);
+      expect(human.stdout).toMatch(/^cost: +last run \$0\.0421, total \$0\.0421$/m);
+      expect(human.stdout).toContain(`limited:    codex until ${until} (in 4`);
+      expect(human.stdout).toMatch(/^next run: +claude \(fallback while codex is usage-limited\)$/m);
+      const json = await statusJson(repo.root);
+      expect(json.agents).toEqual({
+        primary: "codex",
+        fallback: "claude",
+        next: "claude",
+        limits: [{ agent: "codex", until, message: "usage limit reached" }],
+      });
+      expect(json.cost_usd).toEqual({ last_run: 0.0421, total: 0.0421 });
+      expect(json.last_run).toMatchObject({ agent: "claude", fallback_from: "codex" });
     } finally {
       repo.cleanup();
     }

@@ -2,6 +2,15 @@
 // Every name is listed on purpose (packages/core/README.md documents them); modules not named here are
 // internal and may change without notice. The Node part (`./node`) re-exports all of this.
 
+// Claude Code's `-p --output-format stream-json` events and failures, for tools that read runs/<id>.jsonl.
+export {
+  type ClaudeRunSummary,
+  claudeTokenUsage,
+  createClaudeAccumulator,
+} from "./agents/claude/events.js";
+export { type ClaudeFailureClass, classifyClaudeFailure } from "./agents/claude/failure.js";
+// The agents car can run (issue 15).
+export { AGENT_NAMES, type AgentName, isAgentName } from "./agents/names.js";
 // Verification gates and checkpoints (issue 12): settings, results and record shapes.
 export {
   type ChangedFile,
@@ -31,6 +40,8 @@ export {
   CONFIG_SPEC,
   type Config,
   DEFAULT_CHAT_ARGS,
+  DEFAULT_CLAUDE_ARGS,
+  DEFAULT_CLAUDE_CHAT_ARGS,
   DEFAULT_CODEX_ARGS,
   type ExtraDocConfig,
   LEGACY_CODEX_ARGS,

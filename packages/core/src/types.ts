@@ -1,3 +1,4 @@
+import type { AgentName } from "./agents/names.js";
 import type { RunCheckpointsRecord } from "./checkpoint/record.js";
 import type { Waiting } from "./limits/waiting.js";
 import type { VerifyRecord } from "./verify/result.js";
@@ -40,9 +41,19 @@ export interface RunnerState {
   agent_marker?: string | null;
   /** Ours, optional: token usage summed over every run of every invocation (codex --json backend). */
   tokens_total?: TokenUsage | null;
+  /** Ours, optional: cost in US dollars summed over every run whose agent reported one (Claude Code). */
+  cost_total_usd?: number | null;
+  /**
+   * Ours, optional: agents sitting out a usage limit, until when (ISO 8601) and the agent's message;
+   * runs go to runner.fallback_agent meanwhile. An entry whose time has passed means nothing.
+   */
+  agent_limits?: AgentLimits | null;
   /** Ours, optional: the last verification's verdict (verify.commands), kept across invocations. */
   last_verify?: LastVerify | null;
 }
+
+/** Usage limits per agent (state.json `agent_limits`). */
+export type AgentLimits = Partial<Record<AgentName, { until: string; message: string }>>;
 
 /** Written once a run has been silent for a while (QUIET_AFTER_MS), cleared when output resumes. */
 export interface RunQuiet {
@@ -94,12 +105,18 @@ export interface RunRecord {
   todo_after: { outstanding: number; done: number } | null;
   /** Agent backend that ran ("plain" or "codex-json"). */
   backend: string;
+  /** Ours: the agent that ran the run (its last attempt). */
+  agent: AgentName;
+  /** Ours: the primary agent this run left for runner.fallback_agent (it was usage-limited), else null. */
+  fallback_from: AgentName | null;
   /** Attempts made for this run id (retries of transient failures keep the id). */
   attempts: number;
   /** Filled by the codex --json backend; null when unknowable. */
   thread_id: string | null;
   final_message: string | null;
   usage: TokenUsage | null;
+  /** Ours: the run's cost in US dollars as the agent reports it (Claude Code), else null. */
+  cost_usd: number | null;
   commands: Array<{ command: string; exit_code: number | null }>;
   files_changed: string[];
   /** Git auto-commit result when enabled: sha, "nothing to commit", or the error text. */

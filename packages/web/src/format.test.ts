@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCount, formatDuration, todoDelta } from "./format.js";
+import { formatCount, formatDuration, formatUsd, todoDelta } from "./format.js";
 
 describe("format", () => {
   it("formats durations", () => {
@@ -15,6 +15,15 @@ describe("format", () => {
     expect(formatCount(1234)).toBe("1.2k");
     expect(formatCount(45_000)).toBe("45k");
     expect(formatCount(2_500_000)).toBe("2.5M");
+  });
+
+  it("formats money in US dollars", () => {
+    expect(formatUsd(null)).toBe("—");
+    expect(formatUsd(0.0133)).toBe("$0.0133");
+    expect(formatUsd(0.013349)).toBe("$0.0133");
+    expect(formatUsd(0)).toBe("$0.0000");
+    expect(formatUsd(1.254)).toBe("$1.25");
+    expect(formatUsd(12)).toBe("$12.00");
   });
 
   it("shows the TODO delta of a run", () => {

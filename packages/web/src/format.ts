@@ -1,4 +1,4 @@
-/** Small display helpers: times, durations, counts. */
+/** Small display helpers: times, durations, counts, money. */
 
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return "—";
@@ -30,6 +30,12 @@ export function formatCount(n: number | null | undefined): string {
   if (n < 1000) return String(n);
   if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
   return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+/** "$0.0133" (cents and below keep four decimals), "$1.25" from a dollar up; "—" when unknown. */
+export function formatUsd(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return "—";
+  return `$${n.toFixed(n < 1 ? 4 : 2)}`;
 }
 
 /** Items ticked during a run: "+2", "0", "−1"; "—" when unknown. */

@@ -3,11 +3,11 @@
  * a custom provider at 127.0.0.1, a throwaway CODEX_HOME, no plugins, no analytics, and no
  * unbounded reconnect loop (otherwise codex waits for the network forever).
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { workspaceRoot } from "../paths.js";
+import { type AgentRunResult, runAgentOnce } from "./run-agent.js";
 
 export const MOCK_PROVIDER_ID = "car_scripted";
 
@@ -111,14 +111,7 @@ export function codexBinaryPath(): string {
   return pinned;
 }
 
-export interface CodexExecResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** stdout lines that parsed as JSON objects (the `--json` events). */
-  events: Array<Record<string, unknown>>;
-}
+export type CodexExecResult = AgentRunResult;
 
 /** Runs `codex exec` once against `server`, prompt on stdin, and collects its output. */
 export function runCodexExec(opts: {
@@ -130,44 +123,12 @@ export function runCodexExec(opts: {
   binary?: string;
   timeoutMs?: number;
 }): Promise<CodexExecResult> {
-  const child = spawn(opts.binary ?? codexBinaryPath(), codexArgsFor(opts.server, opts.args), {
+  return runAgentOnce({
+    binary: opts.binary ?? codexBinaryPath(),
+    args: codexArgsFor(opts.server, opts.args),
     cwd: opts.cwd,
-    env: codexEnvFor(opts.codexHome) as NodeJS.ProcessEnv,
-    stdio: ["pipe", "pipe", "pipe"],
-    detached: true,
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (d: string) => {
-    stdout += d;
-  });
-  child.stderr.setEncoding("utf8").on("data", (d: string) => {
-    stderr += d;
-  });
-  child.stdin.on("error", () => {});
-  child.stdin.end(opts.prompt);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      // codex's shim → node → native binary: end the whole group.
-      if (child.pid) process.kill(-child.pid, "SIGKILL");
-    }, opts.timeoutMs ?? 60_000);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      const events: Array<Record<string, unknown>> = [];
-      for (const line of stdout.split("\n")) {
-        if (!line.startsWith("{")) continue;
-        try {
-          const v: unknown = JSON.parse(line);
-          if (typeof v === "object" && v !== null) events.push(v as Record<string, unknown>);
-        } catch {
-          // not an event line
-        }
-      }
-      resolve({ code, signal, stdout, stderr, events });
-    });
+    env: codexEnvFor(opts.codexHome),
+    prompt: opts.prompt,
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
   });
 }

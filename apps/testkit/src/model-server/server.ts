@@ -1,11 +1,23 @@
 /**
- * A scripted OpenAI Responses-API server on 127.0.0.1 for driving the real Codex CLI offline.
+ * A scripted model server on 127.0.0.1 for driving the real Codex CLI and Claude Code offline.
  * codex POSTs /v1/responses with `stream: true` and reads Server-Sent Events; the event sequence
- * below is what codex-cli 0.169 accepts (verified by experiment, see docs/codex.md).
+ * below is what codex-cli 0.169 accepts (verified by experiment, see docs/codex.md). claude POSTs
+ * /v1/messages; the same script answers it in the Anthropic protocol (anthropic.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import {
+  describeMessagesRequest,
+  writeMessagesDrop,
+  writeMessagesFailed,
+  writeMessagesHttpError,
+  writeMessagesReply,
+  writeMessagesStarted,
+} from "./anthropic.js";
 import type {
+  DropStep,
+  FailedStep,
+  HttpErrorStep,
   ModelRequest,
   ModelServer,
   ModelServerOptions,
@@ -83,6 +95,8 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   const sockets = new Set<Socket>();
   const waiting = new Set<ServerResponse>();
   const served: ServedUsage = { input_tokens: 0, cached_tokens: 0, output_tokens: 0, reasoning_tokens: 0 };
+  let cacheCreation = 0;
+  let servedMessages = false;
   const defaultUsage = fullUsage(options.defaultUsage, DEFAULT_USAGE);
   let scriptIndex = 0;
   let responseSeq = 0;
@@ -95,7 +109,26 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     return step ?? options.whenExhausted ?? { type: "reply", text: "Done." };
   }
 
-  function streamReply(res: ServerResponse, step: ReplyStep): void {
+  /** Adds what a reply reports to servedUsage(); only /v1/messages has a cache-creation count. */
+  function count(u: ServedUsage, api: ModelRequest["api"]): void {
+    served.input_tokens += u.input_tokens;
+    served.cached_tokens += u.cached_tokens;
+    served.output_tokens += u.output_tokens;
+    served.reasoning_tokens += u.reasoning_tokens;
+    if (api === "messages") {
+      servedMessages = true;
+      cacheCreation += u.cache_creation_tokens ?? 0;
+    }
+  }
+
+  function reply(res: ServerResponse, step: ReplyStep, request: ModelRequest): void {
+    const u = fullUsage(step.usage, defaultUsage);
+    count(u, request.api);
+    if (request.api === "messages") writeMessagesReply(res, step, u, String(++responseSeq), request.body);
+    else streamReply(res, step, u);
+  }
+
+  function streamReply(res: ServerResponse, step: ReplyStep, u: ServedUsage): void {
     const id = `resp_${++responseSeq}`;
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     sse(res, { type: "response.created", response: { id } });
@@ -135,11 +168,6 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       sse(res, { type: "response.output_item.done", output_index: outputIndex, item });
       outputIndex++;
     });
-    const u = fullUsage(step.usage, defaultUsage);
-    served.input_tokens += u.input_tokens;
-    served.cached_tokens += u.cached_tokens;
-    served.output_tokens += u.output_tokens;
-    served.reasoning_tokens += u.reasoning_tokens;
     sse(res, {
       type: "response.completed",
       response: {
@@ -156,17 +184,21 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     res.end();
   }
 
-  function answer(res: ServerResponse, step: ModelStep): void {
+  function answer(res: ServerResponse, step: ModelStep, request: ModelRequest): void {
+    if (request.api === "messages" && step.type !== "reply" && step.type !== "hang") {
+      answerMessagesFault(res, step);
+      return;
+    }
     switch (step.type) {
       case "reply":
         if (step.delayMs && step.delayMs > 0) {
           waiting.add(res);
           setTimeout(() => {
             waiting.delete(res);
-            if (!closed && !res.destroyed) streamReply(res, step);
+            if (!closed && !res.destroyed) reply(res, step, request);
           }, step.delayMs);
         } else {
-          streamReply(res, step);
+          reply(res, step, request);
         }
         return;
       case "http_error": {
@@ -199,7 +231,9 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       case "hang":
         waiting.add(res);
         res.on("close", () => waiting.delete(res));
-        if (step.afterCreated) {
+        if (step.afterCreated && request.api === "messages") {
+          writeMessagesStarted(res, String(++responseSeq));
+        } else if (step.afterCreated) {
           res.writeHead(200, { "content-type": "text/event-stream" });
           sse(res, { type: "response.created", response: { id: `resp_${++responseSeq}` } });
         }
@@ -218,6 +252,13 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     }
   }
 
+  function answerMessagesFault(res: ServerResponse, step: HttpErrorStep | DropStep | FailedStep): void {
+    const id = String(++responseSeq);
+    if (step.type === "http_error") writeMessagesHttpError(res, step);
+    else if (step.type === "drop") writeMessagesDrop(res, step, id);
+    else writeMessagesFailed(res, step, id);
+  }
+
   async function handle(
     req: IncomingMessage,
     res: ServerResponse,
@@ -232,9 +273,14 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     } catch {
       body = null;
     }
-    const thread = req.headers["thread-id"] ?? req.headers["session-id"];
+    const api = path.endsWith("/messages") ? "messages" : "responses";
+    const thread =
+      api === "messages"
+        ? req.headers["x-claude-code-session-id"]
+        : (req.headers["thread-id"] ?? req.headers["session-id"]);
     const request: ModelRequest = {
       index: requests.length,
+      api,
       at: arrivedAt,
       method: req.method ?? "GET",
       path,
@@ -242,10 +288,10 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       body,
       bodyBytes: raw.length,
       threadId: typeof thread === "string" ? thread : null,
-      ...describeRequest(body),
+      ...(api === "messages" ? describeMessagesRequest(body) : describeRequest(body)),
     };
-    if (req.method !== "POST" || !path.endsWith("/responses")) {
-      // Only the Responses endpoint is scripted; codex does not need anything else offline.
+    if (req.method !== "POST" || !/\/(responses|messages)$/.test(path)) {
+      // Only the two model endpoints are scripted; neither agent needs anything else offline.
       requests.push(request);
       steps.push({ type: "http_error", status: 404, message: `not scripted: ${req.method} ${path}` });
       res.writeHead(404, { "content-type": "application/json" });
@@ -262,7 +308,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       step = { type: "http_error", status: 500, message: `script threw: ${(e as Error).message}` };
     }
     steps.push(step);
-    answer(res, step);
+    answer(res, step, request);
   }
 
   const server = createServer((req, res) => {
@@ -293,7 +339,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     port,
     requests,
     steps,
-    servedUsage: () => ({ ...served }),
+    servedUsage: () => (servedMessages ? { ...served, cache_creation_tokens: cacheCreation } : { ...served }),
     pending: () => waiting.size,
     close: async () => {
       if (closed) return;

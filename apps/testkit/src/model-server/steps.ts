@@ -73,6 +73,29 @@ export function faultsThen(
   };
 }
 
+/**
+ * Anthropic HTTP 429 `rate_limit_error`. With `resetsAt` the message names the reset as an ISO time;
+ * claude 2.1.332 passes it on: "API Error: Request rejected (429) · usage limit reached; resets at …".
+ */
+export function anthropicRateLimited(resetsAt?: Date): HttpErrorStep {
+  const message =
+    resetsAt === undefined
+      ? "Number of requests has exceeded your rate limit"
+      : `usage limit reached; resets at ${resetsAt.toISOString().replace(/\.000Z$/, "Z")}`;
+  return httpError(429, message, "rate_limit_error");
+}
+
+/** Anthropic HTTP 529 `overloaded_error` (claude: api_error_status 529, "server_error"). */
+export function anthropicOverloaded(): HttpErrorStep {
+  return httpError(529, "Overloaded", "overloaded_error");
+}
+
+/** Anthropic HTTP 401 `authentication_error` (claude: api_error_status 401, "authentication_failed"). */
+export function anthropicUnauthorized(): HttpErrorStep {
+  return httpError(401, "invalid x-api-key", "authentication_error");
+}
+
+/** A stream cut mid-way. claude 2.1.332 retries one drop by itself even with MAX_RETRIES=0. */
 export function dropStream(partialText = "partial"): DropStep {
   return { type: "drop", partialText };
 }
@@ -90,7 +113,7 @@ export function shQuote(s: string): string {
   return `'${s.replaceAll("'", "'\\''")}'`;
 }
 
-/** Script helper: a shell call on a fresh prompt, a closing message once codex sent the output back. */
+/** Script helper: a shell call on a fresh prompt, a closing message once the agent sent the output back. */
 export function commandThenSay(
   cmd: string | ((req: ModelRequest) => string),
   text: string | ((req: ModelRequest) => string) = "Done.",
@@ -102,12 +125,22 @@ export function commandThenSay(
   };
 }
 
+/**
+ * Whether the agent reported its shell call as successful: claude's tool_result says so in
+ * is_error; codex's output text carries "Process exited with code N".
+ */
+export function commandSucceeded(out: ModelRequest["functionOutputs"][number] | undefined): boolean {
+  if (out === undefined) return false;
+  if (out.isError !== undefined) return !out.isError;
+  return out.output.includes("exited with code 0");
+}
+
 /** First unchecked TODO item (`- [ ] text`) in a prompt, or null. */
 export function firstOpenItem(prompt: string): string | null {
   return /^\s*[-*+] \[ \] (.+)$/m.exec(prompt)?.[1]?.trim() ?? null;
 }
 
-/** A node one-liner (run by codex's shell) ticking exactly the item with this text; exits 3 if absent. */
+/** A node one-liner (run by the agent's shell) ticking exactly the item with this text; exits 3 if absent. */
 export function tickItemCommand(item: string, todoPath = ".codex-autorunner/TODO.md"): string {
   const js =
     `const f=require("fs"),p=${JSON.stringify(todoPath)},t=f.readFileSync(p,"utf8");` +
@@ -118,8 +151,8 @@ export function tickItemCommand(item: string, todoPath = ".codex-autorunner/TODO
 
 /**
  * The model a user hopes for: on a fresh prompt it reads the first open TODO item from the prompt
- * and ticks it with a shell command; once codex sends back the command's output it reports
- * "Ticked: <item>" (or "Could not tick: <item>").
+ * and ticks it with a shell command; once the agent (codex or claude) sends back the command's
+ * output it reports "Ticked: <item>" (or "Could not tick: <item>").
  */
 export function tickingModel(
   opts: { todoPath?: string; usage?: (req: ModelRequest) => Partial<ServedUsage> } = {},
@@ -131,7 +164,7 @@ export function tickingModel(
       if (item === null) return say("Nothing left to do.", usage);
       return runCommand(tickItemCommand(item, opts.todoPath), usage);
     }
-    const ok = req.functionOutputs.at(-1)?.output.includes("exited with code 0") ?? false;
+    const ok = commandSucceeded(req.functionOutputs.at(-1));
     return say(ok ? `Ticked: ${item ?? "?"}` : `Could not tick: ${item ?? "?"}`, usage);
   };
 }

@@ -5,7 +5,7 @@ import { type GlobalArgs, loadCore, out, setExitCode, startDir } from "./common.
 
 export const doctorCommand: CommandModule<object, GlobalArgs> = {
   command: "doctor",
-  describe: "Check repo, git, config, docs, template, agent binary and lock; exit 1 on any failure",
+  describe: "Check repo, git, config, docs, template, the agents' binaries and lock; exit 1 on any failure",
   builder: (y) => y.example("car doctor", "is everything ready for `car run`?") as never,
   handler: async (argv) => {
     const core = await loadCore();

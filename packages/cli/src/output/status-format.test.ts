@@ -1,4 +1,4 @@
-import { emptyStateBody, type StateBody } from "@codex-autorunner/core";
+import { emptyStateBody, newRunRecord, type StateBody } from "@codex-autorunner/core";
 import { makeTerminalSafe } from "@codex-autorunner/core/node/lite";
 import { describe, expect, it } from "vitest";
 import { formatStatus } from "./status-format.js";
@@ -132,5 +132,72 @@ describe("formatStatus: waits, quiet runs, notifications", () => {
     expect(rows({ ...live, status: "waiting_input" }, c).find((l) => l.startsWith("status:"))).toContain(
       "\x1b[1m\x1b[33mwaiting_input\x1b[39m\x1b[22m",
     );
+  });
+});
+
+describe("formatStatus: agents and cost", () => {
+  const record = (patch: Partial<NonNullable<StateBody["last_run"]>>) => ({
+    ...newRunRecord({
+      id: 4,
+      startedAt: iso(-60_000),
+      todoBefore: { outstanding: 2, done: 1 },
+      backend: "x",
+    }),
+    finished_at: iso(-1_000),
+    duration_ms: 59_000,
+    exit_code: 0,
+    outcome: "completed" as const,
+    ...patch,
+  });
+
+  it("the last run's agent, `(fallback from …)` when it stood in, and its cost beside the total", () => {
+    const codex = rows({ last_run_id: 4, last_run: record({}) });
+    expect(codex).toContain("agent:      codex");
+    // Codex reports no cost: no cost row.
+    expect(codex.some((l) => l.startsWith("cost:"))).toBe(false);
+
+    const claude = rows({
+      last_run_id: 4,
+      last_run: record({ agent: "claude", fallback_from: "codex", cost_usd: 0.01234 }),
+      cost_usd: { last_run: 0.01234, total: 1.5 },
+    });
+    expect(claude).toContain("agent:      claude (fallback from codex)");
+    expect(claude).toContain("cost:       last run $0.0123, total $1.50");
+    // A codex run after claude ones: the total stays, the last run's is unknown.
+    expect(
+      rows({ last_run_id: 4, last_run: record({}), cost_usd: { last_run: null, total: 0.5 } }),
+    ).toContain("cost:       last run -, total $0.5000");
+  });
+
+  it("each agent sitting out a usage limit, with its reset time; the next run's agent when it is the fallback", () => {
+    const lines = rows({
+      agents: {
+        primary: "codex",
+        fallback: "claude",
+        next: "claude",
+        limits: [
+          { agent: "codex", until: iso(1_800_000), message: "usage limit reached" },
+          { agent: "claude", until: iso(86_400_000), message: "429" },
+        ],
+      },
+    });
+    expect(lines).toContain("limited:    codex until 23:30:00 (in 30m00s)");
+    expect(lines.find((l) => l.startsWith("limited:    claude"))).toBe(
+      `limited:    claude until ${iso(86_400_000)} (in 24h00m)`,
+    );
+    expect(lines).toContain("next run:   claude (fallback while codex is usage-limited)");
+    // The primary again: no next-run row, no limit rows.
+    const back = rows({ agents: { primary: "codex", fallback: "claude", next: "codex", limits: [] } });
+    expect(back.some((l) => l.startsWith("next run:") || l.startsWith("limited:"))).toBe(false);
+    // state.json is only a file: an agent name from it is made terminal-safe.
+    const odd = rows({
+      agents: {
+        primary: "codex",
+        fallback: null,
+        next: "codex",
+        limits: [{ agent: "x\x1b[2J" as "codex", until: iso(60_000), message: "" }],
+      },
+    });
+    expect(odd.join("\n")).not.toContain("\x1b");
   });
 });

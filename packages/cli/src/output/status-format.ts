@@ -84,6 +84,33 @@ function tokens(usage: TokenUsage | null): string | null {
   return usage ? usage.total_tokens.toLocaleString("en-US") : null;
 }
 
+/** US dollars as agents report them: cents hide what a short run costs, so 4 decimals under $1. */
+function usd(amount: number | null): string | null {
+  if (amount === null) return null;
+  return `$${amount.toFixed(amount >= 1 ? 2 : 4)}`;
+}
+
+/** The agents' rows: each usage limit in force, and the next run's agent when it is not runner.agent. */
+function agentRows(
+  s: StateBody,
+  c: Colors,
+  safe: (text: string) => string,
+  now: number,
+): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  const a = s.agents;
+  for (const l of a.limits) {
+    const left = timeUntil(l.until, now);
+    // state.json is only a file: its agent_limits are shown made safe.
+    const text = `${safe(l.agent)} until ${when(safe(l.until), now)}${left ? ` (in ${left})` : ""}`;
+    rows.push(["limited", c.yellow(text)]);
+  }
+  if (a.next !== a.primary) {
+    rows.push(["next run", c.yellow(`${a.next} (fallback while ${a.primary} is usage-limited)`)]);
+  }
+  return rows;
+}
+
 /**
  * Human-readable `car status`: one `label: value` per line. `safe` is core's makeTerminalSafe, for
  * the texts that can quote the agent (the reason, the last run's error).
@@ -117,6 +144,7 @@ export function formatStatus(
   }
   if (s.stop_requested) row("stop", c.yellow("requested: the loop ends after the current run"));
   for (const [label, value] of waitingRows(s, c, safe, now)) row(label, value);
+  for (const [label, value] of agentRows(s, c, safe, now)) row(label, value);
 
   const r = s.last_run;
   if (r) {
@@ -124,6 +152,7 @@ export function formatStatus(
       r.exit_code !== null ? `exit ${r.exit_code}` : r.signal ? `signal ${r.signal}` : "in progress";
     const dur = r.duration_ms !== null ? `, ${formatDuration(r.duration_ms)}` : "";
     row("last run", `#${r.id} ${end}${r.outcome ? ` (${r.outcome})` : ""}${dur}`);
+    row("agent", `${r.agent}${r.fallback_from ? c.yellow(` (fallback from ${r.fallback_from})`) : ""}`);
     row("started", r.started_at);
     if (r.finished_at) row("finished", r.finished_at);
     if (r.error) row("error", c.red(safe(r.error)));
@@ -156,5 +185,9 @@ export function formatStatus(
   const last = tokens(s.tokens.last_run);
   const total = tokens(s.tokens.total);
   if (last !== null || total !== null) row("tokens", `last run ${last ?? "-"}, total ${total ?? "-"}`);
+  const lastCost = usd(s.cost_usd.last_run);
+  const totalCost = usd(s.cost_usd.total);
+  if (lastCost !== null || totalCost !== null)
+    row("cost", `last run ${lastCost ?? "-"}, total ${totalCost ?? "-"}`);
   return lines;
 }

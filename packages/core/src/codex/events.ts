@@ -97,7 +97,7 @@ export const CODEX_EVENT_TYPES = [
   "error",
 ] as const;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
@@ -229,14 +229,18 @@ export function unwrapShellCommand(command: string): string {
   return command;
 }
 
-function relativize(path: string, cwd: string | undefined): string {
+export function relativize(path: string, cwd: string | undefined): string {
   if (!cwd) return path;
   const base = cwd.endsWith("/") ? cwd : `${cwd}/`;
   return path.startsWith(base) ? path.slice(base.length) : path;
 }
 
-/** `prefix line` for each line of `text` (split at \n, a \r before it dropped; an empty line: `prefix`). */
-function prefixed(prefix: string, text: string): Iterable<string> {
+/**
+ * `prefix line` for each line of `text` (split at \n, a \r before it dropped; an empty line: `prefix`).
+ * An empty prefix yields the lines as they are.
+ */
+export function prefixed(prefix: string, text: string): Iterable<string> {
+  if (!prefix && !text.includes("\n")) return [text];
   if (!text.includes("\n")) return [text.length > 0 ? `${prefix} ${text}` : prefix];
   return prefixedLines(prefix, text);
 }
@@ -245,14 +249,15 @@ function* prefixedLines(prefix: string, text: string): Generator<string, void, u
   for (let start = 0; ; ) {
     const nl = text.indexOf("\n", start);
     const end = nl < 0 ? text.length : nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-    yield end > start ? `${prefix} ${text.slice(start, end)}` : prefix;
+    if (!prefix) yield text.slice(start, end);
+    else yield end > start ? `${prefix} ${text.slice(start, end)}` : prefix;
     if (nl < 0) return;
     start = nl + 1;
   }
 }
 
 /** The last `n` lines of `text` (one trailing newline ignored), splitting only that tail. */
-function lastLines(text: string, n: number): string[] {
+export function lastLines(text: string, n: number): string[] {
   const body = text.endsWith("\n") ? text.slice(0, -1) : text;
   let cut = -1; // the newline before the kept lines; -1: keep all (fewer than n lines, or n = 0)
   for (let i = 0, pos = body.length; i < n; i++) {
@@ -270,12 +275,12 @@ function lastLines(text: string, n: number): string[] {
  * The end of `text` at most `max` characters long, as a string of its own: a slice would keep the
  * whole (possibly huge) message alive in memory, since V8's substrings point into their parent.
  */
-function tailOf(text: string, max: number | undefined): string {
+export function tailOf(text: string, max: number | undefined): string {
   if (max === undefined || text.length <= max) return text;
   return max === 0 ? "" : (JSON.parse(JSON.stringify(text.slice(text.length - max))) as string);
 }
 
-function num(v: unknown): number {
+export function num(v: unknown): number {
   return typeof v === "number" && Number.isFinite(v) ? v : 0;
 }
 

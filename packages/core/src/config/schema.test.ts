@@ -3,6 +3,8 @@ import { parseConfig } from "./parse.js";
 import {
   configSchema,
   DEFAULT_CHAT_ARGS,
+  DEFAULT_CLAUDE_ARGS,
+  DEFAULT_CLAUDE_CHAT_ARGS,
   DEFAULT_CODEX_ARGS,
   DEFAULT_CONFIG,
   LEGACY_CODEX_ARGS,
@@ -19,6 +21,7 @@ describe("configSchema", () => {
         extras: [],
       },
       codex: { binary: "codex", args: DEFAULT_CODEX_ARGS },
+      claude: { binary: "claude", args: DEFAULT_CLAUDE_ARGS, chat_args: DEFAULT_CLAUDE_CHAT_ARGS },
       chat: { args: DEFAULT_CHAT_ARGS },
       prompt: {
         prev_run_max_chars: 6000,
@@ -26,6 +29,8 @@ describe("configSchema", () => {
         template: ".codex-autorunner/prompt.txt",
       },
       runner: {
+        agent: "codex",
+        fallback_agent: null,
         sleep_seconds: 5,
         stop_after_runs: null,
         max_wallclock_seconds: null,

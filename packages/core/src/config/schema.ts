@@ -14,6 +14,8 @@ import type { ConfigSpec, KeySpec, KeysSpec, ObjectListKey } from "./spec-types.
 export {
   type Config,
   DEFAULT_CHAT_ARGS,
+  DEFAULT_CLAUDE_ARGS,
+  DEFAULT_CLAUDE_CHAT_ARGS,
   DEFAULT_CODEX_ARGS,
   EXTRA_NAME_PATTERN,
   type ExtraDocConfig,

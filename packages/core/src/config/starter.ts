@@ -11,6 +11,8 @@ export const SCHEMA_MODELINE_PREFIX = "# yaml-language-server: $schema=";
 export interface StarterOptions {
   /** Path (relative to config.yml) or URL of the JSON Schema, written as the first line's modeline. */
   schema?: string;
+  /** Values written instead of the defaults, by `section.key` (`car init --agent claude`: runner.agent). */
+  values?: Readonly<Record<string, unknown>>;
 }
 
 /** Comment lines wrap at this width (the hand-written starter used up to 104 characters). */
@@ -41,8 +43,8 @@ interface KeyLines {
   trailing?: string;
 }
 
-function keyLines(name: string, key: KeySpec): KeyLines {
-  const line = `  ${key.commented ? "# " : ""}${name}: ${valueText(key.default)}`;
+function keyLines(name: string, key: KeySpec, value: unknown): KeyLines {
+  const line = `  ${key.commented ? "# " : ""}${name}: ${valueText(value)}`;
   const hint = key.hint ?? "";
   if (key.example === undefined) {
     if (hint !== "" && !hint.includes("\n") && line.length + 4 + hint.length <= WIDTH) {
@@ -61,7 +63,7 @@ function keyLines(name: string, key: KeySpec): KeyLines {
   };
 }
 
-/** The starter config.yml for a spec: parses back to the spec's defaults. */
+/** The starter config.yml for a spec: parses back to the spec's defaults (and `options.values`). */
 export function renderStarterConfig(spec: ConfigSpec, options: StarterOptions = {}): string {
   const out: string[] = [];
   if (options.schema !== undefined) out.push(`${SCHEMA_MODELINE_PREFIX}${options.schema}`);
@@ -71,7 +73,11 @@ export function renderStarterConfig(spec: ConfigSpec, options: StarterOptions = 
   );
   for (const [sectionName, section] of Object.entries(spec)) {
     out.push("", ...(section.hint ? commentLines(section.hint, "") : []), `${sectionName}:`);
-    const keys = Object.entries(section.keys).map(([name, key]) => keyLines(name, key));
+    const keys = Object.entries(section.keys).map(([name, key]) => {
+      const path = `${sectionName}.${name}`;
+      const values = options.values ?? {};
+      return keyLines(name, key, Object.hasOwn(values, path) ? values[path] : key.default);
+    });
     // Comments beside keys line up within a section.
     const column = Math.max(0, ...keys.filter((k) => k.trailing).map((k) => k.line.length));
     for (const k of keys) {

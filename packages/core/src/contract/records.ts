@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AGENT_NAMES } from "../agents/names.js";
 
 /**
  * The on-disk records as the API sends them (types.ts has the same shapes as interfaces; the
@@ -8,6 +9,9 @@ import { z } from "zod";
 
 const count = z.number().int().min(0);
 const int = z.number().int();
+
+/** `codex` or `claude` (agents/names.ts). */
+export const agentNameSchema = z.enum(AGENT_NAMES);
 
 export const runnerStatusSchema = z.enum(["idle", "running", "waiting", "waiting_input", "error"]);
 
@@ -90,10 +94,16 @@ export const runRecordSchema = z.strictObject({
   todo_before: todoCountsSchema,
   todo_after: todoCountsSchema.nullable(),
   backend: z.string(),
+  /** The agent that ran (its last attempt): `codex` or `claude`. */
+  agent: agentNameSchema,
+  /** The primary agent this run left for `runner.fallback_agent` while the primary sat out a usage limit. */
+  fallback_from: agentNameSchema.nullable(),
   attempts: int.min(1),
   thread_id: z.string().nullable(),
   final_message: z.string().nullable(),
   usage: tokenUsageSchema.nullable(),
+  /** What the agent says the run cost in US dollars (Claude Code's total_cost_usd); null: not reported. */
+  cost_usd: z.number().min(0).nullable(),
   commands: z.array(z.strictObject({ command: z.string(), exit_code: int.nullable() })),
   files_changed: z.array(z.string()),
   commit: z.strictObject({ ok: z.boolean(), sha: z.string().nullable(), message: z.string() }).nullable(),

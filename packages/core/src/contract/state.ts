@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { WAITING_REASONS } from "../limits/waiting.js";
-import { lockInfoSchema, runnerStatusSchema, runRecordSchema, tokenUsageSchema } from "./records.js";
+import {
+  agentNameSchema,
+  lockInfoSchema,
+  runnerStatusSchema,
+  runRecordSchema,
+  tokenUsageSchema,
+} from "./records.js";
 
 const int = z.number().int();
 const count = int.min(0);
@@ -105,6 +111,19 @@ export const stateBodySchema = z.strictObject({
     .nullable(),
   /** Tokens of the last run and summed over every run (codex --json backend), null when unknown. */
   tokens: z.strictObject({ last_run: tokenUsageSchema.nullable(), total: tokenUsageSchema.nullable() }),
+  /** Cost in US dollars of the last run and summed over every run, as the agent reports it (Claude Code). */
+  cost_usd: z.strictObject({ last_run: z.number().min(0).nullable(), total: z.number().min(0).nullable() }),
+  /**
+   * The agents: runner.agent (`primary`), runner.fallback_agent (`fallback`, null: none), the one the next
+   * run goes to (`next`: the fallback while the primary sits out a usage limit), and the limits in force.
+   * The run in flight names its agent in `last_run.agent`.
+   */
+  agents: z.strictObject({
+    primary: agentNameSchema,
+    fallback: agentNameSchema.nullable(),
+    next: agentNameSchema,
+    limits: z.array(z.strictObject({ agent: agentNameSchema, until: z.string(), message: z.string() })),
+  }),
   /**
    * Why config.yml could not be used (`car status` still reports when it is broken; state, lock and
    * runs are at fixed paths, the TODO is not read). Null when it is fine.
@@ -147,6 +166,8 @@ export function emptyStateBody(root: string, patch: Partial<StateBody> = {}): St
     last_run: null,
     last_verify: null,
     tokens: { last_run: null, total: null },
+    cost_usd: { last_run: null, total: null },
+    agents: { primary: "codex", fallback: null, next: "codex", limits: [] },
     config_error: null,
     ...patch,
   };

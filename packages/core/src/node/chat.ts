@@ -7,7 +7,7 @@ import { CarError, isCarError } from "../errors.js";
 import { formatTimestamp } from "../log/format.js";
 import { buildChatPrompt, type PromptDoc } from "../prompt/template.js";
 import type { LogStream } from "../types.js";
-import { selectBackend } from "./agent/select.js";
+import { agentDefinition } from "./agent/agents.js";
 import { exitCodeOf, spawnAgent } from "./agent/spawn.js";
 import { loadConfig } from "./config-io.js";
 import { readDoc } from "./docs.js";
@@ -84,14 +84,15 @@ export async function runChat(root: string, options: ChatOptions): Promise<ChatR
       writes = writes.then(() => log.appendFile(text)).catch(() => {});
     };
 
-    const args = config.chat.args;
-    const backend = selectBackend(args);
+    // The loop's agent answers (runner.agent), with its read-only chat arguments.
+    const { binary, args } = agentDefinition(config.runner.agent).command(config, "chat");
+    const backend = agentDefinition(config.runner.agent).backend(args);
     const parser = backend.createParser({ cwd: root });
     const output: string[] = [];
     if (options.signal?.aborted)
       throw new CarError("INVALID_ARGUMENT", "The chat was cancelled before it started.");
     const agent = await spawnAgent({
-      binary: config.codex.binary,
+      binary,
       args,
       cwd: root,
       env: options.env ?? process.env,

@@ -119,6 +119,81 @@ describe("runDoctor", () => {
     expect(byName(r, "agent version")).toMatchObject({ ok: true, detail: "fake-agent 1.2.3" });
   });
 
+  describe("the selected agents (runner.agent, runner.fallback_agent)", () => {
+    const savedPath = process.env.PATH;
+    let binDir: string | null = null;
+    afterEach(async () => {
+      process.env.PATH = savedPath;
+      if (binDir) await fsp.rm(binDir, { recursive: true, force: true });
+      binDir = null;
+    });
+    /** A `claude` on PATH that prints what Claude Code 2.1.332's --version prints. */
+    async function fakeClaudeOnPath(): Promise<string> {
+      binDir = await fsp.mkdtemp(join(tmpdir(), "car-doctor-bin-"));
+      const bin = join(binDir, "claude");
+      await fsp.writeFile(bin, "#!/bin/sh\necho '2.1.332 (Claude Code)'\n", { mode: 0o755 });
+      process.env.PATH = `${binDir}:${savedPath ?? ""}`;
+      return bin;
+    }
+
+    it("claude with codex as fallback: both checked, claude first, codex under its old names", async () => {
+      const bin = await fakeClaudeOnPath();
+      repo = await makeTestRepo({ runner: "  agent: claude\n  fallback_agent: codex" });
+      const r = await runDoctor(repo.root, { isRoot: false, versionTimeoutMs: 10_000 });
+      expect(r.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(byName(r, "claude binary")?.detail).toBe(bin);
+      expect(byName(r, "claude version")).toMatchObject({ ok: true, detail: "2.1.332 (Claude Code)" });
+      expect(byName(r, "claude permissions")).toMatchObject({ ok: true });
+      expect(byName(r, "agent binary")?.detail).toBe(process.execPath);
+      expect(byName(r, "agent version")?.detail).toBe(process.version);
+      const names = r.checks.map((c) => c.name);
+      expect(names.indexOf("claude version")).toBeLessThan(names.indexOf("agent binary"));
+    });
+
+    it("as root, bypassPermissions without IS_SANDBOX=1 fails and says how to allow it", async () => {
+      await fakeClaudeOnPath();
+      repo = await makeTestRepo({ runner: "  agent: claude" });
+      const refused = await runDoctor(repo.root, { isRoot: true, env: {} });
+      expect(refused.ok).toBe(false);
+      const check = byName(refused, "claude permissions");
+      expect(check?.ok).toBe(false);
+      expect(check?.detail).toContain("IS_SANDBOX=1");
+      expect(check?.detail).toContain("bypassPermissions");
+      // codex is not selected: none of its checks.
+      expect(byName(refused, "agent binary")).toBeUndefined();
+
+      const sandboxed = await runDoctor(repo.root, { isRoot: true, env: { IS_SANDBOX: "1" } });
+      expect(sandboxed.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(byName(sandboxed, "claude permissions")?.detail).toContain("running as root");
+
+      // Args that do not bypass permissions (e.g. plan mode) run as root without it.
+      const cfg = await fsp.readFile(carPaths(repo.root).config, "utf8");
+      await fsp.writeFile(
+        carPaths(repo.root).config,
+        `${cfg}claude:\n  args: ["-p", "--permission-mode", "plan"]\n`,
+      );
+      expect(byName(await runDoctor(repo.root, { isRoot: true, env: {} }), "claude permissions")?.ok).toBe(
+        true,
+      );
+    });
+
+    it("a missing claude names claude.binary and the npm package; a fallback equal to the agent adds nothing", async () => {
+      repo = await makeTestRepo({
+        runner: "  agent: claude\n  fallback_agent: claude",
+        extraYaml: 'claude:\n  binary: "no-such-claude-xyz"',
+      });
+      const r = await runDoctor(repo.root, { isRoot: false });
+      expect(r.ok).toBe(false);
+      const check = byName(r, "claude binary");
+      expect(check?.ok).toBe(false);
+      expect(check?.detail).toContain('"no-such-claude-xyz" not found');
+      expect(check?.detail).toContain("claude.binary");
+      expect(check?.detail).toContain("npm install -g @anthropic-ai/claude-code");
+      expect(byName(r, "claude version")).toBeUndefined();
+      expect(r.checks.filter((c) => c.name.startsWith("agent "))).toEqual([]);
+    });
+  });
+
   it("warns (without failing) when git tracks a config.yml holding server.auth_token", async () => {
     repo = await makeTestRepo();
     const paths = carPaths(repo.root);

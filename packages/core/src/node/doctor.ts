@@ -1,12 +1,15 @@
 import { constants as fsConstants, promises as fsp } from "node:fs";
 import { delimiter, isAbsolute, join, relative, resolve } from "node:path";
+import { usableFallback } from "../agents/choose.js";
 import { configHoldsAuthToken } from "../config/literal-token.js";
 import type { Config } from "../config/schema.js";
 import { type Env, resolveTargets } from "../notify/resolve.js";
 import { findUnknownPlaceholders } from "../prompt/template.js";
 import { countTodo } from "../todo/parse.js";
 import type { RunnerState } from "../types.js";
+import { agentDefinition } from "./agent/agents.js";
 import { probeCodex } from "./agent/codex-probe.js";
+import type { AgentDefinition } from "./agent/definition.js";
 import { runQuick } from "./agent/run-quick.js";
 import { CONFIG_FILE, loadConfig } from "./config-io.js";
 import { CONFIG_SCHEMA_FILE, referencesSchemaCopy, syncConfigSchema } from "./config-schema-file.js";
@@ -27,8 +30,10 @@ export interface DoctorCheck {
 export interface DoctorOptions {
   /** How long `<agent> --version` (and `exec --help`) may take (default 5 s). */
   versionTimeoutMs?: number;
-  /** Where notification secrets (`*_env`) are looked up; default process.env. */
+  /** The environment the checks assume (notification secrets `*_env`, IS_SANDBOX); default process.env. */
   env?: Env;
+  /** Whether the agent will run as root (Claude Code refuses to bypass permissions then); default: this process's uid is 0. */
+  isRoot?: boolean;
 }
 
 export interface DoctorReport {
@@ -113,36 +118,12 @@ export async function runDoctor(start: string, options: DoctorOptions = {}): Pro
     );
   }
 
-  const binary = config.codex.binary;
-  const found = await whichBinary(binary, root);
-  if (!found) {
-    add(
-      "agent binary",
-      false,
-      `"${binary}" not found on PATH or not executable (set codex.binary in config.yml)`,
-    );
-  } else {
-    add("agent binary", true, found);
-    if (config.codex.args.includes("--json")) {
-      const probe = await probeCodex(found, { timeoutMs: versionTimeoutMs });
-      add(
-        "agent version",
-        probe.error === null,
-        probe.error ?? `${binary} ${probe.version ?? "(version unknown)"}`,
-      );
-      if (probe.error === null) {
-        add(
-          "agent --json support",
-          probe.jsonSupported,
-          probe.jsonSupported
-            ? "`exec --json` available"
-            : "`exec --help` does not mention --json: upgrade codex or drop --json from codex.args",
-        );
-      }
-    } else {
-      const v = await versionOf(found, versionTimeoutMs);
-      add("agent version", v.ok, v.detail);
-    }
+  const isRoot = options.isRoot ?? process.getuid?.() === 0;
+  const env = options.env ?? process.env;
+  // The agents runs can go to: runner.agent, then runner.fallback_agent (when it is another).
+  const fallback = usableFallback(config.runner.agent, config.runner.fallback_agent);
+  for (const name of fallback === null ? [config.runner.agent] : [config.runner.agent, fallback]) {
+    await checkAgent(agentDefinition(name), config, root, { versionTimeoutMs, env, isRoot }, add);
   }
 
   const lock = await lockStatus(paths.lock);
@@ -158,8 +139,68 @@ export async function runDoctor(start: string, options: DoctorOptions = {}): Pro
   } catch (err) {
     add("state", false, (err as Error).message);
   }
-  checkNotify(config, state, options.env ?? process.env, add);
+  checkNotify(config, state, env, add);
   return report(root);
+}
+
+type AddCheck = (name: string, ok: boolean, detail: string, warn?: boolean) => void;
+
+/**
+ * One agent's program: found (else which config key to set and which npm package installs it), its
+ * version, and what in this environment would stop it. Codex's checks keep the names they had before
+ * there was a choice of agent ("agent binary", …: scripts read them); any other agent's are named
+ * after it ("claude binary", "claude version", "claude permissions").
+ */
+async function checkAgent(
+  agent: AgentDefinition,
+  config: Config,
+  root: string,
+  o: { versionTimeoutMs: number; env: Env; isRoot: boolean },
+  add: AddCheck,
+): Promise<void> {
+  const label = agent.name === "codex" ? "agent" : agent.name;
+  const { binary, args } = agent.command(config, "run");
+  const found = await whichBinary(binary, root);
+  if (!found) {
+    add(
+      `${label} binary`,
+      false,
+      `"${binary}" not found on PATH or not executable (set ${agent.section}.binary in config.yml, ` +
+        `or install it: npm install -g ${agent.npmPackage})`,
+    );
+  } else {
+    add(`${label} binary`, true, found);
+    if (agent.name === "codex" && args.includes("--json")) {
+      const probe = await probeCodex(found, { timeoutMs: o.versionTimeoutMs });
+      add(
+        `${label} version`,
+        probe.error === null,
+        probe.error ?? `${binary} ${probe.version ?? "(version unknown)"}`,
+      );
+      if (probe.error === null) {
+        add(
+          `${label} --json support`,
+          probe.jsonSupported,
+          probe.jsonSupported
+            ? "`exec --json` available"
+            : "`exec --help` does not mention --json: upgrade codex or drop --json from codex.args",
+        );
+      }
+    } else {
+      const v = await versionOf(found, o.versionTimeoutMs);
+      add(`${label} version`, v.ok, v.detail);
+    }
+  }
+  if (agent.environmentProblems) {
+    const problems = agent.environmentProblems(args, o.env, o.isRoot);
+    add(
+      `${label} permissions`,
+      problems.length === 0,
+      problems.length === 0
+        ? `nothing here stops ${agent.section}.args (running as ${o.isRoot ? "root" : "non-root"})`
+        : problems.join("; "),
+    );
+  }
 }
 
 /**
@@ -167,12 +208,7 @@ export async function runDoctor(start: string, options: DoctorOptions = {}): Pro
  * target's `*_env` secrets in this environment (the error names the variable, never a value; no URL is
  * shown: it can be a credential), and the last delivery that failed.
  */
-function checkNotify(
-  config: Config,
-  state: RunnerState | null,
-  env: Env,
-  add: (name: string, ok: boolean, detail: string, warn?: boolean) => void,
-): void {
+function checkNotify(config: Config, state: RunnerState | null, env: Env, add: AddCheck): void {
   for (const r of resolveTargets(config.notify.targets, env)) {
     if (r.ok)
       add(
@@ -194,10 +230,7 @@ function checkNotify(
 }
 
 /** config.yml points editors at the schema copy: keep it that of this version of car. */
-async function checkSchemaCopy(
-  dir: string,
-  add: (name: string, ok: boolean, detail: string, warn?: boolean) => void,
-): Promise<void> {
+async function checkSchemaCopy(dir: string, add: AddCheck): Promise<void> {
   const rel = `${CAR_DIR}/${CONFIG_SCHEMA_FILE}`;
   try {
     const r = await syncConfigSchema(dir);

@@ -118,6 +118,23 @@ describe("initRepo", () => {
     expect((await loadConfig(dir)).config.runner.sleep_seconds).toBe(5);
   });
 
+  it("with an agent writes the starter for it (runner.agent), the rest as the default starter", async () => {
+    await initRepo(dir, { gitInit: true, agent: "claude" });
+    const paths = carPaths(dir);
+    const text = await fsp.readFile(paths.config, "utf8");
+    expect(text).toMatch(/^ {2}agent: "claude"/m);
+    const { config } = await loadConfig(dir);
+    expect(config.runner.agent).toBe("claude");
+    expect(config.runner.fallback_agent).toBeNull();
+    // Without one: the spec's default, and the only line that differs is runner.agent's.
+    const codex = await initRepo(dir, { force: true });
+    expect(codex.created).toContain(".codex-autorunner/config.yml");
+    const plain = await fsp.readFile(paths.config, "utf8");
+    expect((await loadConfig(dir)).config.runner.agent).toBe("codex");
+    const differing = text.split("\n").filter((line, i) => line !== plain.split("\n")[i]);
+    expect(differing).toEqual([expect.stringMatching(/^ {2}agent: "claude"/)]);
+  });
+
   it("inits at the git root when given a subfolder", async () => {
     execFileSync("git", ["init", "--quiet"], { cwd: dir });
     await fsp.mkdir(join(dir, "sub"));

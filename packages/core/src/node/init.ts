@@ -1,5 +1,6 @@
 import { promises as fsp } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import type { AgentName } from "../agents/names.js";
 import { renderDefaultConfigYaml } from "../config/parse.js";
 import { DEFAULT_CONFIG } from "../config/schema.js";
 import { CarError, isCarError } from "../errors.js";
@@ -15,6 +16,8 @@ export interface InitOptions {
   force?: boolean;
   /** Run `git init` when the folder is not in a git repository. */
   gitInit?: boolean;
+  /** The agent the starter config runs (`runner.agent`); default: the spec's default (codex). */
+  agent?: AgentName;
 }
 
 export interface InitResult {
@@ -122,7 +125,10 @@ export async function initRepo(path: string, options: InitOptions = {}): Promise
   const files: Array<{ path: string; content: string; replaceable: boolean }> = [
     {
       path: paths.config,
-      content: renderDefaultConfigYaml({ schema: CONFIG_SCHEMA_REF }),
+      content: renderDefaultConfigYaml({
+        schema: CONFIG_SCHEMA_REF,
+        ...(options.agent !== undefined ? { values: { "runner.agent": options.agent } } : {}),
+      }),
       replaceable: true,
     },
     { path: paths.state, content: serializeState(initialState()), replaceable: true },

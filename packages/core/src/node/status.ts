@@ -1,5 +1,6 @@
 import { existsSync, promises as fsp } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { agentsView } from "../agents/choose.js";
 import type { Config } from "../config/schema.js";
 import type { StateBody, TodoEntry } from "../contract/state.js";
 import { type CarError, isCarError } from "../errors.js";
@@ -166,6 +167,8 @@ export async function getStatus(root: string, options: StatusOptions = {}): Prom
     last_run: lastRun,
     last_verify: state.last_verify ?? null,
     tokens: { last_run: lastRun?.usage ?? null, total: state.tokens_total ?? null },
+    cost_usd: { last_run: lastRun?.cost_usd ?? null, total: state.cost_total_usd ?? null },
+    agents: agentsView(config?.runner ?? null, state.agent_limits, new Date()),
     config_error: configError ? configError.message : null,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AgentName } from "../agents/names.js";
 import { runCheckpointsSchema } from "../checkpoint/record-schema.js";
 import { runRecordSchema as contractRunRecordSchema } from "../contract/records.js";
 import { CarError } from "../errors.js";
@@ -17,6 +18,7 @@ export function newRunRecord(opts: {
   startedAt?: At;
   todoBefore: TodoCounts;
   backend: string;
+  agent?: AgentName;
   attempts?: number;
 }): RunRecord {
   return {
@@ -30,10 +32,13 @@ export function newRunRecord(opts: {
     todo_before: { outstanding: opts.todoBefore.outstanding, done: opts.todoBefore.done },
     todo_after: null,
     backend: opts.backend,
+    agent: opts.agent ?? "codex",
+    fallback_from: null,
     attempts: opts.attempts ?? 1,
     thread_id: null,
     final_message: null,
     usage: null,
+    cost_usd: null,
     commands: [],
     files_changed: [],
     commit: null,
@@ -151,10 +156,14 @@ const runRecordSchema = z.looseObject({
   todo_before: todoCounts,
   todo_after: todoCounts.nullable().default(null),
   backend: strict.backend.default("plain"),
+  // Records from before issue 15: only Codex ran.
+  agent: strict.agent.default("codex"),
+  fallback_from: strict.fallback_from.default(null),
   attempts: strict.attempts.default(1),
   thread_id: strict.thread_id.default(null),
   final_message: strict.final_message.default(null),
   usage: usage.nullable().default(null),
+  cost_usd: strict.cost_usd.default(null),
   commands: z
     .array(z.looseObject({ command: z.string(), exit_code: z.number().int().nullable() }))
     .default([]),

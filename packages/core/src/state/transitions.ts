@@ -1,3 +1,4 @@
+import { isAgentName } from "../agents/names.js";
 import { CarError } from "../errors.js";
 import { parseWaiting, type Waiting } from "../limits/waiting.js";
 import { formatTimestamp } from "../log/format.js";
@@ -109,6 +110,19 @@ export function parseState(text: string, file: string): RunnerState {
     "{target, event, error, at} or null",
   );
   check("tokens_total", (v) => typeof v === "object" && !Array.isArray(v), "token totals or null");
+  check("cost_total_usd", (v) => typeof v === "number" && Number.isFinite(v) && v >= 0, "a cost ≥ 0 or null");
+  check(
+    "agent_limits",
+    (v) =>
+      fields(v, (o) =>
+        Object.entries(o).every(
+          ([agent, l]) =>
+            isAgentName(agent) &&
+            fields(l, (e) => typeof e.until === "string" && typeof e.message === "string"),
+        ),
+      ),
+    "{<agent>: {until, message}} or null",
+  );
   check(
     "last_verify",
     (v) => {

@@ -1,6 +1,8 @@
 import { useState } from "preact/hooks";
+import { agentLimitTexts, currentAgent, spendText } from "../agents/view.js";
 import { describeError } from "../api/errors.js";
 import { api } from "../api/instance.js";
+import type { StateResponse } from "../api/types.js";
 import { verifyVerdict } from "../changes/summary.js";
 import { formatDateTime } from "../format.js";
 import { refreshState, useLive } from "../live.js";
@@ -158,6 +160,7 @@ export function DashboardView() {
                 )}
               </dd>
             </div>
+            {s && <AgentFacts state={s} />}
             <div>
               <dt>Runner PID</dt>
               <dd data-testid="runner-pid">
@@ -326,6 +329,43 @@ function startedText(what: string, r: { pid: number | null; queued: { position: 
 function sentence(text: string): string {
   const t = text.trim();
   return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? "" : ".");
+}
+
+/** Who runs (the fallback noted), the agents' usage limits, and tokens and cost of the last run and all runs. */
+function AgentFacts({ state }: { state: StateResponse }) {
+  const a = currentAgent(state);
+  const limits = agentLimitTexts(state, Date.now());
+  const last = spendText(state.tokens.last_run, state.cost_usd.last_run);
+  const total = spendText(state.tokens.total, state.cost_usd.total);
+  return (
+    <>
+      <div>
+        <dt>{a.inFlight ? "Agent" : "Next agent"}</dt>
+        <dd data-testid="agent">
+          {a.agent}{" "}
+          {a.fallbackFrom && (
+            <span class="tag tag-warn" title={`${a.fallbackFrom} sits out a usage limit`}>
+              fallback
+            </span>
+          )}
+          {limits.map((l) => (
+            <div key={l.text} class="text-warn small" data-testid="agent-limit" title={l.message}>
+              {l.text}
+            </div>
+          ))}
+        </dd>
+      </div>
+      {(last || total) && (
+        <div>
+          <dt>Usage</dt>
+          <dd data-testid="usage">
+            {last && <div>last run: {last}</div>}
+            {total && <div>total: {total}</div>}
+          </dd>
+        </div>
+      )}
+    </>
+  );
 }
 
 /** The last verification's verdict, worded and coloured as on the runs list. */

@@ -1,5 +1,6 @@
 import type { RouteResponse, RunRecord } from "@codex-autorunner/core";
 import { useEffect, useState } from "preact/hooks";
+import { runAgentText, spendText } from "../agents/view.js";
 import { ApiError, describeError } from "../api/errors.js";
 import { api } from "../api/instance.js";
 import { DiffView } from "../changes/diff.js";
@@ -82,6 +83,7 @@ function RunFacts({ r }: { r: RunRecord }) {
   const o = outcomeLabel(r);
   const v = verifyVerdict(r.verify);
   const failed = r.verify?.commands.find((c) => !c.passed);
+  const spend = spendText(r.usage, r.cost_usd);
   return (
     <div class="card">
       <dl class="facts">
@@ -111,6 +113,16 @@ function RunFacts({ r }: { r: RunRecord }) {
           <dt>Changes</dt>
           <dd data-testid="run-changes">{changesSummary(r.checkpoints)}</dd>
         </div>
+        <div>
+          <dt>Agent</dt>
+          <dd data-testid="run-agent">{runAgentText(r)}</dd>
+        </div>
+        {spend && (
+          <div>
+            <dt>Usage</dt>
+            <dd data-testid="run-usage">{spend}</dd>
+          </div>
+        )}
         {r.limit_wait_ms > 0 && (
           <div>
             <dt>Limit wait</dt>

@@ -1,9 +1,10 @@
 import type { RunRecord } from "@codex-autorunner/core";
 import { useEffect, useState } from "preact/hooks";
+import { runAgentText, spendText } from "../agents/view.js";
 import { describeError } from "../api/errors.js";
 import { api } from "../api/instance.js";
 import { changesSummary, verifyVerdict } from "../changes/summary.js";
-import { formatCount, formatDateTime, formatDuration, todoDelta } from "../format.js";
+import { formatDateTime, formatDuration, todoDelta } from "../format.js";
 import { useLive } from "../live.js";
 import { href } from "../router.js";
 import { Banner } from "../ui/banner.js";
@@ -81,7 +82,15 @@ export function RunsView() {
               <th scope="col" title="TODO items ticked during the run">
                 TODO
               </th>
-              <th scope="col">Tokens</th>
+              <th
+                scope="col"
+                title="The agent that ran it (a fallback stands in while the primary is usage-limited)"
+              >
+                Agent
+              </th>
+              <th scope="col" title="Tokens, and the cost when the agent reports it">
+                Usage
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -117,8 +126,11 @@ export function RunsView() {
                     {changesSummary(r.checkpoints)}
                   </td>
                   <td data-label="TODO">{todoDelta(r.todo_before, r.todo_after)}</td>
-                  <td data-label="Tokens" title={r.usage ? `${r.usage.total_tokens} tokens` : "not reported"}>
-                    {formatCount(r.usage?.total_tokens)}
+                  <td data-label="Agent" data-testid="run-agent">
+                    {runAgentText(r)}
+                  </td>
+                  <td data-label="Usage" title={r.usage ? `${r.usage.total_tokens} tokens` : "not reported"}>
+                    {spendText(r.usage, r.cost_usd) ?? "—"}
                   </td>
                 </tr>
               );

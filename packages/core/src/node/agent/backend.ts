@@ -3,8 +3,8 @@ import type { LogStream, TokenUsage } from "../../types.js";
 /**
  * Seam between the loop engine and what an agent prints. The engine spawns the process and feeds
  * every raw output line to a parser; the parser decides what goes in the human log and what is
- * learnt about the run. `plain` passes lines through; `codex-json` (codex exec --json) turns
- * JSONL events into readable lines and a summary.
+ * learnt about the run. `plain` passes lines through; `codex-json` (codex exec --json) and
+ * `claude-json` (claude -p --output-format stream-json) turn JSONL events into readable lines and a summary.
  */
 export type FailureKind = "transient" | "rate_limit" | "fatal";
 
@@ -23,6 +23,8 @@ export interface AgentRunSummary {
   usage: TokenUsage | null;
   commands: Array<{ command: string; exit_code: number | null }>;
   files_changed: string[];
+  /** What the run cost in USD, when the agent says (Claude Code); null or absent otherwise. */
+  cost_usd?: number | null;
 }
 
 export interface RunOutputParser {
@@ -42,7 +44,7 @@ export interface RunOutputParser {
 }
 
 export interface AgentBackend {
-  readonly name: "plain" | "codex-json";
+  readonly name: "plain" | "codex-json" | "claude-json";
   /** Whether raw stdout lines should also be kept verbatim in runs/<id>.jsonl. */
   readonly keepsRawEvents: boolean;
   /** `cwd` (the repo root) lets a backend report changed files relative to the repo. */

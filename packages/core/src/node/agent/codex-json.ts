@@ -11,7 +11,7 @@ import type { LogStream } from "../../types.js";
 import type { AgentBackend, AgentFailure, AgentRunSummary, RunOutputParser } from "./backend.js";
 
 // Output that means the connection to the model dropped (worth a retry) rather than a bad setup.
-const DROPPED_STREAM =
+export const DROPPED_STREAM =
   /stream disconnected|disconnected before completion|error sending request|connection (?:reset|refused|closed)|reconnecting|broken pipe|timed? ?out/i;
 
 export interface CodexJsonParserOptions {

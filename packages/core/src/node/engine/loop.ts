@@ -1,5 +1,6 @@
 import { existsSync, promises as fsp } from "node:fs";
 import { basename, relative, resolve } from "node:path";
+import type { AgentName } from "../../agents/names.js";
 import type { Config } from "../../config/schema.js";
 import { CarError } from "../../errors.js";
 import { newWaiting, remainingWait } from "../../limits/waiting.js";
@@ -13,8 +14,8 @@ import type { EngineEvent, LastVerify, LoopStopReason, RunnerState, TokenUsage }
 import { isVerifiedDone } from "../../verify/gate.js";
 import { verifyFailureForPrompt } from "../../verify/prompt.js";
 import { verifyEnabled } from "../../verify/settings.js";
+import { agentDefinition } from "../agent/agents.js";
 import type { AgentBackend } from "../agent/backend.js";
-import { selectBackend } from "../agent/select.js";
 import { RunCheckpoints } from "../checkpoint/around-run.js";
 import { loadConfig } from "../config-io.js";
 import { endLockHolder } from "../control.js";
@@ -57,8 +58,8 @@ export interface LoopOptions {
   env?: NodeJS.ProcessEnv;
   /** Overrides `runner.stop_after_runs` (null = no limit). */
   stopAfterRuns?: number | null;
-  /** Overrides the backend chosen from `codex.args` (tools and tests). */
-  backend?: AgentBackend;
+  /** Overrides the backend each agent's args select (tools and tests): one for all, or one per agent. */
+  backend?: AgentBackend | ((agent: AgentName) => AgentBackend);
 }
 
 export interface LoopResult {
@@ -249,12 +250,18 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
       ? options.stopAfterRuns
       : runner.stop_after_runs;
   const startedAt = Date.now();
-  const backend = options.backend ?? selectBackend(config.codex.args);
+  const override = options.backend;
   const runCtx: RunContext = {
     root: ctx.root,
     paths,
     config,
-    backend,
+    backendFor: (agent, args) =>
+      override === undefined
+        ? agentDefinition(agent).backend(args)
+        : typeof override === "function"
+          ? override(agent)
+          : override,
+    getState: ctx.getState,
     writer: ctx.writer,
     env: options.env ?? process.env,
     signal,
@@ -398,6 +405,9 @@ async function loop(ctx: LoopContext): Promise<LoopResult> {
     await ctx.setState({
       ...finished,
       tokens_total: record.usage ? addUsage(prevTotal, record.usage) : prevTotal,
+      ...(record.cost_usd !== null
+        ? { cost_total_usd: (ctx.getState().cost_total_usd ?? 0) + record.cost_usd }
+        : {}),
       ...(verify && record.verify
         ? {
             last_verify: {

@@ -1,4 +1,6 @@
 import { existsSync } from "node:fs";
+import { chooseAgent, limitedUntil, usableFallback, withAgentLimit } from "../../agents/choose.js";
+import type { AgentName } from "../../agents/names.js";
 import type { Config } from "../../config/schema.js";
 import { CarError, isCarError } from "../../errors.js";
 import { LIMIT_WAIT_CAP_SECONDS, planLimitWait, resetAtFrom } from "../../limits/plan.js";
@@ -11,6 +13,7 @@ import { clipText } from "../../text.js";
 import type { EngineEvent, LogStream, RunnerState, RunOutcome, RunRecord, TodoCounts } from "../../types.js";
 import type { VerifyDecision } from "../../verify/gate.js";
 import { verifyEnabled } from "../../verify/settings.js";
+import { agentDefinition } from "../agent/agents.js";
 import type { AgentBackend, AgentFailure, AgentRunSummary } from "../agent/backend.js";
 import { type AgentExit, type AgentProcess, exitCodeOf, spawnAgent } from "../agent/spawn.js";
 import type { RunCheckpoints } from "../checkpoint/around-run.js";
@@ -33,7 +36,10 @@ export interface RunContext {
   root: string;
   paths: CarPaths;
   config: Config;
-  backend: AgentBackend;
+  /** The reader of an agent's output for its args (agents.ts; tests override it). */
+  backendFor: (agent: AgentName, args: readonly string[]) => AgentBackend;
+  /** state.json as the loop holds it (agent_limits decide which agent runs). */
+  getState: () => RunnerState;
   writer: LogWriter;
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
@@ -107,15 +113,25 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
   const { runId } = input;
   const startedAt = new Date();
   await ctx.writer.startRun(runId);
+  const runner = ctx.config.runner;
+  // The primary agent, or the fallback while the primary sits out a usage limit.
+  const choice = chooseAgent({
+    primary: runner.agent,
+    fallback: runner.fallback_agent,
+    limits: ctx.getState().agent_limits,
+    now: startedAt,
+  });
+  let agent = choice.agent;
   const record: RunRecord = newRunRecord({
     id: runId,
     startedAt,
     todoBefore: input.todoBefore,
-    backend: ctx.backend.name,
+    backend: backendOf(ctx, agent).name,
+    agent,
     attempts: 1,
   });
+  record.fallback_from = choice.fallbackFrom;
 
-  const runner = ctx.config.runner;
   const maxRetries = runner.max_retries;
   let failure: AgentFailure | null = null;
   let exitCode: number | null = null;
@@ -130,13 +146,22 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
     // Inside the try: whatever fails after the start marker, the end marker is still written.
     await writeRunRecord(ctx.paths, record);
     await input.checkpoints?.takeBefore();
+    if (choice.fallbackFrom !== null) {
+      const limit = ctx.getState().agent_limits?.[choice.fallbackFrom];
+      await logCar(
+        ctx,
+        runId,
+        "stderr",
+        `[car] ${choice.fallbackFrom} sits out a usage limit until ${limit?.until ?? "?"}: run ${runId} goes to ${agent}`,
+      );
+    }
     // Retries count transient failures only; usage/rate limits are waits (limitWaits), never retries.
     let retries = 0;
     let limitWaits = 0;
     for (let attempt = 1; ; attempt++) {
       record.attempts = attempt;
       ctx.emit({ type: "run.started", runId, at: isoSeconds(new Date()), attempt, todo: input.todoBefore });
-      const a = await runAttempt(ctx, runId, input.prompt, input.marker);
+      const a = await runAttempt(ctx, runId, input.prompt, input.marker, agent);
       exitCode = exitCodeOf(a.exit);
       record.exit_code = exitCode;
       record.signal = a.exit.signal;
@@ -168,8 +193,22 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
 
       // Keep runs/<id>.json current while waiting (status shows the attempts so far).
       if (failure.kind === "rate_limit") {
+        // With a fallback agent the run goes on with the other one instead of waiting (when it is free).
+        const other = await otherAgentOnLimit(ctx, runId, agent, failure);
+        let waitFor = failure;
+        if (other !== null) {
+          agent = other.agent;
+          record.agent = agent;
+          record.backend = backendOf(ctx, agent).name;
+          record.fallback_from = agent === runner.agent ? null : runner.agent;
+          if (other.limit === null) {
+            await writeRunRecord(ctx.paths, { ...record, error: failure.message });
+            continue;
+          }
+          waitFor = other.limit; // both limited: wait for the one that resets first
+        }
         await writeRunRecord(ctx.paths, { ...record, error: failure.message });
-        const waited = await waitOutLimit(ctx, runId, failure, limitWaits++, record);
+        const waited = await waitOutLimit(ctx, runId, waitFor, limitWaits++, record);
         if (waited === "done") continue;
         if (waited === "aborted") {
           aborted = true;
@@ -257,6 +296,63 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
   record.finished_at = isoSeconds(finishedAt);
   record.duration_ms = finishedAt.getTime() - startedAt.getTime();
   return { record, failure, exitCode, aborted, error, verify, stopped, limitExhausted };
+}
+
+function backendOf(ctx: RunContext, agent: AgentName): AgentBackend {
+  return ctx.backendFor(agent, agentDefinition(agent).command(ctx.config, "run").args);
+}
+
+/**
+ * `agent` hit a usage limit and runner.fallback_agent is set: note the limit in state.json
+ * (`agent_limits`, shown by status) and name the agent to go on with: the other one, free now
+ * (`limit: null`), or the one whose limit ends first (`limit`: what to wait for). Null: no fallback,
+ * or `agent` itself is the one to wait for (the usual limit wait follows).
+ */
+async function otherAgentOnLimit(
+  ctx: RunContext,
+  runId: number,
+  agent: AgentName,
+  failure: AgentFailure,
+): Promise<{ agent: AgentName; limit: AgentFailure | null } | null> {
+  const runner = ctx.config.runner;
+  const fallback = usableFallback(runner.agent, runner.fallback_agent);
+  if (fallback === null) return null;
+  const now = new Date();
+  // The reset time the agent gave, else one backoff step: the limit is tried again after it.
+  const plan = planLimitWait({
+    resetAt: resetAtFrom(failure.retryAfterMs, now),
+    now,
+    attempt: 0,
+    baseSeconds: runner.limit_wait_seconds,
+    capSeconds: LIMIT_WAIT_CAP_SECONDS,
+    budgetSeconds: null,
+    waitedSoFarMs: 0,
+  });
+  // Whole seconds, rounded up: the agent is never tried before the reset it gave.
+  const until = new Date(Math.ceil((plan.exhausted ? now : plan.until).getTime() / 1000) * 1000);
+  const limits = withAgentLimit(
+    ctx.getState().agent_limits,
+    agent,
+    { until: isoSeconds(until), message: failure.message },
+    now,
+  );
+  await ctx.setState({ agent_limits: limits });
+  const next = chooseAgent({ primary: runner.agent, fallback, limits, now }).agent;
+  if (next === agent) return null;
+  const nextUntil = limitedUntil(limits, next, now);
+  await logCar(
+    ctx,
+    runId,
+    "stderr",
+    `[car] ${agent}: usage limit until ${isoSeconds(until)} (${failure.message}); run ${runId} goes on with ${next}` +
+      (nextUntil !== null ? ` once its own limit ends at ${isoSeconds(nextUntil)}` : ""),
+  );
+  if (nextUntil === null) return { agent: next, limit: null };
+  const message = limits[next]?.message ?? "usage limit";
+  return {
+    agent: next,
+    limit: { kind: "rate_limit", message, retryAfterMs: nextUntil.getTime() - now.getTime() },
+  };
 }
 
 async function autoCommit(ctx: RunContext, runId: number, record: RunRecord): Promise<void> {
@@ -416,9 +512,12 @@ async function runAttempt(
   runId: number,
   prompt: string,
   marker: string | undefined,
+  agentName: AgentName,
 ): Promise<AttemptResult> {
-  const { config, backend, writer } = ctx;
+  const { config, writer } = ctx;
   const runner = config.runner;
+  const { binary, args } = agentDefinition(agentName).command(config, "run");
+  const backend = ctx.backendFor(agentName, args);
   const parser = backend.createParser({
     cwd: ctx.root,
     // The next prompt takes no more of the final message than this (the log has all of it).
@@ -477,8 +576,8 @@ async function runAttempt(
   let agent: AgentProcess;
   try {
     agent = await spawnAgent({
-      binary: config.codex.binary,
-      args: config.codex.args,
+      binary,
+      args,
       cwd: ctx.root,
       env: ctx.env,
       // Everything the agent starts carries the marker and ends with the run, even if the runner dies.
@@ -591,6 +690,7 @@ function mergeSummary(record: RunRecord, s: AgentRunSummary): void {
   if (s.thread_id) record.thread_id = s.thread_id;
   if (s.final_message !== null) record.final_message = s.final_message;
   if (s.usage) record.usage = addUsage(record.usage, s.usage);
+  if (s.cost_usd !== undefined && s.cost_usd !== null) record.cost_usd = (record.cost_usd ?? 0) + s.cost_usd;
   record.commands.push(...s.commands);
   for (const f of s.files_changed) if (!record.files_changed.includes(f)) record.files_changed.push(f);
 }

@@ -1,0 +1,100 @@
+/**
+ * Backend for `claude -p --output-format stream-json --verbose`: stdout is JSONL events, turned into
+ * readable log lines by the pure accumulator; stderr is logged as is. A run is judged by its result
+ * event first (is_error + api_error_status) and the exit code second: claude exits 1 after an API
+ * error, but a run killed or crashed before its result tells only by the exit and stderr.
+ */
+
+import { createClaudeAccumulator } from "../../agents/claude/events.js";
+import { classifyClaudeFailure, isClaudeConnectionLost } from "../../agents/claude/failure.js";
+import type { LogStream } from "../../types.js";
+import type { AgentBackend, AgentFailure, AgentRunSummary, RunOutputParser } from "./backend.js";
+import { DROPPED_STREAM } from "./codex-json.js";
+
+export interface ClaudeJsonParserOptions {
+  /** Working directory of claude: changed files inside it are reported relative to it. */
+  cwd?: string;
+  /** Keep only the last this many characters of the final message; default: all of it. */
+  finalMessageMaxChars?: number;
+  /** Clock for "resets at …" in a rate limit's message (tests). */
+  now?: () => Date;
+}
+
+export interface ClaudeJsonParser extends RunOutputParser {
+  lines(stream: LogStream, raw: string): Iterable<string>;
+}
+
+export function createClaudeJsonParser(options: ClaudeJsonParserOptions = {}): ClaudeJsonParser {
+  const acc = createClaudeAccumulator({
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.finalMessageMaxChars !== undefined
+      ? { finalMessageMaxChars: options.finalMessageMaxChars }
+      : {}),
+  });
+  const now = options.now ?? (() => new Date());
+  const stderrTail: string[] = [];
+  const lines = (stream: LogStream, raw: string): Iterable<string> => {
+    if (stream === "stderr") {
+      if (raw.trim().length > 0) {
+        stderrTail.push(raw);
+        if (stderrTail.length > 20) stderrTail.shift();
+      }
+      return [raw];
+    }
+    return acc.lines(raw);
+  };
+
+  return {
+    push: (stream, raw) => Array.from(lines(stream, raw)),
+    lines,
+    lastCommand: () => acc.lastCommand(),
+    finish(exit): AgentRunSummary {
+      const s = acc.summary();
+      const apiError = { status: s.api_error_status, apiError: s.api_error };
+      let failure: AgentFailure | null = null;
+      if (s.resultSeen) {
+        if (s.is_error) {
+          const message = s.error ?? "claude reported an error";
+          failure = { message, ...classifyClaudeFailure({ ...apiError, text: message }, now()) };
+        }
+      } else if (exit.code !== 0) {
+        const how = exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal ?? "unknown"}`;
+        const stderr = stderrTail.at(-1)?.trim() ?? null;
+        const detail = s.error ?? stderr;
+        const message = detail ? `claude exited with ${how}: ${detail}` : `claude exited with ${how}`;
+        const hint = stderrTail.join("\n");
+        if (s.error !== null) {
+          // An "API Error: …" message came, then claude died before its result: the error decides.
+          failure = { message, ...classifyClaudeFailure({ ...apiError, text: s.error }, now()) };
+        } else if (DROPPED_STREAM.test(hint) || isClaudeConnectionLost(hint)) {
+          failure = { kind: "transient", message };
+        } else {
+          failure = { kind: "fatal", message };
+        }
+      } else {
+        failure = { kind: "fatal", message: "claude exited without a result" };
+      }
+      return {
+        failure,
+        thread_id: s.thread_id,
+        final_message: s.final_message,
+        usage: s.usage,
+        commands: s.commands,
+        files_changed: s.files_changed,
+        cost_usd: s.cost_usd,
+      };
+    },
+  };
+}
+
+export interface ClaudeJsonBackend extends AgentBackend {
+  createParser(options?: ClaudeJsonParserOptions): ClaudeJsonParser;
+}
+
+export const claudeJsonBackend: ClaudeJsonBackend = {
+  name: "claude-json",
+  keepsRawEvents: true,
+  createParser(options?: ClaudeJsonParserOptions) {
+    return createClaudeJsonParser(options);
+  },
+};
