@@ -90,6 +90,7 @@ export { finishRunRecord, newRunRecord, parseRunRecord } from "./runs/record.js"
 // Files the runner writes: state.json and runs/<id>.json.
 export { type DerivedStatus, deriveStatus, parseState } from "./state/transitions.js";
 export * from "./steer/index.js";
+export { formatUsd } from "./text.js";
 // TODO grammar and edits.
 export { appendTodo, setTodoDone } from "./todo/edit.js";
 export { countTodo, firstOutstanding, parseTodo, type TodoItem } from "./todo/parse.js";

@@ -1,3 +1,4 @@
+import { formatUsd as formatCostUsd } from "@codex-autorunner/core";
 /** Small display helpers: times, durations, counts, money. */
 
 export function formatDateTime(iso: string | null | undefined): string {
@@ -35,7 +36,7 @@ export function formatCount(n: number | null | undefined): string {
 /** "$0.0133" (cents and below keep four decimals), "$1.25" from a dollar up; "—" when unknown. */
 export function formatUsd(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return "—";
-  return `$${n.toFixed(n < 1 ? 4 : 2)}`;
+  return formatCostUsd(n);
 }
 
 /** Items ticked during a run: "+2", "0", "−1"; "—" when unknown. */

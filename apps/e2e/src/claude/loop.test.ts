@@ -85,7 +85,9 @@ describe("car run with the real claude", () => {
     expect(report.agents).toEqual({ primary: "claude", fallback: null, next: "claude", limits: [] });
 
     // Raw stream-json in runs/<id>.jsonl: every line an event, the result among them.
-    const raw = readFileSync(join(repo.dir, "runs", "2.jsonl"), "utf8").trim().split("\n");
+    const raw = readFileSync(join(repo.dir, "runs", "2.jsonl"), "utf8")
+      .trim()
+      .split("\n");
     const events = raw.map((l) => JSON.parse(l) as { type: string; session_id?: string; result?: string });
     expect(events[0]).toMatchObject({ type: "system", session_id: records[1]?.thread_id });
     expect(events.at(-1)).toMatchObject({ type: "result", result: "Ticked: second task" });

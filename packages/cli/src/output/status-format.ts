@@ -1,4 +1,5 @@
 import type { StateBody, TokenUsage } from "@codex-autorunner/core";
+import { formatUsd } from "@codex-autorunner/core/node/lite";
 import type { Colors } from "./tty.js";
 import { clockTime, formatDuration, timeUntil } from "./tty.js";
 
@@ -86,8 +87,7 @@ function tokens(usage: TokenUsage | null): string | null {
 
 /** US dollars as agents report them: cents hide what a short run costs, so 4 decimals under $1. */
 function usd(amount: number | null): string | null {
-  if (amount === null) return null;
-  return `$${amount.toFixed(amount >= 1 ? 2 : 4)}`;
+  return amount === null ? null : formatUsd(amount);
 }
 
 /** The agents' rows: each usage limit in force, and the next run's agent when it is not runner.agent. */

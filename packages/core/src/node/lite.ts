@@ -4,6 +4,7 @@
 export { AGENT_NAMES, type AgentName } from "../agents/names.js";
 export { CarError, isCarError } from "../errors.js";
 export { makeTerminalSafe } from "../log/terminal-safe.js";
+export { formatUsd } from "../text.js";
 export { loadConfig } from "./config-io.js";
 export { followLog } from "./log/follow.js";
 export { LogReader } from "./log/reader.js";

@@ -14,7 +14,7 @@ import {
   relativize,
   tailOf,
 } from "../../codex/events.js";
-import { clipText } from "../../text.js";
+import { clipText, formatUsd } from "../../text.js";
 import type { TokenUsage } from "../../types.js";
 
 /** `usage` of a result event (and of each assistant message): what the API served. */
@@ -90,11 +90,6 @@ export function claudeTokenUsage(u: ClaudeUsage | null | undefined): TokenUsage 
     reasoning_output_tokens: num(u?.output_tokens_details?.thinking_tokens),
     total_tokens: input + output,
   };
-}
-
-/** `$0.0013`: four decimals show an offline run's fractions of a cent and stay short for dollars. */
-export function formatCostUsd(cost: number): string {
-  return `$${cost.toFixed(4)}`;
 }
 
 /** A tool_result's content: a string, or text blocks. */
@@ -229,7 +224,7 @@ export function createClaudeAccumulator(options: ClaudeAccumulatorOptions = {}):
     const stats = [
       turns !== null ? `${turns} turn${turns === 1 ? "" : "s"}` : null,
       usage ? formatTokenUsage(usage) : null,
-      cost !== null ? formatCostUsd(cost) : null,
+      cost !== null ? formatUsd(cost) : null,
     ]
       .filter((s) => s !== null)
       .join(", ");

@@ -10,6 +10,7 @@ import { classifyClaudeFailure, isClaudeConnectionLost } from "../../agents/clau
 import type { LogStream } from "../../types.js";
 import type { AgentBackend, AgentFailure, AgentRunSummary, RunOutputParser } from "./backend.js";
 import { DROPPED_STREAM } from "./codex-json.js";
+import { stderrTail } from "./stderr-tail.js";
 
 export interface ClaudeJsonParserOptions {
   /** Working directory of claude: changed files inside it are reported relative to it. */
@@ -32,17 +33,10 @@ export function createClaudeJsonParser(options: ClaudeJsonParserOptions = {}): C
       : {}),
   });
   const now = options.now ?? (() => new Date());
-  const stderrTail: string[] = [];
-  const lines = (stream: LogStream, raw: string): Iterable<string> => {
-    if (stream === "stderr") {
-      if (raw.trim().length > 0) {
-        stderrTail.push(raw);
-        if (stderrTail.length > 20) stderrTail.shift();
-      }
-      return [raw];
-    }
-    return acc.lines(raw);
-  };
+  const tail = stderrTail();
+  const stderrLines = tail.lines;
+  const lines = (stream: LogStream, raw: string): Iterable<string> =>
+    stream === "stderr" ? tail.keep(raw) : acc.lines(raw);
 
   return {
     push: (stream, raw) => Array.from(lines(stream, raw)),
@@ -59,10 +53,10 @@ export function createClaudeJsonParser(options: ClaudeJsonParserOptions = {}): C
         }
       } else if (exit.code !== 0) {
         const how = exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal ?? "unknown"}`;
-        const stderr = stderrTail.at(-1)?.trim() ?? null;
+        const stderr = stderrLines.at(-1)?.trim() ?? null;
         const detail = s.error ?? stderr;
         const message = detail ? `claude exited with ${how}: ${detail}` : `claude exited with ${how}`;
-        const hint = stderrTail.join("\n");
+        const hint = stderrLines.join("\n");
         if (s.error !== null) {
           // An "API Error: …" message came, then claude died before its result: the error decides.
           failure = { message, ...classifyClaudeFailure({ ...apiError, text: s.error }, now()) };

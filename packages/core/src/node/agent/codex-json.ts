@@ -9,6 +9,7 @@ import { createCodexAccumulator } from "../../codex/events.js";
 import { classifyCodexFailure } from "../../codex/failure.js";
 import type { LogStream } from "../../types.js";
 import type { AgentBackend, AgentFailure, AgentRunSummary, RunOutputParser } from "./backend.js";
+import { stderrTail } from "./stderr-tail.js";
 
 // Output that means the connection to the model dropped (worth a retry) rather than a bad setup.
 export const DROPPED_STREAM =
@@ -39,17 +40,10 @@ export function createCodexJsonParser(options: CodexJsonParserOptions = {}): Cod
       ? { finalMessageMaxChars: options.finalMessageMaxChars }
       : {}),
   });
-  const stderrTail: string[] = [];
-  const lines = (stream: LogStream, raw: string): Iterable<string> => {
-    if (stream === "stderr") {
-      if (raw.trim().length > 0) {
-        stderrTail.push(raw);
-        if (stderrTail.length > 20) stderrTail.shift();
-      }
-      return [raw];
-    }
-    return acc.lines(raw);
-  };
+  const tail = stderrTail();
+  const stderrLines = tail.lines;
+  const lines = (stream: LogStream, raw: string): Iterable<string> =>
+    stream === "stderr" ? tail.keep(raw) : acc.lines(raw);
 
   return {
     push: (stream, raw) => Array.from(lines(stream, raw)),
@@ -63,9 +57,9 @@ export function createCodexJsonParser(options: CodexJsonParserOptions = {}): Cod
       } else if (!s.turnCompleted && exit.code !== 0) {
         const how = exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal ?? "unknown"}`;
         // codex prints config/auth problems on stderr and exits 1 without any turn event.
-        const detail = s.lastErrorMessage ?? meaningfulStderr(stderrTail);
+        const detail = s.lastErrorMessage ?? meaningfulStderr(stderrLines);
         const message = detail ? `codex exited with ${how}: ${detail}` : `codex exited with ${how}`;
-        const hint = [s.lastErrorMessage ?? "", ...stderrTail].join("\n");
+        const hint = [s.lastErrorMessage ?? "", ...stderrLines].join("\n");
         if (DROPPED_STREAM.test(hint)) {
           failure = { kind: "transient", message };
         } else if (s.lastErrorMessage) {
