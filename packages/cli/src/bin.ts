@@ -32,11 +32,23 @@ const run: Promise<number> = fast
       return main(argv);
     });
 
+/**
+ * Exit once stdout and stderr have handed everything to the OS: a pipe is written asynchronously, and
+ * exiting at once cut `car status --json | jq` (or `car log | less`) at 64 KiB.
+ */
+function flushThenExit(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.destroyed || !stream.writable) done();
+    else stream.write("", () => done());
+  }
+}
+
 // Explicit exit: a command's leftover handle (a watcher, a timer) must never keep `car` alive after it is done.
-run.then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`car: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+run.then(flushThenExit, (err) => {
+  process.stderr.write(`car: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+  flushThenExit(1);
+});

@@ -1,8 +1,9 @@
+import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { newRunRecord } from "@codex-autorunner/core";
-import { makeTempRepo, runCar, spawnCar, waitFor } from "@codex-autorunner/testkit";
+import { carBinPath, makeTempRepo, runCar, spawnCar, waitFor } from "@codex-autorunner/testkit";
 import { describe, expect, it } from "vitest";
 import { readLog, statusJson, todoPath } from "./test-support.js";
 
@@ -126,6 +127,26 @@ describe("car doctor (built bin)", () => {
 });
 
 describe("car status (built bin)", () => {
+  it("--json through a pipe arrives whole, however large (the exit waits for the pipe)", async () => {
+    const items = Array.from(
+      { length: 3000 },
+      (_, i) => `item ${i} with a fairly long description to fill it`,
+    );
+    const repo = makeTempRepo({ todo: items });
+    try {
+      // A shell pipe (a kernel pipe: 64 KiB buffered; node's own stdio pipes hid the cut).
+      const out = execFileSync("sh", ["-c", `"${process.execPath}" "${carBinPath()}" status --json | cat`], {
+        cwd: repo.root,
+        maxBuffer: 16 * 1024 * 1024,
+      }).toString();
+      expect(out.length).toBeGreaterThan(200_000);
+      const body = JSON.parse(out) as { todo_items: Array<{ text: string }> };
+      expect(body.todo_items.map((t) => t.text)).toEqual(items);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
   it("a run that went to the fallback: its agent, cost, the primary's limit and the next run's agent", async () => {
     const repo = makeTempRepo({ config: { runner: { agent: "codex", fallback_agent: "claude" } } });
     try {

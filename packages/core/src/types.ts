@@ -103,7 +103,7 @@ export interface RunRecord {
   outcome: RunOutcome | null;
   todo_before: { outstanding: number; done: number };
   todo_after: { outstanding: number; done: number } | null;
-  /** Agent backend that ran ("plain" or "codex-json"). */
+  /** Output reader of the agent that ran ("plain", "codex-json" or "claude-json"). */
   backend: string;
   /** Ours: the agent that ran the run (its last attempt). */
   agent: AgentName;

@@ -1,5 +1,5 @@
-import { formatUsd as formatCostUsd } from "@codex-autorunner/core";
 /** Small display helpers: times, durations, counts, money. */
+import { formatUsd as formatCostUsd } from "@codex-autorunner/core";
 
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return "—";

@@ -20,23 +20,25 @@ export function yamlString(s) {
 /**
  * A real git repo initialised by `car init`, with config.yml replaced so the agent is `agent`
  * (an argv array: binary + args; `--json` among them selects the codex-json backend) and the loop does
- * not sleep between runs (`runner` overrides those settings). Returns { root, dir, log, index }.
+ * not sleep between runs (`runner` overrides those settings). `section: "claude"` puts the agent in the
+ * claude section and makes it runner.agent (`stream-json` among its args selects the claude-json
+ * backend). Returns { root, dir, log, index }.
  */
 export async function makeRepo(
   root,
-  { agent = ["true"], todo = "- [ ] benchmark item\n", runner = {} } = {},
+  { agent = ["true"], todo = "- [ ] benchmark item\n", runner = {}, section = "codex" } = {},
 ) {
   mkdirSync(root, { recursive: true });
   await runOk("git", ["init", "-q"], { cwd: root });
   await runOk(process.execPath, [CLI_BIN, "init"], { cwd: root });
   const dir = join(root, ".codex-autorunner");
   const [binary, ...args] = agent;
-  const settings = { ...RUNNER, ...runner };
+  const settings = { ...RUNNER, ...(section === "codex" ? {} : { agent: section }), ...runner };
   writeFileSync(
     join(dir, "config.yml"),
     [
       "version: 1",
-      "codex:",
+      `${section}:`,
       `  binary: ${yamlString(binary)}`,
       ...(args.length ? ["  args:", ...args.map((a) => `    - ${yamlString(a)}`)] : ["  args: []"]),
       "runner:",

@@ -6,6 +6,7 @@ import {
   type ClaudeHome,
   claudeArgs,
   claudeBinaryPath,
+  claudeEnvFor,
   makeClaudeHome,
   makeTempRepo,
   runCar,
@@ -13,6 +14,8 @@ import {
 } from "@codex-autorunner/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
+/** doctor only runs `claude --version`; the env (no developer credentials, temp HOME) needs a URL. */
+const NO_SERVER = { url: "http://127.0.0.1:9/v1" };
 let home: ClaudeHome;
 let repo: TempRepo;
 
@@ -33,7 +36,7 @@ describe("car doctor with runner.agent: claude (real Claude Code CLI)", () => {
   it("finds the binary and prints its version; codex is not checked", async () => {
     const r = await runCar(["doctor"], {
       cwd: repo.root,
-      env: { HOME: home.dir, IS_SANDBOX: "1", DISABLE_AUTOUPDATER: "1" },
+      env: claudeEnvFor(NO_SERVER, home),
     });
     expect(r.stdout).toMatch(/^ok +claude binary +\S+$/m);
     expect(r.stdout).toContain(claudeBinaryPath());
@@ -47,7 +50,7 @@ describe("car doctor with runner.agent: claude (real Claude Code CLI)", () => {
   it("explains IS_SANDBOX=1 when run as root without it (a non-root user passes)", async () => {
     const r = await runCar(["doctor"], {
       cwd: repo.root,
-      env: { HOME: home.dir, IS_SANDBOX: undefined, DISABLE_AUTOUPDATER: "1" },
+      env: { ...claudeEnvFor(NO_SERVER, home), IS_SANDBOX: undefined },
     });
     if (process.getuid?.() === 0) {
       expect(r.stdout).toMatch(/^FAIL +claude permissions +running as root, .*IS_SANDBOX=1/m);

@@ -33,7 +33,8 @@ export async function freePort(): Promise<number> {
  */
 export async function startCarServe(
   root: string,
-  env: Record<string, string> = {},
+  /** Laid over process.env; an undefined value removes the key (as the testkit's agent envs do). */
+  env: Record<string, string | undefined> = {},
   port = 0,
   auth: "no-auth" | "default" = "CAR_AUTH_TOKEN" in env ? "default" : "no-auth",
 ): Promise<CarServer> {

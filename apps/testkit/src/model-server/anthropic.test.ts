@@ -283,5 +283,9 @@ describe("claudeArgs / claudeEnvFor", () => {
       DISABLE_AUTOUPDATER: "1",
       NO_COLOR: "1",
     });
+    // Present as undefined, so laid over process.env (runCar, spawnCar) they still remove the key.
+    for (const k of ["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_MODEL", "CLAUDE_CODE_OAUTH_TOKEN", "CLAUDECODE"]) {
+      expect(Object.hasOwn(env, k) && env[k] === undefined, k).toBe(true);
+    }
   });
 });

@@ -58,7 +58,7 @@ export function describeMessagesRequest(
 }
 
 /** Anthropic's input-side usage fields (message_start) from a ServedUsage. */
-export function messagesUsage(u: ServedUsage) {
+function messagesUsage(u: ServedUsage) {
   return {
     input_tokens: u.input_tokens,
     cache_read_input_tokens: u.cached_tokens,
@@ -162,7 +162,7 @@ export function writeMessagesReply(
 }
 
 /** Anthropic's error body: `{type: "error", error: {type, message}}`. */
-export function messagesErrorBody(type: string, message: string, fields?: Record<string, unknown>) {
+function messagesErrorBody(type: string, message: string, fields?: Record<string, unknown>) {
   return { type: "error", error: { type, message, ...fields } };
 }
 

@@ -44,9 +44,9 @@ export function claudeEnvFor(
   const env: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(base)) {
     // A real key, token, base URL or config dir from the developer's shell (or a parent Claude
-    // Code session's markers) must not reach an offline test.
-    if (/^(ANTHROPIC_|CLAUDE_|CLAUDECODE$)/.test(k)) continue;
-    env[k] = v;
+    // Code session's markers) must not reach an offline test. Kept as undefined, not left out:
+    // runCar/spawnCar lay this env over process.env, where only an undefined value removes a key.
+    env[k] = /^(ANTHROPIC_|CLAUDE_|CLAUDECODE$)/.test(k) ? undefined : v;
   }
   return {
     ...env,

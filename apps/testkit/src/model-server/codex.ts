@@ -93,10 +93,11 @@ export function codexEnvFor(
   // HOME too: codex's tool calls run login shells (`bash -lc`), and a developer's profile (pyenv's
   // background rehash, say) would otherwise run inside every test's shell and outlive or stall it.
   const env: Record<string, string | undefined> = { ...base, CODEX_HOME: dir, HOME: dir, NO_COLOR: "1" };
-  // A real key or base URL from the developer's shell must not leak into an offline test.
-  delete env.OPENAI_API_KEY;
-  delete env.OPENAI_BASE_URL;
-  delete env.RUST_LOG;
+  // A real key or base URL from the developer's shell must not leak into an offline test. Undefined,
+  // not deleted: runCar/spawnCar lay this env over process.env, where only undefined removes a key.
+  env.OPENAI_API_KEY = undefined;
+  env.OPENAI_BASE_URL = undefined;
+  env.RUST_LOG = undefined;
   return env;
 }
 

@@ -10,7 +10,7 @@ export interface AgentRunResult {
   events: Array<Record<string, unknown>>;
 }
 
-export function parseJsonLines(stdout: string): Array<Record<string, unknown>> {
+function parseJsonLines(stdout: string): Array<Record<string, unknown>> {
   const events: Array<Record<string, unknown>> = [];
   for (const line of stdout.split("\n")) {
     if (!line.startsWith("{")) continue;

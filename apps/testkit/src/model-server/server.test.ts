@@ -226,5 +226,7 @@ describe("codexArgsFor / codexEnvFor", () => {
   it("points CODEX_HOME and HOME at the temp home and drops real credentials", () => {
     const env = codexEnvFor("/tmp/h", { OPENAI_API_KEY: "sk-real", PATH: "/bin", HOME: "/root" });
     expect(env).toEqual({ CODEX_HOME: "/tmp/h", HOME: "/tmp/h", PATH: "/bin", NO_COLOR: "1" });
+    // Present as undefined, so laid over process.env (runCar, spawnCar) it still removes the key.
+    expect(Object.hasOwn(env, "OPENAI_API_KEY") && env.OPENAI_API_KEY === undefined).toBe(true);
   });
 });

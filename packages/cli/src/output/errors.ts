@@ -21,7 +21,7 @@ function hintFor(code: ErrorCode, details: Record<string, unknown>): string | nu
     case "STATE_CORRUPT":
       return "fix or delete .codex-autorunner/state.json (it is never reset silently)";
     case "AGENT_NOT_FOUND":
-      return "set codex.binary in .codex-autorunner/config.yml; `car doctor` checks it";
+      return `set ${typeof details.key === "string" ? details.key : "codex.binary"} in .codex-autorunner/config.yml; \`car doctor\` checks it`;
     case "AGENT_FAILED":
       return typeof details.runId === "number" ? `see \`car log --run ${details.runId}\`` : "see `car log`";
     case "DOC_MISSING":

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { activeAgentLimits, agentsView, chooseAgent, limitedUntil, withAgentLimit } from "./choose.js";
+import {
+  activeAgentLimits,
+  agentsView,
+  chooseAgent,
+  limitedUntil,
+  withAgentLimit,
+  withoutAgentLimit,
+} from "./choose.js";
 
 const now = new Date("2026-12-05T10:00:00Z");
 const later = "2026-12-05T10:30:00Z";
@@ -57,6 +64,17 @@ describe("agent limits", () => {
     expect(limits).toEqual({ codex: { until: later, message: "new" } });
     const both = withAgentLimit(limits, "claude", { until: "2026-12-05T10:05:00Z", message: "c" }, now);
     expect(activeAgentLimits(both, now).map((l) => l.agent)).toEqual(["claude", "codex"]);
+  });
+
+  it("ignores agents this version does not know, and drops an agent's limit once it ran fine", () => {
+    const limits = {
+      gemini: { until: later, message: "newer version" },
+      codex: { until: later, message: "a" },
+      claude: { until: later, message: "b" },
+    } as never;
+    expect(activeAgentLimits(limits, now).map((l) => l.agent)).toEqual(["codex", "claude"]);
+    expect(withoutAgentLimit(limits, "codex", now)).toEqual({ claude: { until: later, message: "b" } });
+    expect(withoutAgentLimit({ codex: { until: later, message: "a" } }, "codex", now)).toBeNull();
   });
 
   it("agentsView says which agent the next run uses", () => {

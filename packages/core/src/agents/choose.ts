@@ -1,5 +1,5 @@
 import type { AgentLimits } from "../types.js";
-import type { AgentName } from "./names.js";
+import { type AgentName, isAgentName } from "./names.js";
 
 /**
  * Which agent a run goes to. The primary (runner.agent) unless it sits out a usage limit; then the
@@ -61,6 +61,19 @@ export function withAgentLimit(
   return out;
 }
 
+/** The limits in force at `now` except `agent`'s (it just ran fine), or null when none is left. */
+export function withoutAgentLimit(
+  limits: AgentLimits | null | undefined,
+  agent: AgentName,
+  now: Date,
+): AgentLimits | null {
+  const out: AgentLimits = {};
+  for (const l of activeAgentLimits(limits, now)) {
+    if (l.agent !== agent) out[l.agent] = { until: l.until, message: l.message };
+  }
+  return Object.keys(out).length > 0 ? out : null;
+}
+
 /** The limits in force at `now`, soonest reset first (for status). */
 export function activeAgentLimits(
   limits: AgentLimits | null | undefined,
@@ -68,10 +81,12 @@ export function activeAgentLimits(
 ): Array<{ agent: AgentName; until: string; message: string }> {
   const out: Array<{ agent: AgentName; until: string; message: string }> = [];
   for (const [agent, entry] of Object.entries(limits ?? {}) as Array<
-    [AgentName, { until: string; message: string }]
+    [string, { until: string; message: string }]
   >) {
-    if (entry && limitedUntil(limits, agent, now) !== null)
+    // Only agents this version knows (state.json may hold a newer version's).
+    if (isAgentName(agent) && limitedUntil(limits, agent, now) !== null) {
       out.push({ agent, until: entry.until, message: entry.message });
+    }
   }
   return out.sort((a, b) => Date.parse(a.until) - Date.parse(b.until));
 }

@@ -280,8 +280,15 @@ export function tailOf(text: string, max: number | undefined): string {
   return max === 0 ? "" : (JSON.parse(JSON.stringify(text.slice(text.length - max))) as string);
 }
 
+/** Largest token count taken from an agent (2^40): sums over many runs stay exact integers. */
+export const MAX_TOKEN_COUNT = 2 ** 40;
+
+/**
+ * A token count as the agent reported it, made a whole number in [0, MAX_TOKEN_COUNT]: a model endpoint's
+ * negative, fractional or absurd number must not make records and state.json unreadable.
+ */
 export function num(v: unknown): number {
-  return typeof v === "number" && Number.isFinite(v) ? v : 0;
+  return typeof v === "number" && Number.isFinite(v) && v > 0 ? Math.min(Math.floor(v), MAX_TOKEN_COUNT) : 0;
 }
 
 export function emptyTokenUsage(): TokenUsage {

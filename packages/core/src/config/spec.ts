@@ -141,7 +141,7 @@ export const CONFIG_SPEC = {
         type: "string-list",
         default: DEFAULT_CLAUDE_ARGS,
         doc:
-          "its arguments for runs; the prompt always goes on stdin. Args with `stream-json` select the Claude " +
+          "its arguments for runs; the prompt always goes on stdin. `--output-format stream-json` selects the Claude " +
           "JSON backend (usage, cost, final message). As root, Claude Code refuses `bypassPermissions` unless " +
           "the environment has `IS_SANDBOX=1`. See [agents.md](agents.md)",
         hint:
@@ -162,7 +162,9 @@ export const CONFIG_SPEC = {
       args: {
         type: "string-list",
         default: DEFAULT_CHAT_ARGS,
-        doc: "arguments for chat runs (`POST /api/chat`): read-only so a chat cannot edit the repo",
+        doc:
+          "Codex's arguments for chat runs (`POST /api/chat`): read-only so a chat cannot edit the repo " +
+          "(Claude's are `claude.chat_args`)",
         hint: "Chat runs read-only: it answers questions and cannot edit the repo.",
       },
     },

@@ -73,9 +73,9 @@ export function renderStarterConfig(spec: ConfigSpec, options: StarterOptions = 
   );
   for (const [sectionName, section] of Object.entries(spec)) {
     out.push("", ...(section.hint ? commentLines(section.hint, "") : []), `${sectionName}:`);
+    const values = options.values ?? {};
     const keys = Object.entries(section.keys).map(([name, key]) => {
       const path = `${sectionName}.${name}`;
-      const values = options.values ?? {};
       return keyLines(name, key, Object.hasOwn(values, path) ? values[path] : key.default);
     });
     // Comments beside keys line up within a section.

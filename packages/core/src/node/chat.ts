@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
+import { chooseAgent } from "../agents/choose.js";
 import type { Config } from "../config/schema.js";
 import type { ChatResult } from "../contract/sse.js";
 import { CarError, isCarError } from "../errors.js";
@@ -12,6 +13,7 @@ import { exitCodeOf, spawnAgent } from "./agent/spawn.js";
 import { loadConfig } from "./config-io.js";
 import { readDoc } from "./docs.js";
 import { carPaths } from "./paths.js";
+import { readState } from "./state-store.js";
 
 /**
  * One-off chat with the agent about the repo (`POST /api/chat`). It runs the agent once with
@@ -84,15 +86,25 @@ export async function runChat(root: string, options: ChatOptions): Promise<ChatR
       writes = writes.then(() => log.appendFile(text)).catch(() => {});
     };
 
-    // The loop's agent answers (runner.agent), with its read-only chat arguments.
-    const { binary, args } = agentDefinition(config.runner.agent).command(config, "chat");
-    const backend = agentDefinition(config.runner.agent).backend(args);
+    // The loop's agent answers (the fallback while runner.agent sits out a usage limit), with its
+    // read-only chat arguments.
+    const limits = (await readState(carPaths(root, config)).catch(() => null))?.agent_limits;
+    const { agent: agentName } = chooseAgent({
+      primary: config.runner.agent,
+      fallback: config.runner.fallback_agent,
+      limits,
+      now: new Date(),
+    });
+    const definition = agentDefinition(agentName);
+    const { binary, args } = definition.command(config, "chat");
+    const backend = definition.backend(args);
     const parser = backend.createParser({ cwd: root });
     const output: string[] = [];
     if (options.signal?.aborted)
       throw new CarError("INVALID_ARGUMENT", "The chat was cancelled before it started.");
     const agent = await spawnAgent({
       binary,
+      binaryKey: `${definition.section}.binary`,
       args,
       cwd: root,
       env: options.env ?? process.env,

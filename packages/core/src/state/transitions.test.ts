@@ -70,6 +70,26 @@ describe("parseState", () => {
       );
     }
   });
+
+  it("reads agent_limits and cost_total_usd back and rejects bad ones as STATE_CORRUPT", () => {
+    const good = {
+      agent_limits: { codex: { until: "2026-12-05T09:00:00Z", message: "usage limit" } },
+      cost_total_usd: 0.42,
+    };
+    expect(parseState(JSON.stringify(good), FILE)).toMatchObject(good);
+    // A newer version's agent is no reason to refuse the file (a downgrade must keep working).
+    const newer = { agent_limits: { gemini: 1, codex: good.agent_limits.codex } };
+    expect(parseState(JSON.stringify(newer), FILE).agent_limits).toEqual(newer.agent_limits);
+    for (const [key, value] of [
+      ["agent_limits", { codex: null }],
+      ["agent_limits", { claude: { until: 1, message: "y" } }],
+      ["cost_total_usd", -1],
+    ] as const) {
+      const err = carError(() => parseState(JSON.stringify({ [key]: value }), FILE));
+      expect(err.code).toBe("STATE_CORRUPT");
+      expect(err.details.key).toBe(key);
+    }
+  });
 });
 
 describe("transitions", () => {

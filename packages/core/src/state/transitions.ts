@@ -91,7 +91,7 @@ export function parseState(text: string, file: string): RunnerState {
   check("reason", (v) => typeof v === "string", "a string or null");
   check("waiting", (v) => parseWaiting(v) !== null, "{reason, until, since, message?} or null");
   const fields = (v: unknown, ok: (o: Record<string, unknown>) => boolean) =>
-    typeof v === "object" && !Array.isArray(v) && ok(v as Record<string, unknown>);
+    typeof v === "object" && v !== null && !Array.isArray(v) && ok(v as Record<string, unknown>);
   check(
     "quiet",
     (v) =>
@@ -115,9 +115,10 @@ export function parseState(text: string, file: string): RunnerState {
     "agent_limits",
     (v) =>
       fields(v, (o) =>
+        // An agent this version does not know (written by a newer one) is kept and ignored.
         Object.entries(o).every(
           ([agent, l]) =>
-            isAgentName(agent) &&
+            !isAgentName(agent) ||
             fields(l, (e) => typeof e.until === "string" && typeof e.message === "string"),
         ),
       ),

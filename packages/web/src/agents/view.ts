@@ -1,10 +1,8 @@
 /** Words for the agents (issue 15): which one runs, the fallback, their usage limits, tokens and cost. Pure. */
-import type { RunRecord, TokenUsage } from "@codex-autorunner/core";
+import type { AgentName, RunRecord, TokenUsage } from "@codex-autorunner/core";
 import type { StateResponse } from "../api/types.js";
 import { formatCount, formatDateTime, formatUsd } from "../format.js";
 import { clockTime } from "../steer/waiting.js";
-
-type AgentName = RunRecord["agent"];
 
 const DAY_MS = 24 * 3600 * 1000;
 

@@ -1,3 +1,4 @@
+import { Fragment } from "preact";
 import { useState } from "preact/hooks";
 import { agentLimitTexts, currentAgent, spendText } from "../agents/view.js";
 import { describeError } from "../api/errors.js";
@@ -331,6 +332,9 @@ function sentence(text: string): string {
   return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? "" : ".");
 }
 
+/** Clipped to one line with an ellipsis (the full text goes in a title). */
+const ONE_LINE = { overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" } as const;
+
 /** Who runs (the fallback noted), the agents' usage limits, and tokens and cost of the last run and all runs. */
 function AgentFacts({ state }: { state: StateResponse }) {
   const a = currentAgent(state);
@@ -349,9 +353,17 @@ function AgentFacts({ state }: { state: StateResponse }) {
             </span>
           )}
           {limits.map((l) => (
-            <div key={l.text} class="text-warn small" data-testid="agent-limit" title={l.message}>
-              {l.text}
-            </div>
+            <Fragment key={l.text}>
+              <div class="text-warn small" data-testid="agent-limit" title={l.message}>
+                {l.text}
+              </div>
+              {/* Visible on a phone too (no hover there): one line, the whole message in the title. */}
+              {l.message && (
+                <div class="muted small" data-testid="agent-limit-message" title={l.message} style={ONE_LINE}>
+                  {l.message}
+                </div>
+              )}
+            </Fragment>
           ))}
         </dd>
       </div>

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { claudeTokenUsage, createClaudeAccumulator } from "./events.js";
+import { claudeTokenUsage, createClaudeAccumulator, withoutResultText } from "./events.js";
 
 function fixture(name: string): string[] {
   const text = readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");
@@ -153,6 +153,43 @@ describe("createClaudeAccumulator on recorded claude-code 2.1.332 output", () =>
     expect(summary.commands).toEqual([]);
   });
 
+  it("keeps a cost only when it is a real amount (state.json sums it)", () => {
+    const cost = (raw: string) =>
+      feed([`{"type":"result","subtype":"success","is_error":false,"result":"ok","total_cost_usd":${raw}}`])
+        .summary.cost_usd;
+    expect(cost("0.25")).toBe(0.25);
+    expect(cost("-1")).toBeNull();
+    expect(cost("1e400")).toBeNull();
+    expect(cost('"0.25"')).toBeNull();
+    expect(cost("1e300")).toBeNull();
+  });
+
+  it("reads a huge result without its copy of the last message, and still knows the final message", () => {
+    // The message as the JSON line carries it: escaped newlines, quotes and backslashes.
+    const message = `${"x\n".repeat(400_000)}done "quoted" \\ end`;
+    const text = JSON.stringify(message).slice(1, -1);
+    const session = "s-1";
+    const acc = createClaudeAccumulator({ finalMessageMaxChars: 20 });
+    acc.push(
+      `{"type":"assistant","message":{"content":[{"type":"text","text":"${text}"}]},"session_id":"${session}"}`,
+    );
+    const result = `{"type":"result","is_error":false,"num_turns":1,"result":"${text}","total_cost_usd":0.5,"session_id":"${session}"}`;
+    expect(result.length).toBeGreaterThan(1_000_000);
+    expect(withoutResultText(result)).toBe(
+      `{"type":"result","is_error":false,"num_turns":1,"result":"","total_cost_usd":0.5,"session_id":"${session}"}`,
+    );
+    expect(acc.push(result)).toEqual(["[claude] done: 1 turn, $0.5000"]);
+    const parsed = JSON.parse(`"${text}"`) as string;
+    expect(acc.summary()).toMatchObject({
+      final_message: parsed.slice(-20),
+      cost_usd: 0.5,
+      thread_id: session,
+    });
+    // Not a result event, or no result string: untouched.
+    expect(withoutResultText('{"type":"assistant","result":"x"}')).toBeNull();
+    expect(withoutResultText('{"type":"result","result":null}')).toBeNull();
+  });
+
   it("clips a long tool input and notes thinking", () => {
     const big = "x".repeat(500);
     const { out } = feed([
@@ -169,11 +206,24 @@ describe("createClaudeAccumulator on recorded claude-code 2.1.332 output", () =>
     expect(out[0]).toBe("thinking: Plan");
     expect(out[1]).toBe("thinking: then act");
     expect(out[2]).toHaveLength("[tool] Grep ".length + 200);
-    expect(out[2]?.endsWith("…")).toBe(true);
+    // The first characters of the whole input's JSON, though long strings are cut before serialising.
+    expect(out[2]).toBe(`[tool] Grep ${JSON.stringify({ pattern: big }).slice(0, 199)}…`);
   });
 });
 
 describe("claudeTokenUsage", () => {
+  it("takes only whole, non-negative, bounded counts (a hostile endpoint cannot break the records)", () => {
+    expect(
+      claudeTokenUsage({ input_tokens: -5, output_tokens: 2.7, cache_read_input_tokens: 1e300 }),
+    ).toEqual({
+      input_tokens: 2 ** 40,
+      cached_input_tokens: 2 ** 40,
+      output_tokens: 2,
+      reasoning_output_tokens: 0,
+      total_tokens: 2 ** 40 + 2,
+    });
+  });
+
   it("counts cache reads and writes as input and thinking as reasoning", () => {
     expect(
       claudeTokenUsage({

@@ -80,6 +80,45 @@ const FILE_TOOLS: Record<string, string> = {
 };
 
 /** The plan's mapping onto the one TokenUsage: input counts cached and cache-written tokens, as codex's does. */
+/** Above this a reported cost is not believed (a run costs dollars, not millions). */
+const MAX_RUN_COST_USD = 1_000_000;
+/** Claude's session ids are UUIDs; anything longer is clipped. */
+const SESSION_ID_MAX_CHARS = 200;
+
+/** A line longer than this may be a `result` event whose text repeats the last message: read without it. */
+const HUGE_LINE_CHARS = 1_000_000;
+const RESULT_KEY = '"result":"';
+
+/**
+ * The line with the `result` string's value emptied (`"result":""`), when it has one: the text repeats
+ * the last assistant message, which the accumulator already has, and parsing it again would make a
+ * second copy of a huge message (both live until a full garbage collection). Null: no such key.
+ */
+export function withoutResultText(line: string): string | null {
+  // Unescaped quotes exist only outside string values, so these are the event's own keys.
+  if (!line.includes('"type":"result"')) return null;
+  const at = line.indexOf(RESULT_KEY);
+  if (at < 0) return null;
+  const start = at + RESULT_KEY.length;
+  for (let end = line.indexOf('"', start); end >= 0; end = line.indexOf('"', end + 1)) {
+    let slashes = 0;
+    while (line[end - 1 - slashes] === "\\") slashes++;
+    if (slashes % 2 === 0) return `${line.slice(0, start)}${line.slice(end)}`;
+  }
+  return null;
+}
+
+/** The last `max` characters of the texts joined by newlines, without joining a huge text whole first. */
+function joinedTail(texts: string[], max: number | undefined): string {
+  if (max === undefined) return texts.join("\n");
+  let joined = "";
+  for (let i = texts.length - 1; i >= 0 && joined.length < max; i--) {
+    const t = tailOf(texts[i] as string, max);
+    joined = i === texts.length - 1 ? t : `${t}\n${joined}`;
+  }
+  return tailOf(joined, max);
+}
+
 export function claudeTokenUsage(u: ClaudeUsage | null | undefined): TokenUsage {
   const input = num(u?.input_tokens) + num(u?.cache_creation_input_tokens) + num(u?.cache_read_input_tokens);
   const output = num(u?.output_tokens);
@@ -102,6 +141,17 @@ function resultText(content: unknown): string {
     .join("\n");
 }
 
+/**
+ * A tool's input as clipped JSON. Strings are cut before serialising (to the same first characters):
+ * a Write of a 10 MB file never becomes a second 10 MB string just to show 200 characters of it.
+ */
+function inputGlimpse(input: Record<string, unknown>): string {
+  const json = JSON.stringify(input, (_key, v: unknown) =>
+    typeof v === "string" && v.length > TOOL_INPUT_MAX_CHARS ? v.slice(0, TOOL_INPUT_MAX_CHARS) : v,
+  );
+  return clipText(json, TOOL_INPUT_MAX_CHARS);
+}
+
 function* concat(parts: Iterable<string>[]): Generator<string, void, undefined> {
   for (const p of parts) yield* p;
 }
@@ -118,6 +168,9 @@ export function createClaudeAccumulator(options: ClaudeAccumulatorOptions = {}):
   const failedOutputLines = options.failedOutputLines ?? 10;
   let threadId: string | null = null;
   let finalMessage: string | null = null;
+  /** The end of the last assistant message's text: the final message when the result's copy was skipped. */
+  let lastText: string | null = null;
+  let skippedResult = false;
   let usage: TokenUsage | null = null;
   let cost: number | null = null;
   let turns: number | null = null;
@@ -150,7 +203,15 @@ export function createClaudeAccumulator(options: ClaudeAccumulatorOptions = {}):
       error = resultText(message.content);
     }
     const out: Iterable<string>[] = [];
-    for (const block of Array.isArray(message.content) ? message.content : []) {
+    const content = Array.isArray(message.content) ? message.content : [];
+    const texts = content.filter((b) => isRecord(b) && b.type === "text" && typeof b.text === "string");
+    if (texts.length > 0 && ev.is_api_error_message !== true) {
+      lastText = joinedTail(
+        texts.map((b) => (b as { text: string }).text),
+        options.finalMessageMaxChars,
+      );
+    }
+    for (const block of content) {
       if (!isRecord(block)) continue;
       if (block.type === "text" && typeof block.text === "string") {
         out.push(prefixed("", block.text));
@@ -175,7 +236,7 @@ export function createClaudeAccumulator(options: ClaudeAccumulatorOptions = {}):
     const fileKey = FILE_TOOLS[name];
     const file = fileKey && typeof input[fileKey] === "string" ? (input[fileKey] as string) : null;
     if (id) pending.set(id, { name, command: null, file });
-    return [`[tool] ${name} ${clipText(JSON.stringify(input), TOOL_INPUT_MAX_CHARS)}`];
+    return [`[tool] ${name} ${inputGlimpse(input)}`];
   }
 
   function userLines(ev: Record<string, unknown>): Iterable<string>[] {
@@ -192,19 +253,19 @@ export function createClaudeAccumulator(options: ClaudeAccumulatorOptions = {}):
       const id = typeof block.tool_use_id === "string" ? block.tool_use_id : "";
       const call = pending.get(id);
       pending.delete(id);
-      const failed = block.is_error === true;
+      if (block.is_error !== true) {
+        if (call?.command != null) commands.push({ command: call.command, exit_code: 0 });
+        if (call?.file) addFile(call.file);
+        continue; // a successful result's output is not logged (runs/<id>.jsonl has it): not even read
+      }
       let text = resultText(block.content);
-      let exit: number | null = failed ? 1 : 0;
+      let exit = 1;
       const exitLine = /^Exit code (\d+)\r?\n?/.exec(text);
-      if (failed && exitLine) {
+      if (exitLine) {
         exit = Number(exitLine[1]);
         text = text.slice(exitLine[0].length);
       }
       if (call?.command != null) commands.push({ command: call.command, exit_code: exit });
-      if (!failed) {
-        if (call?.file) addFile(call.file);
-        continue;
-      }
       const head =
         call?.command != null && exitLine ? `  (exit ${exit})` : `  (${call?.name ?? "tool"} failed)`;
       const tail = text ? lastLines(text, failedOutputLines).map((l) => `  ${l}`) : [];
@@ -217,7 +278,10 @@ export function createClaudeAccumulator(options: ClaudeAccumulatorOptions = {}):
     resultSeen = true;
     isError = ev.is_error === true;
     usage = isRecord(ev.usage) ? claudeTokenUsage(ev.usage as ClaudeUsage) : null;
-    cost = typeof ev.total_cost_usd === "number" ? ev.total_cost_usd : null;
+    // Only a real amount: a negative or infinite one (JSON's 1e400), or one whose sum could overflow, would
+    // make state.json's total unreadable.
+    const c = ev.total_cost_usd;
+    cost = typeof c === "number" && Number.isFinite(c) && c >= 0 && c <= MAX_RUN_COST_USD ? c : null;
     turns = typeof ev.num_turns === "number" ? ev.num_turns : null;
     apiErrorStatus = typeof ev.api_error_status === "number" ? ev.api_error_status : null;
     apiError = typeof ev.api_error === "string" ? ev.api_error : null;
@@ -228,7 +292,9 @@ export function createClaudeAccumulator(options: ClaudeAccumulatorOptions = {}):
     ]
       .filter((s) => s !== null)
       .join(", ");
-    const text = typeof ev.result === "string" ? ev.result : null;
+    const raw = typeof ev.result === "string" ? ev.result : null;
+    // lines() emptied a huge result text: it repeated the last assistant message.
+    const text = skippedResult && raw === "" ? lastText : raw;
     if (!isError) {
       finalMessage = text !== null ? tailOf(text, options.finalMessageMaxChars) : null;
       error = null;
@@ -245,13 +311,22 @@ export function createClaudeAccumulator(options: ClaudeAccumulatorOptions = {}):
   function lines(line: string): Iterable<string> {
     if (!line.trimStart().startsWith("{")) return [line];
     let ev: unknown;
+    skippedResult = false;
+    if (line.length > HUGE_LINE_CHARS) {
+      const lighter = withoutResultText(line);
+      if (lighter !== null) {
+        line = lighter;
+        skippedResult = true;
+      }
+    }
     try {
       ev = JSON.parse(line);
     } catch {
       return [line];
     }
     if (!isRecord(ev) || typeof ev.type !== "string") return [line];
-    if (typeof ev.session_id === "string") threadId = ev.session_id;
+    // Clipped: the id is stored in the record and sent by the API, and comes from the agent's output.
+    if (typeof ev.session_id === "string") threadId = clipText(ev.session_id, SESSION_ID_MAX_CHARS);
     switch (ev.type) {
       case "system":
         if (ev.subtype !== "init") return [];

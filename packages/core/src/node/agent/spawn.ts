@@ -24,6 +24,8 @@ import { LineSplitter, sanitizeLines, sanitizeText, splitRaw } from "./line-spli
 
 export interface SpawnAgentOptions {
   binary: string;
+  /** The config key `binary` came from, for the error when it cannot be started (default codex.binary). */
+  binaryKey?: string;
   args: string[];
   cwd: string;
   env?: NodeJS.ProcessEnv;
@@ -117,7 +119,7 @@ export async function spawnAgent(options: SpawnAgentOptions): Promise<AgentProce
     const onError = (err: NodeJS.ErrnoException) => {
       child.off("spawn", onSpawn);
       lifeline?.release();
-      reject(spawnError(options.binary, options.cwd, err));
+      reject(spawnError(options.binary, options.binaryKey ?? "codex.binary", options.cwd, err));
     };
     const onSpawn = () => {
       child.off("error", onError);
@@ -132,13 +134,13 @@ export async function spawnAgent(options: SpawnAgentOptions): Promise<AgentProce
   return new RunningAgent(child, options, marker, lifeline);
 }
 
-function spawnError(binary: string, cwd: string, err: NodeJS.ErrnoException): CarError {
+function spawnError(binary: string, key: string, cwd: string, err: NodeJS.ErrnoException): CarError {
   if (err.code === "ENOENT" || err.code === "EACCES") {
     const why = err.code === "ENOENT" ? "was not found" : "is not executable";
     return new CarError(
       "AGENT_NOT_FOUND",
-      `The agent binary "${binary}" ${why} (PATH lookup from ${cwd}); install it or set \`codex.binary\` in .codex-autorunner/config.yml.`,
-      { key: "codex.binary", found: binary, file: ".codex-autorunner/config.yml" },
+      `The agent binary "${binary}" ${why} (PATH lookup from ${cwd}); install it or set \`${key}\` in .codex-autorunner/config.yml.`,
+      { key, found: binary, file: ".codex-autorunner/config.yml" },
       { cause: err },
     );
   }

@@ -1,8 +1,10 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AgentName } from "../../agents/names.js";
 import { plainBackend } from "../agent/plain.js";
 import { readRunRecord } from "../runs-store.js";
-import { readState } from "../state-store.js";
+import { readState, writeState } from "../state-store.js";
 import { getStatus } from "../status.js";
 import { runLoop } from "./loop.js";
 import { agentEnv, rateLimitedBackend, readText, useTestRepos, waitFor } from "./test-fixtures.js";
@@ -77,6 +79,92 @@ describe("fallback agent", () => {
     });
     await runLoop({ root: repo.root, env: agentEnv(repo), backend, stopAfterRuns: 1 });
     expect(await readRunRecord(paths, 3)).toMatchObject({ agent: "codex", fallback_from: null, attempts: 1 });
+  });
+
+  it("with both limited the run waits for the limit that ends first, then goes on with that agent", async () => {
+    const { repo, paths } = await setup("  agent: codex\n  fallback_agent: claude\n  stop_after_runs: 1");
+    const codex = rateLimitedBackend(1, 2_000);
+    const claude = rateLimitedBackend(1, 60_000);
+    const backend = (agent: AgentName) => (agent === "codex" ? codex : claude);
+    expect(await runLoop({ root: repo.root, env: agentEnv(repo), backend })).toMatchObject({ runs: 1 });
+    // codex limited → claude at once, limited too → wait for codex's earlier reset → codex completes.
+    const r1 = await readRunRecord(paths, 1);
+    expect(r1).toMatchObject({ agent: "codex", fallback_from: null, attempts: 3, outcome: "completed" });
+    expect(r1?.limit_wait_ms).toBeGreaterThan(0);
+    const log = await readText(paths.log);
+    expect(log).toMatch(
+      /\[car\] claude: usage limit until \S+ \(usage limit reached\); run 1 goes on with codex once its own limit ends at /,
+    );
+    expect((await readState(paths)).agent_limits?.claude?.message).toBe("usage limit reached");
+  });
+
+  it("a stop during that wait leaves the record naming the agent that last ran", async () => {
+    const { repo, paths } = await setup("  agent: codex\n  fallback_agent: claude");
+    const codex = rateLimitedBackend(1, 3_600_000);
+    const claude = rateLimitedBackend(1, 7_200_000);
+    const running = runLoop({
+      root: repo.root,
+      env: agentEnv(repo),
+      backend: (agent) => (agent === "codex" ? codex : claude),
+    });
+    await waitFor(async () => (await readState(paths)).status === "waiting", "status waiting");
+    const { promises: fsp } = await import("node:fs");
+    await fsp.writeFile(paths.stop, "");
+    expect(await running).toMatchObject({ reason: "stop_requested", runs: 1 });
+    // The wait was for codex, which never ran again: the record stays with claude's attempt.
+    expect(await readRunRecord(paths, 1)).toMatchObject({
+      agent: "claude",
+      fallback_from: "codex",
+      attempts: 2,
+      outcome: "interrupted",
+    });
+  });
+
+  it("a run starting while both agents are limited waits for the earlier reset before calling anyone", async () => {
+    const { repo, paths } = await setup("  agent: codex\n  fallback_agent: claude\n  stop_after_runs: 1");
+    const at = (ms: number) =>
+      `${new Date(Math.ceil((Date.now() + ms) / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+    const codexUntil = at(1_500);
+    await writeState(paths, {
+      ...(await readState(paths)),
+      agent_limits: {
+        codex: { until: codexUntil, message: "codex limit" },
+        claude: { until: at(3_600_000), message: "claude limit" },
+      },
+    });
+    const used: AgentName[] = [];
+    const backend = (agent: AgentName) => {
+      used.push(agent);
+      return plainBackend;
+    };
+    expect(await runLoop({ root: repo.root, env: agentEnv(repo), backend })).toMatchObject({ runs: 1 });
+    const r1 = await readRunRecord(paths, 1);
+    // One call, to codex, after its reset: no attempt spent on a refusal.
+    expect(r1).toMatchObject({ agent: "codex", fallback_from: null, attempts: 1, outcome: "completed" });
+    expect(Date.parse(r1?.finished_at ?? "")).toBeGreaterThanOrEqual(Date.parse(codexUntil));
+    expect(r1?.limit_wait_ms).toBeGreaterThan(0);
+    expect(existsSync(join(repo.side, "prompt-2.txt"))).toBe(false);
+    // codex just ran fine: its limit is gone; claude's stays.
+    const limits = (await readState(paths)).agent_limits;
+    expect(limits?.codex).toBeUndefined();
+    expect(limits?.claude?.message).toBe("claude limit");
+  });
+
+  it("a reset beyond the wait budget is checked again after the budget", async () => {
+    const { repo, paths } = await setup(
+      "  agent: codex\n  fallback_agent: claude\n  stop_after_runs: 1\n  max_limit_wait_seconds: 60",
+    );
+    const codex = rateLimitedBackend(1, 7 * 24 * 3_600_000); // a weekly limit
+    const started = Date.now();
+    await runLoop({
+      root: repo.root,
+      env: agentEnv(repo),
+      backend: (agent) => (agent === "codex" ? codex : plainBackend),
+    });
+    expect(await readRunRecord(paths, 1)).toMatchObject({ agent: "claude", fallback_from: "codex" });
+    const until = Date.parse((await readState(paths)).agent_limits?.codex?.until ?? "");
+    expect(until - started).toBeGreaterThanOrEqual(59_000);
+    expect(until - Date.now()).toBeLessThanOrEqual(61_000);
   });
 
   it("without a fallback the limited primary waits as before and the record names it", async () => {

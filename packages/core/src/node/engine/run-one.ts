@@ -1,10 +1,16 @@
 import { existsSync } from "node:fs";
-import { chooseAgent, limitedUntil, usableFallback, withAgentLimit } from "../../agents/choose.js";
+import {
+  chooseAgent,
+  limitedUntil,
+  usableFallback,
+  withAgentLimit,
+  withoutAgentLimit,
+} from "../../agents/choose.js";
 import type { AgentName } from "../../agents/names.js";
 import type { Config } from "../../config/schema.js";
 import { CarError, isCarError } from "../../errors.js";
 import { LIMIT_WAIT_CAP_SECONDS, planLimitWait, resetAtFrom } from "../../limits/plan.js";
-import { newWaiting } from "../../limits/waiting.js";
+import { newWaiting, WAITING_MESSAGE_MAX_CHARS } from "../../limits/waiting.js";
 import { isLogLine, sanitizeAgentLine } from "../../log/format.js";
 import { addUsage, newRunRecord } from "../../runs/record.js";
 import { waitingPatch } from "../../state/transitions.js";
@@ -108,6 +114,8 @@ const RAW_MAX_LINE_BYTES = 64 * 1024 * 1024;
 const LOG_BATCH_LINES = 1024;
 const LOG_BATCH_CHARS = 64 * 1024;
 const WATCHDOG_TICK_MS = 200;
+/** Times one run may go from one agent to the other on usage limits; then it waits them out. */
+export const MAX_HANDOVERS = 4;
 
 export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResult> {
   const { runId } = input;
@@ -158,7 +166,30 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
     // Retries count transient failures only; usage/rate limits are waits (limitWaits), never retries.
     let retries = 0;
     let limitWaits = 0;
-    for (let attempt = 1; ; attempt++) {
+    let handovers = 0;
+    /** A wait that ended without "try again": its outcome is set, the run ends. */
+    const waitEnded = (waited: Awaited<ReturnType<typeof waitOutLimit>>): boolean => {
+      if (waited === "done") return false;
+      if (waited === "aborted") {
+        aborted = true;
+        outcome = "interrupted"; // the agent was not running: nothing was killed
+      } else if (waited === "stopped") stopped = true;
+      else limitExhausted = waited.exhausted;
+      return true;
+    };
+    // Started while its agent is still limited (both agents are, or no fallback): wait for the limit
+    // first instead of spending an attempt on a refusal.
+    const pending = limitedUntil(ctx.getState().agent_limits, agent, startedAt);
+    let ended = false;
+    if (pending !== null) {
+      failure = {
+        kind: "rate_limit",
+        message: ctx.getState().agent_limits?.[agent]?.message ?? "usage limit",
+        retryAfterMs: pending.getTime() - Date.now(),
+      };
+      ended = waitEnded(await waitOutLimit(ctx, runId, failure, limitWaits++, record));
+    }
+    for (let attempt = 1; !ended; attempt++) {
       record.attempts = attempt;
       ctx.emit({ type: "run.started", runId, at: isoSeconds(new Date()), attempt, todo: input.todoBefore });
       const a = await runAttempt(ctx, runId, input.prompt, input.marker, agent);
@@ -193,29 +224,26 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
 
       // Keep runs/<id>.json current while waiting (status shows the attempts so far).
       if (failure.kind === "rate_limit") {
-        // With a fallback agent the run goes on with the other one instead of waiting (when it is free).
-        const other = await otherAgentOnLimit(ctx, runId, agent, failure);
-        let waitFor = failure;
+        // With a fallback agent the run goes on with the other one: at once when it is free, else after
+        // waiting for the limit that ends first (both limited).
+        // Bounded: two agents whose short limits keep ending while the other runs would otherwise hand
+        // the run back and forth without ever waiting (and without spending the wait budget).
+        const other =
+          handovers < MAX_HANDOVERS ? await otherAgentOnLimit(ctx, runId, agent, failure, limitWaits) : null;
+        if (other !== null) handovers++;
+        if (other === null || other.limit !== null) {
+          await writeRunRecord(ctx.paths, { ...record, error: failure.message });
+          if (waitEnded(await waitOutLimit(ctx, runId, other?.limit ?? failure, limitWaits++, record))) break;
+        }
         if (other !== null) {
+          // Switched only now the next attempt runs: a stopped wait leaves the record naming the agent that ran last.
           agent = other.agent;
           record.agent = agent;
           record.backend = backendOf(ctx, agent).name;
           record.fallback_from = agent === runner.agent ? null : runner.agent;
-          if (other.limit === null) {
-            await writeRunRecord(ctx.paths, { ...record, error: failure.message });
-            continue;
-          }
-          waitFor = other.limit; // both limited: wait for the one that resets first
+          await writeRunRecord(ctx.paths, { ...record, error: failure.message });
         }
-        await writeRunRecord(ctx.paths, { ...record, error: failure.message });
-        const waited = await waitOutLimit(ctx, runId, waitFor, limitWaits++, record);
-        if (waited === "done") continue;
-        if (waited === "aborted") {
-          aborted = true;
-          outcome = "interrupted"; // the agent was not running: nothing was killed
-        } else if (waited === "stopped") stopped = true;
-        else limitExhausted = waited.exhausted;
-        break;
+        continue;
       }
       retries++;
       if (failure.kind === "fatal" || retries > maxRetries) break;
@@ -244,6 +272,10 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
     };
   } else if (limitExhausted !== null) {
     failure = { kind: "fatal", message: limitExhausted };
+  }
+  // An agent that just finished a run is no longer limited, whatever its old reset time said.
+  if (outcome === "completed" && ctx.getState().agent_limits?.[agent] !== undefined) {
+    await ctx.setState({ agent_limits: withoutAgentLimit(ctx.getState().agent_limits, agent, new Date()) });
   }
   // The agent's question counts only when it finished its turn (a failed run is retried, not asked).
   if (outcome === "completed") {
@@ -313,27 +345,33 @@ async function otherAgentOnLimit(
   runId: number,
   agent: AgentName,
   failure: AgentFailure,
+  limitWaits: number,
 ): Promise<{ agent: AgentName; limit: AgentFailure | null } | null> {
   const runner = ctx.config.runner;
   const fallback = usableFallback(runner.agent, runner.fallback_agent);
   if (fallback === null) return null;
   const now = new Date();
-  // The reset time the agent gave, else one backoff step: the limit is tried again after it.
+  // The reset time the agent gave, else the backoff step of this run's limit waits so far (growing as
+  // a single agent's would, so two limited agents are not tried every base step for the whole budget).
   const plan = planLimitWait({
     resetAt: resetAtFrom(failure.retryAfterMs, now),
     now,
-    attempt: 0,
+    attempt: limitWaits,
     baseSeconds: runner.limit_wait_seconds,
     capSeconds: LIMIT_WAIT_CAP_SECONDS,
     budgetSeconds: null,
     waitedSoFarMs: 0,
   });
-  // Whole seconds, rounded up: the agent is never tried before the reset it gave.
-  const until = new Date(Math.ceil((plan.exhausted ? now : plan.until).getTime() / 1000) * 1000);
+  // Whole seconds, rounded up: the agent is never tried before the reset it gave. A reset beyond the
+  // wait budget (a weekly limit, a far-off date) is checked again after the budget, not given up on.
+  const budgetMs = runner.max_limit_wait_seconds === null ? Infinity : runner.max_limit_wait_seconds * 1000;
+  const reset = Math.min((plan.exhausted ? now : plan.until).getTime(), now.getTime() + budgetMs);
+  const until = new Date(Math.ceil(reset / 1000) * 1000);
   const limits = withAgentLimit(
     ctx.getState().agent_limits,
     agent,
-    { until: isoSeconds(until), message: failure.message },
+    // Capped as a wait's message is: state.json is rewritten often and shown by status.
+    { until: isoSeconds(until), message: clipText(failure.message, WAITING_MESSAGE_MAX_CHARS) },
     now,
   );
   await ctx.setState({ agent_limits: limits });
@@ -516,7 +554,8 @@ async function runAttempt(
 ): Promise<AttemptResult> {
   const { config, writer } = ctx;
   const runner = config.runner;
-  const { binary, args } = agentDefinition(agentName).command(config, "run");
+  const definition = agentDefinition(agentName);
+  const { binary, args } = definition.command(config, "run");
   const backend = ctx.backendFor(agentName, args);
   const parser = backend.createParser({
     cwd: ctx.root,
@@ -577,6 +616,7 @@ async function runAttempt(
   try {
     agent = await spawnAgent({
       binary,
+      binaryKey: `${definition.section}.binary`,
       args,
       cwd: ctx.root,
       env: ctx.env,
