@@ -96,6 +96,14 @@ describe("claudeJsonBackend", () => {
     expect(
       runParser([], { code: 2, signal: null }, ["error: unknown option '--bogus'", ""]).summary.failure,
     ).toEqual({ kind: "fatal", message: "claude exited with code 2: error: unknown option '--bogus'" });
+    // Recorded from claude 2.1.332 run as root without IS_SANDBOX=1.
+    const root = [
+      "--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons",
+    ];
+    expect(runParser([], { code: 1, signal: null }, root).summary.failure).toEqual({
+      kind: "fatal",
+      message: `claude exited with code 1: ${root[0]} (as root, Claude Code needs IS_SANDBOX=1 in the environment to skip permission prompts; see \`car doctor\`)`,
+    });
     expect(runParser([], { code: 1, signal: null }).summary.failure).toEqual({
       kind: "fatal",
       message: "claude exited with code 1",

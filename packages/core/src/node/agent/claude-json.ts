@@ -7,10 +7,9 @@
 
 import { createClaudeAccumulator } from "../../agents/claude/events.js";
 import { classifyClaudeFailure, isClaudeConnectionLost } from "../../agents/claude/failure.js";
-import type { LogStream } from "../../types.js";
-import type { AgentBackend, AgentFailure, AgentRunSummary, RunOutputParser } from "./backend.js";
+import type { AgentBackend, AgentFailure, AgentRunSummary } from "./backend.js";
 import { DROPPED_STREAM } from "./codex-json.js";
-import { stderrTail } from "./stderr-tail.js";
+import { createEventParser, type EventParser } from "./event-parser.js";
 
 export interface ClaudeJsonParserOptions {
   /** Working directory of claude: changed files inside it are reported relative to it. */
@@ -21,9 +20,11 @@ export interface ClaudeJsonParserOptions {
   now?: () => Date;
 }
 
-export interface ClaudeJsonParser extends RunOutputParser {
-  lines(stream: LogStream, raw: string): Iterable<string>;
-}
+/** Its lines are made lazily (see event-parser.ts). */
+export type ClaudeJsonParser = EventParser;
+
+/** What claude 2.1 prints when run as root with bypassPermissions and no IS_SANDBOX=1. */
+const ROOT_REFUSAL = /cannot be used with root\/sudo privileges/;
 
 export function createClaudeJsonParser(options: ClaudeJsonParserOptions = {}): ClaudeJsonParser {
   const acc = createClaudeAccumulator({
@@ -33,52 +34,48 @@ export function createClaudeJsonParser(options: ClaudeJsonParserOptions = {}): C
       : {}),
   });
   const now = options.now ?? (() => new Date());
-  const tail = stderrTail();
-  const stderrLines = tail.lines;
-  const lines = (stream: LogStream, raw: string): Iterable<string> =>
-    stream === "stderr" ? tail.keep(raw) : acc.lines(raw);
-
-  return {
-    push: (stream, raw) => Array.from(lines(stream, raw)),
-    lines,
-    lastCommand: () => acc.lastCommand(),
-    finish(exit): AgentRunSummary {
-      const s = acc.summary();
-      const apiError = { status: s.api_error_status, apiError: s.api_error };
-      let failure: AgentFailure | null = null;
-      if (s.resultSeen) {
-        if (s.is_error) {
-          const message = s.error ?? "claude reported an error";
-          failure = { message, ...classifyClaudeFailure({ ...apiError, text: message }, now()) };
-        }
-      } else if (exit.code !== 0) {
-        const how = exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal ?? "unknown"}`;
-        const stderr = stderrLines.at(-1)?.trim() ?? null;
-        const detail = s.error ?? stderr;
-        const message = detail ? `claude exited with ${how}: ${detail}` : `claude exited with ${how}`;
-        const hint = stderrLines.join("\n");
-        if (s.error !== null) {
-          // An "API Error: …" message came, then claude died before its result: the error decides.
-          failure = { message, ...classifyClaudeFailure({ ...apiError, text: s.error }, now()) };
-        } else if (DROPPED_STREAM.test(hint) || isClaudeConnectionLost(hint)) {
-          failure = { kind: "transient", message };
-        } else {
-          failure = { kind: "fatal", message };
-        }
-      } else {
-        failure = { kind: "fatal", message: "claude exited without a result" };
+  return createEventParser(acc, (exit, stderrLines): AgentRunSummary => {
+    const s = acc.summary();
+    const apiError = { status: s.api_error_status, apiError: s.api_error };
+    let failure: AgentFailure | null = null;
+    if (s.resultSeen) {
+      if (s.is_error) {
+        const message = s.error ?? "claude reported an error";
+        failure = { message, ...classifyClaudeFailure({ ...apiError, text: message }, now()) };
       }
-      return {
-        failure,
-        thread_id: s.thread_id,
-        final_message: s.final_message,
-        usage: s.usage,
-        commands: s.commands,
-        files_changed: s.files_changed,
-        cost_usd: s.cost_usd,
-      };
-    },
-  };
+    } else if (exit.code !== 0) {
+      const how = exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal ?? "unknown"}`;
+      const stderr = stderrLines.at(-1)?.trim() ?? null;
+      const detail = s.error ?? stderr;
+      // Its own words name the flag, not the way out.
+      const rootHint = ROOT_REFUSAL.test(stderr ?? "")
+        ? " (as root, Claude Code needs IS_SANDBOX=1 in the environment to skip permission prompts; see `car doctor`)"
+        : "";
+      const message = detail
+        ? `claude exited with ${how}: ${detail}${rootHint}`
+        : `claude exited with ${how}`;
+      const hint = stderrLines.join("\n");
+      if (s.error !== null) {
+        // An "API Error: …" message came, then claude died before its result: the error decides.
+        failure = { message, ...classifyClaudeFailure({ ...apiError, text: s.error }, now()) };
+      } else if (DROPPED_STREAM.test(hint) || isClaudeConnectionLost(hint)) {
+        failure = { kind: "transient", message };
+      } else {
+        failure = { kind: "fatal", message };
+      }
+    } else {
+      failure = { kind: "fatal", message: "claude exited without a result" };
+    }
+    return {
+      failure,
+      thread_id: s.thread_id,
+      final_message: s.final_message,
+      usage: s.usage,
+      commands: s.commands,
+      files_changed: s.files_changed,
+      cost_usd: s.cost_usd,
+    };
+  });
 }
 
 export interface ClaudeJsonBackend extends AgentBackend {

@@ -7,9 +7,8 @@
 
 import { createCodexAccumulator } from "../../codex/events.js";
 import { classifyCodexFailure } from "../../codex/failure.js";
-import type { LogStream } from "../../types.js";
-import type { AgentBackend, AgentFailure, AgentRunSummary, RunOutputParser } from "./backend.js";
-import { stderrTail } from "./stderr-tail.js";
+import type { AgentBackend, AgentFailure, AgentRunSummary } from "./backend.js";
+import { createEventParser, type EventParser } from "./event-parser.js";
 
 // Output that means the connection to the model dropped (worth a retry) rather than a bad setup.
 export const DROPPED_STREAM =
@@ -25,13 +24,8 @@ export interface CodexJsonParserOptions {
   finalMessageMaxChars?: number;
 }
 
-export interface CodexJsonParser extends RunOutputParser {
-  /**
-   * push() as an iterable whose lines are made as they are consumed: one event carrying a message of
-   * a million lines is logged in batches instead of becoming a million strings at once.
-   */
-  lines(stream: LogStream, raw: string): Iterable<string>;
-}
+/** Its lines are made lazily (see event-parser.ts). */
+export type CodexJsonParser = EventParser;
 
 export function createCodexJsonParser(options: CodexJsonParserOptions = {}): CodexJsonParser {
   const acc = createCodexAccumulator({
@@ -40,48 +34,38 @@ export function createCodexJsonParser(options: CodexJsonParserOptions = {}): Cod
       ? { finalMessageMaxChars: options.finalMessageMaxChars }
       : {}),
   });
-  const tail = stderrTail();
-  const stderrLines = tail.lines;
-  const lines = (stream: LogStream, raw: string): Iterable<string> =>
-    stream === "stderr" ? tail.keep(raw) : acc.lines(raw);
-
-  return {
-    push: (stream, raw) => Array.from(lines(stream, raw)),
-    lines,
-    lastCommand: () => acc.lastCommand(),
-    finish(exit): AgentRunSummary {
-      const s = acc.summary();
-      let failure: AgentFailure | null = null;
-      if (s.turnFailedMessage !== null) {
-        failure = { message: s.turnFailedMessage, ...classifyCodexFailure(s.turnFailedMessage) };
-      } else if (!s.turnCompleted && exit.code !== 0) {
-        const how = exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal ?? "unknown"}`;
-        // codex prints config/auth problems on stderr and exits 1 without any turn event.
-        const detail = s.lastErrorMessage ?? meaningfulStderr(stderrLines);
-        const message = detail ? `codex exited with ${how}: ${detail}` : `codex exited with ${how}`;
-        const hint = [s.lastErrorMessage ?? "", ...stderrLines].join("\n");
-        if (DROPPED_STREAM.test(hint)) {
-          failure = { kind: "transient", message };
-        } else if (s.lastErrorMessage) {
-          failure = { message, ...classifyCodexFailure(s.lastErrorMessage) };
-        } else {
-          failure = { kind: "fatal", message };
-        }
+  return createEventParser(acc, (exit, stderrLines): AgentRunSummary => {
+    const s = acc.summary();
+    let failure: AgentFailure | null = null;
+    if (s.turnFailedMessage !== null) {
+      failure = { message: s.turnFailedMessage, ...classifyCodexFailure(s.turnFailedMessage) };
+    } else if (!s.turnCompleted && exit.code !== 0) {
+      const how = exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal ?? "unknown"}`;
+      // codex prints config/auth problems on stderr and exits 1 without any turn event.
+      const detail = s.lastErrorMessage ?? meaningfulStderr(stderrLines);
+      const message = detail ? `codex exited with ${how}: ${detail}` : `codex exited with ${how}`;
+      const hint = [s.lastErrorMessage ?? "", ...stderrLines].join("\n");
+      if (DROPPED_STREAM.test(hint)) {
+        failure = { kind: "transient", message };
+      } else if (s.lastErrorMessage) {
+        failure = { message, ...classifyCodexFailure(s.lastErrorMessage) };
+      } else {
+        failure = { kind: "fatal", message };
       }
-      return {
-        failure,
-        thread_id: s.thread_id,
-        final_message: s.final_message,
-        usage: s.usage,
-        commands: s.commands,
-        files_changed: s.files_changed,
-      };
-    },
-  };
+    }
+    return {
+      failure,
+      thread_id: s.thread_id,
+      final_message: s.final_message,
+      usage: s.usage,
+      commands: s.commands,
+      files_changed: s.files_changed,
+    };
+  });
 }
 
 /** Last stderr line that is not codex's harmless start-up noise. */
-function meaningfulStderr(lines: string[]): string | null {
+function meaningfulStderr(lines: readonly string[]): string | null {
   for (let i = lines.length - 1; i >= 0; i--) {
     const l = lines[i]?.trim() ?? "";
     if (l.length === 0 || /^WARNING: proceeding/.test(l)) continue;
