@@ -115,7 +115,8 @@ export function parseState(text: string, file: string): RunnerState {
     "agent_limits",
     (v) =>
       fields(v, (o) =>
-        // An agent this version does not know (written by a newer one) is kept and ignored.
+        // An agent this version does not know (written by a newer one) is ignored, not refused; it is
+        // dropped when this version next writes the limits.
         Object.entries(o).every(
           ([agent, l]) =>
             !isAgentName(agent) ||

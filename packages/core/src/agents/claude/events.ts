@@ -293,8 +293,9 @@ export function createClaudeAccumulator(options: ClaudeAccumulatorOptions = {}):
       .filter((s) => s !== null)
       .join(", ");
     const raw = typeof ev.result === "string" ? ev.result : null;
-    // lines() emptied a huge result text: it repeated the last assistant message.
-    const text = skippedResult && raw === "" ? lastText : raw;
+    // lines() emptied a huge result text: it repeated the last assistant message (a failed run's: the
+    // API error message, which `error` already holds).
+    const text = skippedResult && raw === "" ? (isError ? error : lastText) : raw;
     if (!isError) {
       finalMessage = text !== null ? tailOf(text, options.finalMessageMaxChars) : null;
       error = null;
@@ -311,16 +312,16 @@ export function createClaudeAccumulator(options: ClaudeAccumulatorOptions = {}):
   function lines(line: string): Iterable<string> {
     if (!line.trimStart().startsWith("{")) return [line];
     let ev: unknown;
-    skippedResult = false;
-    if (line.length > HUGE_LINE_CHARS) {
-      const lighter = withoutResultText(line);
-      if (lighter !== null) {
-        line = lighter;
-        skippedResult = true;
-      }
-    }
+    // Only when a text was removed: a result that was empty stays empty.
+    const lighter = line.length > HUGE_LINE_CHARS ? withoutResultText(line) : null;
+    skippedResult = lighter !== null && lighter.length < line.length;
     try {
-      ev = JSON.parse(line);
+      ev = JSON.parse(skippedResult ? (lighter as string) : line);
+      // The key matched a nested object's (a tool input's): this event is read whole.
+      if (skippedResult && (!isRecord(ev) || ev.type !== "result")) {
+        skippedResult = false;
+        ev = JSON.parse(line);
+      }
     } catch {
       return [line];
     }

@@ -115,7 +115,7 @@ const LOG_BATCH_LINES = 1024;
 const LOG_BATCH_CHARS = 64 * 1024;
 const WATCHDOG_TICK_MS = 200;
 /** Times one run may go from one agent to the other on usage limits; then it waits them out. */
-export const MAX_HANDOVERS = 4;
+const MAX_HANDOVERS = 4;
 
 export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResult> {
   const { runId } = input;
@@ -179,13 +179,15 @@ export async function runOne(ctx: RunContext, input: RunInput): Promise<RunResul
     };
     // Started while its agent is still limited (both agents are, or no fallback): wait for the limit
     // first instead of spending an attempt on a refusal.
-    const pending = limitedUntil(ctx.getState().agent_limits, agent, startedAt);
+    // Measured now (the checkpoint may have taken a while): a limit that just ended is no wait.
+    const checkedAt = new Date();
+    const pending = limitedUntil(ctx.getState().agent_limits, agent, checkedAt);
     let ended = false;
     if (pending !== null) {
       failure = {
         kind: "rate_limit",
         message: ctx.getState().agent_limits?.[agent]?.message ?? "usage limit",
-        retryAfterMs: pending.getTime() - Date.now(),
+        retryAfterMs: pending.getTime() - checkedAt.getTime(),
       };
       ended = waitEnded(await waitOutLimit(ctx, runId, failure, limitWaits++, record));
     }
