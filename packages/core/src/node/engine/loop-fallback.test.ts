@@ -194,6 +194,7 @@ describe("fallback agent", () => {
       },
     });
     expect(await readRunRecord(paths, 1)).toMatchObject({ agent: "claude", fallback_from: null });
+    expect(used.length).toBeGreaterThan(0);
     expect(used.every((a) => a === "claude")).toBe(true);
   });
 });
